@@ -1,0 +1,18 @@
+"""fastholdelse-eval: evaluate sick-leave job-retention interventions against control groups."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .cohort import AggregateCohort, Cohort  # noqa: E402
+from .errors import ConfigError, FastholdelseError, Problem, ValidationError  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "AggregateCohort",
+    "Cohort",
+    "ConfigError",
+    "FastholdelseError",
+    "Problem",
+    "ValidationError",
+]

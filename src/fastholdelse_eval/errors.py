@@ -1,0 +1,48 @@
+"""Errors the user can cause. The CLI turns these into a short message and a non-zero exit.
+
+Messages never contain a personal value (CPR number, name, id): problems point to a row and a
+column, which is enough to find the cell in the user's own file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FastholdelseError(Exception):
+    """Base class for every error caused by input or options (not by a bug)."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation finding: spreadsheet row (header = row 1, ``None`` for file-level), column."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ValidationError(FastholdelseError):
+    """Input failed validation; ``problems`` lists every finding at once."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None):
+        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.message))
+        self.source = source
+        head = f"{source}: " if source else ""
+        n = len(self.problems)
+        lines = [f"{head}{n} problem{'s' if n != 1 else ''} found; nothing was loaded."]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class ConfigError(FastholdelseError):
+    """A study config or command-line option is wrong."""
