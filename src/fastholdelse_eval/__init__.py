@@ -6,6 +6,9 @@ __version__ = "0.1.0"
 
 from .cohort import AggregateCohort, Cohort  # noqa: E402
 from .errors import ConfigError, FastholdelseError, Problem, ValidationError  # noqa: E402
+from .evaluation import Evaluation, evaluate  # noqa: E402
+from .loading import load_cohort, validate  # noqa: E402
+from .simulate import simulate_cohort, simulate_greve  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -15,4 +18,10 @@ __all__ = [
     "FastholdelseError",
     "Problem",
     "ValidationError",
+    "Evaluation",
+    "evaluate",
+    "load_cohort",
+    "validate",
+    "simulate_cohort",
+    "simulate_greve",
 ]

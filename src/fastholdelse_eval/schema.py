@@ -13,7 +13,7 @@ _SEPARATORS = re.compile(r"[\s_\-]+")
 
 
 def normalize_label(text: object) -> str:
-    """Fold a column name or value to its matching key (``"Afslutnings-Årsag "`` → ``afslutningsaarsag``)."""
+    """Fold a name or value to its matching key: "Afslutnings-Årsag" → "afslutningsaarsag"."""
     s = str(text).strip().lower().lstrip("\ufeff")
     s = s.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     # Other accents (é, ü) are folded to their base letter; Danish letters are handled above.

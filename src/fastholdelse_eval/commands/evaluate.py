@@ -1,0 +1,43 @@
+"""``fastholdelse-eval evaluate PATH``: the tidy result table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..evaluation import evaluate
+from ..loading import load_cohort
+from ..output import write_tidy
+
+NAME = "evaluate"
+HELP = "evaluate intervention vs control and print or write the tidy result table"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="cohort or aggregate file (.csv, .xlsx, .parquet)")
+    parser.add_argument("--followup-date", help="study-wide follow-up date for rows without one")
+    parser.add_argument("--municipality", help="municipality for rows without one")
+    parser.add_argument("--format", default="table", choices=["table", "csv", "json"],
+                        help="output format (default: a readable table)")
+    parser.add_argument("--out", help="write to this file instead of standard output")
+    parser.add_argument("--level", type=float, default=0.95,
+                        help="confidence level of intervals (default 0.95)")
+
+
+def evaluate_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments for :func:`evaluate` from the parsed options."""
+    return {"level": args.level}
+
+
+def run(args: argparse.Namespace) -> int:
+    cohort = load_cohort(args.path, followup_date=args.followup_date,
+                         municipality=args.municipality)
+    ev = evaluate(cohort, **evaluate_options(args))
+    if args.out and Path(args.out).resolve() == Path(args.path).resolve():
+        raise ConfigError("--out: would overwrite the input file")
+    text = write_tidy(ev.tidy(), args.format, args.out, summary=ev)
+    if text is not None:
+        sys.stdout.write(text)
+    return 0
