@@ -25,3 +25,5 @@ __all__ = [
     "simulate_cohort",
     "simulate_greve",
 ]
+from .compare import compare_municipalities  # noqa: E402
+__all__ += ["compare_municipalities"]

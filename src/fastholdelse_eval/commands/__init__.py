@@ -10,4 +10,5 @@ COMMAND_MODULES = [
     "evaluate",
     "simulate",
     "pseudonymize",
+    "compare",
 ]
