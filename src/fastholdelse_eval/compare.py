@@ -282,36 +282,41 @@ def _benchmarks(sites: pd.DataFrame, cohorts: list[Cohort], outcome: str, group:
             part["y"] = out.loc[keep, person_col].astype(bool).to_numpy().astype(float)
             parts.append(part)
         persons = pd.concat(parts, ignore_index=True)
+        if persons.empty:
+            return pd.DataFrame()
         X, names = _design(persons, covariates)
         y = persons["y"].to_numpy()
         munis = persons["municipality"].to_numpy()
+        res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
+        p = res.predict(X)
+        cov = np.asarray(res.cov_params())
+        frame = pd.DataFrame({"municipality": munis, "y": y, "p": p, "pq": p * (1 - p)})
+        grad = pd.DataFrame(X * (p * (1 - p))[:, None]).groupby(munis, sort=True).sum()
+        agg = frame.groupby("municipality", sort=True).agg(
+            n=("y", "size"), observed=("y", "sum"), expected=("p", "sum"), var_b=("pq", "sum"))
+        g = grad.loc[agg.index].to_numpy()
+        agg["variance"] = agg["var_b"] + np.einsum("ij,jk,ik->i", g, cov, g)
+        overall = float(y.mean())
         method = "logistic-indirect-standardisation"
     else:
-        # Intercept-only model on the grouped counts: the benchmark is the pooled rate.
-        n = sites[f"n_{short}"].to_numpy()
-        x = sites[f"x_{short}"].to_numpy()
-        y = np.concatenate([np.r_[np.ones(xi), np.zeros(ni - xi)] for xi, ni in zip(x, n,
-                                                                                     strict=True)])
-        munis = np.repeat(sites["municipality"].to_numpy(), n)
-        X = np.ones((len(y), 1))
+        # Intercept-only logistic model, in closed form on the counts: p = pooled rate, the
+        # intercept's variance 1/(N p(1-p)) adds n² p(1-p)/N to a site's binomial variance.
+        agg = pd.DataFrame({"municipality": sites["municipality"].to_numpy(),
+                            "n": sites[f"n_{short}"].to_numpy(),
+                            "observed": sites[f"x_{short}"].to_numpy()})
+        agg = agg.loc[agg["n"] > 0].set_index("municipality").sort_index()
+        total = int(agg["n"].sum())
+        if total == 0:
+            return pd.DataFrame()
+        overall = float(agg["observed"].sum() / total)
+        pq = overall * (1 - overall)
+        agg["expected"] = agg["n"] * overall
+        agg["variance"] = agg["n"] * pq + agg["n"] ** 2 * pq / total
         names = ["intercept"]
         method = "unadjusted-pooled-rate"
-    if len(y) == 0:
-        return pd.DataFrame()
-    res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
-    p = res.predict(X)
-    cov = np.asarray(res.cov_params())
-    frame = pd.DataFrame({"municipality": munis, "y": y, "p": p, "pq": p * (1 - p)})
-    grad = pd.DataFrame(X * (p * (1 - p))[:, None]).groupby(munis, sort=True).sum()
-    agg = frame.groupby("municipality", sort=True).agg(n=("y", "size"), observed=("y", "sum"),
-                                                       expected=("p", "sum"), var_b=("pq", "sum"))
-    g = grad.loc[agg.index].to_numpy()
-    var_model = np.einsum("ij,jk,ik->i", g, cov, g)
-    agg["variance"] = agg["var_b"] + var_model
     sd = np.sqrt(agg["variance"].to_numpy())
     zq = stats.norm.ppf(0.5 + level / 2)
     n = agg["n"].to_numpy()
-    overall = float(y.mean())
     agg["observed_rate"] = agg["observed"] / n
     agg["expected_rate"] = agg["expected"] / n
     agg["limit_low"] = np.clip((agg["expected"] - zq * sd) / n, 0, 1)

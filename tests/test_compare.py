@@ -1,0 +1,348 @@
+"""compare_municipalities: end-to-end against metafor (BCG), statsmodels and hand computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.stats.contingency_tables import StratifiedTable
+
+from fastholdelse_eval import AggregateCohort, Cohort, ConfigError, compare_municipalities, meta
+from fastholdelse_eval.outcomes import person_outcomes
+from fastholdelse_eval.sample_sites import simulate_sites
+
+BCG = np.array([
+    [4, 119, 11, 128], [6, 300, 29, 274], [3, 228, 11, 209], [62, 13536, 248, 12619],
+    [33, 5036, 47, 5761], [180, 1361, 372, 1079], [8, 2537, 10, 619],
+    [505, 87886, 499, 87892], [29, 7470, 45, 7232], [17, 1699, 65, 1600],
+    [186, 50448, 141, 27197], [5, 2493, 3, 2338], [27, 16886, 29, 17825],
+])
+
+
+def aggregate(rows: list[tuple[str, int, int, int, int]]) -> AggregateCohort:
+    """(municipality, events_i, n_i, events_c, n_c) → AggregateCohort."""
+    recs = []
+    for m, xi, ni, xc, nc in rows:
+        recs.append({"municipality": m, "group": "intervention", "n": ni, "rtw": xi})
+        recs.append({"municipality": m, "group": "control", "n": nc, "rtw": xc})
+    d = pd.DataFrame(recs)
+    d["municipality"] = d["municipality"].astype(str)
+    d["group"] = d["group"].astype(str)
+    for c in ("n", "rtw"):
+        d[c] = d[c].astype("Int64")
+    return AggregateCohort(d, name="test")
+
+
+@pytest.fixture(scope="module")
+def bcg_aggregate() -> AggregateCohort:
+    return aggregate([(f"Trial {i + 1:02d}", a, a + b, c, c + d)
+                      for i, (a, b, c, d) in enumerate(BCG)])
+
+
+@pytest.fixture(scope="module")
+def sites_frame() -> pd.DataFrame:
+    return simulate_sites()
+
+
+@pytest.fixture(scope="module")
+def small_cohort(sites_frame) -> Cohort:
+    keep = ["Kommune A", "Kommune E", "Kommune J", "Kommune P"]
+    return Cohort.from_frame(sites_frame.loc[sites_frame["municipality"].isin(keep)],
+                             name="small")
+
+
+@pytest.fixture(scope="module")
+def small_comparison(small_cohort):
+    return compare_municipalities(small_cohort, measure="rr")
+
+
+def pick(t: pd.DataFrame, **kw) -> pd.DataFrame:
+    mask = np.ones(len(t), bool)
+    for k, v in kw.items():
+        mask &= (t[k] == v).to_numpy()
+    return t.loc[mask]
+
+
+def one(t: pd.DataFrame, **kw) -> pd.Series:
+    sel = pick(t, **kw)
+    assert len(sel) == 1, (kw, len(sel))
+    return sel.iloc[0]
+
+
+# --- metafor's BCG example through the whole pipeline ----------------------------------------
+
+
+def test_bcg_as_aggregate_file_reproduces_metafor(bcg_aggregate):
+    cmp = compare_municipalities(bcg_aggregate, measure="rr")
+    t = cmp.tidy()
+    reml = one(t, metric="rtw_rate", municipality="all", method="random-effects-reml")
+    assert np.log(reml["estimate"]) == pytest.approx(-0.7145, abs=1e-4)
+    assert reml["group"] == "ratio" and bool(reml["primary"])
+    assert cmp.primary.pooled.se == pytest.approx(0.1798, abs=1e-4)
+    assert one(t, metric="heterogeneity_tau2")["estimate"] == pytest.approx(0.3132, abs=1e-4)
+    assert one(t, metric="heterogeneity_i2")["estimate"] == pytest.approx(0.9222, abs=1e-4)
+    dl = one(t, metric="rtw_rate", municipality="all", method="random-effects-dl")
+    assert np.log(dl["estimate"]) == pytest.approx(-0.7141, abs=1e-4)
+    assert dl["tau2"] == pytest.approx(0.3088, abs=1e-4)
+    fe = one(t, metric="rtw_rate", method="fixed-iv")["estimate"]
+    assert np.log(fe) == pytest.approx(-0.4303, abs=1e-4)
+    mh = one(t, metric="rtw_rate", method="fixed-mh")["estimate"]
+    assert np.log(mh) == pytest.approx(-0.4537, abs=1e-4)
+    q = one(t, metric="heterogeneity_q")
+    assert q["estimate"] == pytest.approx(152.2330, abs=1e-3) and q["df"] == 12
+    pi = one(t, metric="rtw_rate", method="prediction-interval")
+    assert (pi["ci_low"], pi["ci_high"]) == pytest.approx((0.1546, 1.5490), abs=1e-4)
+
+
+def test_method_and_hartung_knapp_names(bcg_aggregate):
+    cmp = compare_municipalities(bcg_aggregate, measure="rr", method="pm", hartung_knapp=True)
+    t = cmp.tidy()
+    methods = set(pick(t, municipality="all", group="ratio")["method"])
+    assert {"fixed-iv", "fixed-mh", "random-effects-reml-hk", "random-effects-dl-hk",
+            "random-effects-pm-hk", "prediction-interval", "cochran-q"} <= methods
+    pm = one(t, metric="rtw_rate", method="random-effects-pm-hk")
+    assert bool(pm["primary"]) and pm["df"] == 12
+    assert one(t, metric="heterogeneity_tau2")["method"] == "random-effects-pm"
+    assert one(t, metric="heterogeneity_tau2")["estimate"] == pytest.approx(0.3181, abs=1e-4)
+
+
+# --- hand computations on a small aggregate study ---------------------------------------------
+
+
+SMALL = [("Aby", 30, 50, 20, 50), ("Bby", 12, 40, 10, 45), ("Cby", 45, 60, 30, 55)]
+
+
+def test_per_site_rows_hand_computed():
+    t = compare_municipalities(aggregate(SMALL), measure="rd").tidy()
+    z = stats.norm.ppf(0.975)
+    for m, xi, ni, xc, nc in SMALL:
+        p1, p2 = xi / ni, xc / nc
+        row = one(t, municipality=m, group="difference")
+        se = np.sqrt(p1 * (1 - p1) / ni + p2 * (1 - p2) / nc)
+        assert row["estimate"] == pytest.approx(p1 - p2)
+        assert row["ci_low"] == pytest.approx(p1 - p2 - z * se)
+        assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(p1 - p2) / se))
+        assert row["method"] == "wald-rd" and not row["zero_corrected"]
+        rate = one(t, municipality=m, group="intervention", metric="rtw_rate")
+        assert (rate["numerator"], rate["denominator"]) == (xi, ni)
+        assert rate["estimate"] == pytest.approx(p1)
+        assert one(t, municipality=m, group="control", metric="n")["estimate"] == nc
+    total = one(t, municipality="all", group="intervention", metric="rtw_rate")
+    assert total["numerator"] == 87 and total["denominator"] == 150
+    # Wilson interval of the pooled intervention rate, by its formula.
+    p, n = 87 / 150, 150
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    assert (total["ci_low"], total["ci_high"]) == pytest.approx((centre - half, centre + half))
+
+
+def test_pooled_rows_match_meta_and_statsmodels():
+    xi, ni, xc, nc = (np.array([s[i] for s in SMALL]) for i in range(1, 5))
+    t = compare_municipalities(aggregate(SMALL), measure="or").tidy()
+    es = meta.effect_sizes(xi, ni, xc, nc, "or")
+    fe = meta.fixed_iv(es.yi, es.vi)
+    row = one(t, metric="rtw_rate", method="fixed-iv")
+    assert row["estimate"] == pytest.approx(np.exp(fe.estimate))
+    st = StratifiedTable([np.array([[a, n1 - a], [c, n2 - c]])
+                          for a, n1, c, n2 in zip(xi, ni, xc, nc, strict=True)])
+    mh = one(t, metric="rtw_rate", method="fixed-mh")
+    assert mh["estimate"] == pytest.approx(st.oddsratio_pooled, rel=1e-12)
+    lo, hi = st.oddsratio_pooled_confint()
+    assert (mh["ci_low"], mh["ci_high"]) == pytest.approx((lo, hi), rel=1e-10)
+    re = meta.random_effects(es.yi, es.vi, "reml")
+    assert one(t, metric="rtw_rate", method="random-effects-reml")["estimate"] == pytest.approx(
+        np.exp(re.pooled.estimate))
+    i2 = one(t, metric="heterogeneity_i2")
+    assert 0 <= i2["estimate"] <= 1 and i2["ci_low"] <= i2["estimate"] <= i2["ci_high"]
+    weights = pick(t, group="ratio", method="wald-log-or")["weight"]
+    assert weights.sum() == pytest.approx(1.0)
+
+
+def test_zero_cell_flagged_and_corrected():
+    rows = SMALL + [("Dby", 0, 20, 3, 25)]
+    cmp = compare_municipalities(aggregate(rows), measure="rr")
+    t = cmp.tidy()
+    d = one(t, municipality="Dby", group="ratio")
+    assert bool(d["zero_corrected"])
+    assert d["estimate"] == pytest.approx((0.5 / 21) / (3.5 / 26))
+    assert not one(t, municipality="Aby", group="ratio")["zero_corrected"]
+    assert any("Dby" in n and "0.5" in n for n in cmp.notes)
+
+
+def test_interaction_lr_matches_person_level_logistic():
+    t = compare_municipalities(aggregate(SMALL)).tidy()
+    row = one(t, metric="interaction_rtw")
+    # Independent: expand to one row per person and compare two logistic models.
+    recs = []
+    for m, xi, ni, xc, nc in SMALL:
+        for treat, x, n in ((1, xi, ni), (0, xc, nc)):
+            recs += [{"m": m, "t": treat, "y": int(j < x)} for j in range(n)]
+    d = pd.DataFrame(recs)
+    full = smf.logit("y ~ C(m) * t", d).fit(disp=False)
+    reduced = smf.logit("y ~ C(m) + t", d).fit(disp=False)
+    lr = 2 * (full.llf - reduced.llf)
+    assert row["estimate"] == pytest.approx(lr, rel=1e-6)
+    assert row["df"] == 2
+    assert row["p_value"] == pytest.approx(stats.chi2.sf(lr, 2), rel=1e-6)
+
+
+def test_aggregate_benchmark_is_pooled_rate():
+    cmp = compare_municipalities(aggregate(SMALL))
+    b = cmp.benchmarks
+    pooled = (20 + 10 + 30) / (50 + 45 + 55)
+    assert b["expected_rate"].to_numpy() == pytest.approx(np.full(3, pooled))
+    assert b["method"].iloc[0] == "unadjusted-pooled-rate"
+    # Variance: binomial n p(1-p) plus the intercept's uncertainty n² p(1-p)/N.
+    n = b["n"].to_numpy()
+    var = n * pooled * (1 - pooled) + n**2 * pooled * (1 - pooled) / 150
+    z = stats.norm.ppf(0.975)
+    assert b["limit_high"].to_numpy() == pytest.approx((n * pooled + z * np.sqrt(var)) / n)
+    assert any("unadjusted" in note for note in cmp.notes)
+
+
+def test_site_with_one_group_is_shown_not_pooled():
+    agg = aggregate(SMALL)
+    extra = pd.DataFrame({"municipality": ["Eby"], "group": ["control"],
+                          "n": pd.array([30], dtype="Int64"), "rtw": pd.array([10], "Int64")})
+    agg = AggregateCohort(pd.concat([agg.data, extra], ignore_index=True))
+    cmp = compare_municipalities(agg)
+    t = cmp.tidy()
+    assert one(t, municipality="Eby", metric="rtw_rate", group="control")["estimate"] == \
+        pytest.approx(1 / 3)
+    assert pick(t, municipality="Eby", group="difference").empty
+    assert one(t, metric="rtw_rate", method="fixed-iv")["k"] == 3
+    assert any("Eby" in n for n in cmp.notes)
+
+
+# --- person-level extras ----------------------------------------------------------------------
+
+
+def test_cox_rows_match_statsmodels(small_cohort, small_comparison):
+    t = small_comparison.tidy()
+    out = person_outcomes(small_cohort)
+    time = out["weeks_on_benefit"].to_numpy()
+    event = (out["rtw_event"] == 1).to_numpy().astype(float)
+    treat = (out["group"] == "intervention").to_numpy().astype(float)[:, None]
+    muni = out["municipality"].to_numpy()
+    for m in ("Kommune A", "Kommune J"):
+        mask = muni == m
+        res = PHReg(time[mask], treat[mask], status=event[mask], ties="efron").fit(disp=False)
+        row = one(t, municipality=m, metric="hazard_ratio_rtw")
+        assert row["estimate"] == pytest.approx(np.exp(res.params[0]), rel=1e-6)
+        assert row["ci_low"] == pytest.approx(np.exp(res.params[0] - 1.959964 * res.bse[0]),
+                                              rel=1e-5)
+    strat = PHReg(time, treat, status=event, ties="efron", strata=muni).fit(disp=False)
+    pooled = one(t, municipality="all", metric="hazard_ratio_rtw")
+    assert pooled["method"] == "cox-efron-stratified"
+    assert pooled["estimate"] == pytest.approx(np.exp(strat.params[0]), rel=1e-6)
+    # Interaction LR: full stratified model with a treatment coefficient per municipality.
+    sites = sorted(set(muni))
+    dummies = (muni[:, None] == np.array(sites[1:])[None, :]).astype(float)
+    full = PHReg(time, np.column_stack([treat, treat * dummies]), status=event, ties="efron",
+                 strata=muni).fit(disp=False)
+    lr = 2 * (full.llf - strat.llf)
+    row = one(t, metric="interaction_hazard_rtw")
+    assert row["estimate"] == pytest.approx(lr, rel=1e-5)
+    assert row["df"] == 3
+
+
+def test_benchmark_matches_independent_logistic(small_cohort, small_comparison):
+    d = small_cohort.data
+    out = person_outcomes(small_cohort)
+    ctl = d.loc[out["group"] == "control"].assign(
+        y=out.loc[out["group"] == "control", "is_rtw"].astype(int))
+    ctl = ctl.reset_index(drop=True)
+    fit = smf.glm("y ~ age + C(sex) + C(diagnosis) + C(has_employer)", ctl,
+                  family=sm.families.Binomial()).fit()
+    p = fit.predict(ctl)
+    X = fit.model.exog
+    b = small_comparison.benchmarks.set_index("municipality")
+    z = stats.norm.ppf(0.975)
+    for m, part in ctl.groupby("municipality"):
+        idx = part.index.to_numpy()
+        n = len(idx)
+        expected = p.iloc[idx].sum()
+        g = (X[idx] * (p.iloc[idx] * (1 - p.iloc[idx])).to_numpy()[:, None]).sum(axis=0)
+        var = (p.iloc[idx] * (1 - p.iloc[idx])).sum() + g @ fit.cov_params().to_numpy() @ g
+        assert b.loc[m, "expected_rate"] == pytest.approx(expected / n, rel=1e-6)
+        assert b.loc[m, "observed_rate"] == pytest.approx(part["y"].mean())
+        assert b.loc[m, "limit_low"] == pytest.approx((expected - z * np.sqrt(var)) / n,
+                                                      rel=1e-6)
+        zs = (part["y"].sum() - expected) / np.sqrt(var)
+        assert b.loc[m, "p_value"] == pytest.approx(2 * stats.norm.sf(abs(zs)), rel=1e-5)
+    rows = pick(small_comparison.tidy(), metric="expected_rtw_rate")
+    assert len(rows) == 4 and set(rows["group"]) == {"control"}
+    assert set(rows["covariates"]) == {"age,sex,diagnosis,has_employer"}
+
+
+def test_mixed_person_and_aggregate(small_cohort):
+    other = aggregate([("Kommune X", 40, 60, 30, 60), ("Kommune Y", 20, 50, 25, 55)])
+    cmp = compare_municipalities([small_cohort, other])
+    t = cmp.tidy()
+    assert one(t, metric="rtw_rate", method="fixed-iv")["k"] == 6
+    # Cox only for person-level municipalities.
+    assert set(pick(t, metric="hazard_ratio_rtw", method="cox-efron")["municipality"]) == {
+        "Kommune A", "Kommune E", "Kommune J", "Kommune P"}
+    assert cmp.benchmarks["method"].iloc[0] == "unadjusted-pooled-rate"
+    with pytest.raises(ConfigError):
+        compare_municipalities([small_cohort, other], covariates=["age"])
+
+
+def test_duplicate_municipality_across_inputs(small_cohort):
+    dup = aggregate([("Kommune A", 40, 60, 30, 60)])
+    with pytest.raises(ConfigError, match="Kommune A"):
+        compare_municipalities([small_cohort, dup])
+
+
+@pytest.mark.parametrize("kw", [{"measure": "hr"}, {"method": "ml"}, {"outcome": "relapse"},
+                                {"level": 95}, {"benchmark_group": "all"}])
+def test_bad_options(kw):
+    with pytest.raises(ConfigError):
+        compare_municipalities(aggregate(SMALL), **kw)
+
+
+def test_bad_data_argument():
+    with pytest.raises(ConfigError):
+        compare_municipalities(pd.DataFrame({"a": [1]}))
+
+
+def test_other_outcome(small_cohort):
+    cmp = compare_municipalities(small_cohort, outcome="partial_rtw")
+    t = cmp.tidy()
+    out = person_outcomes(small_cohort)
+    sel = (out["municipality"] == "Kommune E") & (out["group"] == "intervention")
+    row = one(t, municipality="Kommune E", metric="partial_rtw_rate", group="intervention")
+    assert row["numerator"] == int(out.loc[sel, "is_partial_rtw"].sum())
+    assert not pick(t, metric="expected_partial_rtw_rate").empty
+
+
+# --- display ----------------------------------------------------------------------------------
+
+
+def test_plots_return_axes(small_comparison, bcg_aggregate):
+    from matplotlib.axes import Axes
+
+    cmp_agg = compare_municipalities(bcg_aggregate, measure="rr")
+    for cmp in (small_comparison, cmp_agg):
+        assert isinstance(cmp.plot_forest(), Axes)
+        assert isinstance(cmp.plot_funnel(), Axes)
+        assert isinstance(cmp.plot_caterpillar(), Axes)
+        assert isinstance(cmp.plot_caterpillar(what="effect"), Axes)
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    assert small_comparison.plot_forest(ax=ax) is ax
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Kommune A" in labels and "Prediction interval" in labels
+    plt.close("all")
+
+
+def test_repr_html_escapes(small_comparison):
+    agg = aggregate([("<b>Aby</b>", 30, 50, 20, 50), ("Bby", 12, 40, 10, 45)])
+    text = compare_municipalities(agg)._repr_html_()
+    assert "<b>Aby</b>" not in text and "&lt;b&gt;Aby&lt;/b&gt;" in text
+    assert "I² =" in small_comparison._repr_html_()
