@@ -32,12 +32,6 @@ def greve_cohort(greve_path):
     return load_cohort(greve_path)
 
 
-def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write a CSV fixture exactly as given (tests control separators and encodings)."""
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
 @pytest.fixture
 def tiny_frame() -> pd.DataFrame:
     """Four persons in English canonical spelling, study-wide follow-up 2009-10-08."""

@@ -108,19 +108,24 @@ def _read_csv(path: Path) -> RawTable:
     sep = _sniff_separator(first_line)
     lineterminator = "\r\n" if "\r\n" in text[: len(first_line) + 2] else "\n"
     try:
-        frame = pd.read_csv(
-            _io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            skipinitialspace=False,
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        # pandas' message names a line number, never cell content.
+        # The csv module, not pandas: pandas would silently turn surplus cells into an index.
+        records = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error as exc:
         raise _file_problem(path, f"not a readable CSV table ({exc})") from None
-    frame.columns = [str(c) for c in frame.columns]
+    header, body = records[0], records[1:]
+    width = len(header)
+    too_long = [
+        Problem(spreadsheet_row(i), None,
+                f"row has {len(r)} cells but the header has {width}")
+        for i, r in enumerate(body)
+        if len(r) > width and any(cell.strip() for cell in r[width:])
+    ]
+    if too_long:
+        raise ValidationError(too_long, source=str(path))
+    body = [(r + [""] * (width - len(r)))[:width] for r in body]
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
+    frame = frame.astype(str) if len(frame) else frame
+    frame.columns = unique_headers(header)
     fmt = TableFormat(
         kind="csv",
         sep=sep,
@@ -130,6 +135,21 @@ def _read_csv(path: Path) -> RawTable:
         lineterminator=lineterminator,
     )
     return RawTable(frame=frame, fmt=fmt, path=str(path))
+
+
+def unique_headers(header: list[str]) -> list[str]:
+    """Headers made unique the way pandas does (``id``, ``id.1``) so every column is kept;
+    validation then reports the repeated meaning."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in (str(h).strip() for h in header):
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
 
 
 def _read_xlsx(path: Path) -> RawTable:

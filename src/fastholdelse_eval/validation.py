@@ -116,6 +116,11 @@ def _map_columns(columns: list[str], lookup: Mapping[str, object],
     """Map file headers to canonical names; returns canonical -> header."""
     found: dict[str, str] = {}
     for header in columns:
+        base = re.fullmatch(r"(.*)\.\d+", header)
+        if base and base.group(1) in columns:
+            # Readers rename a repeated header "id" to "id.1"; say so instead of guessing.
+            problems.append(Problem(None, base.group(1), "column header appears more than once"))
+            continue
         key = lookup.get(schema.normalize_label(header))
         if key is None:
             continue
@@ -297,8 +302,16 @@ def validate_cohort_frame(
         if name in mapping:
             out[name] = _covariate(get(name), decimal_comma)
     for header in columns:
-        if header not in used and header.strip():
-            out[header.strip()] = _covariate(text[header], decimal_comma)
+        if header in used:
+            continue
+        if _is_unnamed(header):
+            # Excel often saves trailing empty columns; a nameless column with data is an error
+            # because it cannot be named as a covariate or checked.
+            filled = (text[header] != "").to_numpy()
+            if filled.any():
+                col.rows(filled, header, "cell in a column without a header name")
+            continue
+        out[header.strip()] = _covariate(text[header], decimal_comma)
 
     if col.problems:
         raise ValidationError(col.problems, source)
@@ -308,6 +321,10 @@ def validate_cohort_frame(
     for name in ("person_id", "group", "municipality", "end_reason", "end_detail"):
         data[name] = data[name].astype(str)
     return data, notes
+
+
+def _is_unnamed(header: str) -> bool:
+    return not header.strip() or bool(re.fullmatch(r"Unnamed: \d+(\.\d+)?", header.strip()))
 
 
 def _covariate(text: pd.Series, decimal_comma: bool) -> pd.Series:
