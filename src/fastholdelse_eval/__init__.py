@@ -26,4 +26,8 @@ __all__ = [
     "simulate_greve",
 ]
 from .compare import compare_municipalities  # noqa: E402
+
 __all__ += ["compare_municipalities"]
+from .register import cohort_from_register  # noqa: E402
+
+__all__ += ["cohort_from_register"]

@@ -11,4 +11,5 @@ COMMAND_MODULES = [
     "simulate",
     "pseudonymize",
     "compare",
+    "register",
 ]
