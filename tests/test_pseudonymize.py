@@ -324,6 +324,10 @@ def test_pseudonymize_frame_caps_the_listed_rows():
     assert len(problems) == MAX_LISTED_PROBLEMS + 1
     summary = [p for p in problems if p.row is None]
     assert len(summary) == 1 and "50 more rows" in summary[0].message
+    assert problems[-1] is summary[0]  # listed after the rows
+    assert [p.row for p in problems[:-1]] == list(range(2, MAX_LISTED_PROBLEMS + 2))
+    assert str(info.value).startswith(f"{n} malformed CPR values; nothing was written.")
+    assert info.value.total == n
     assert f"rows {MAX_LISTED_PROBLEMS + 2}–{n + 1}" in summary[0].message
 
 

@@ -70,6 +70,23 @@ class KeyFileError(ConfigError):
     """The key file is missing, malformed or readable by other users."""
 
 
+class MalformedCprError(ValidationError):
+    """CPR values that cannot be pseudonymised, by row and column (never the value)."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None,
+                 total: int | None = None):
+        super().__init__(problems, source)
+        # Rows in file order, the "… and N more rows" summary last.
+        self.problems = sorted(problems, key=lambda p: (p.row is None, p.row or 0, p.message))
+        self.total = total if total is not None else len(problems)
+        head = f"{source}: " if source else ""
+        total = self.total
+        lines = [f"{head}{total} malformed CPR value{'s' if total != 1 else ''}; nothing was "
+                 "written."]
+        lines += [f"  - {p}" for p in self.problems]
+        self.args = ("\n".join(lines),)
+
+
 # --- key handling ----------------------------------------------------------------------------
 
 
@@ -272,7 +289,10 @@ def _resolve_column(columns: list[str], column: str | None) -> str:
                       "with --column")
 
 
-def _malformed_problems(reason: pd.Series, rows: np.ndarray, column: str) -> list[Problem]:
+def _malformed_problems(reason: pd.Series, rows: np.ndarray,
+                        column: str) -> tuple[list[Problem], int]:
+    """Problems for the first :data:`MAX_LISTED_PROBLEMS` malformed rows (+ a summary), and
+    the number of malformed rows."""
     bad = np.flatnonzero(reason.to_numpy(dtype=object) != "")
     problems = [Problem(int(rows[i]), column, str(reason.iloc[i]))
                 for i in bad[:MAX_LISTED_PROBLEMS]]
@@ -282,7 +302,7 @@ def _malformed_problems(reason: pd.Series, rows: np.ndarray, column: str) -> lis
             f"(rows {int(rows[bad[MAX_LISTED_PROBLEMS]])}–{int(rows[bad[-1]])}); is this the "
             "column with the CPR numbers?"
         )))
-    return problems
+    return problems, len(bad)
 
 
 def _pseudonyms_for(
@@ -299,9 +319,9 @@ def _pseudonyms_for(
     row_reason = pd.Series(reason.to_numpy(dtype=object)[codes], dtype=str)
     if skip is not None and skip.any():
         row_reason[skip] = ""
-    problems = _malformed_problems(row_reason, rows, column)
+    problems, total = _malformed_problems(row_reason, rows, column)
     if problems:
-        raise ValidationError(problems)
+        raise MalformedCprError(problems, total=total)
     # "0101011234" and "010101-1234" are one person: hash each distinct digit string once.
     dcodes, ddigits = pd.factorize(digits.to_numpy(dtype=object))
     names = np.array([_pseudonym_digits(dg, key) if dg else "" for dg in ddigits], dtype=object)
@@ -398,8 +418,8 @@ def pseudonymize_file(
     text = src.text_of(col)
     try:
         new = _pseudonyms_for(text, key, src.rows, col, skip=src.blank)
-    except ValidationError as exc:
-        raise ValidationError(exc.problems, source=str(path)) from None
+    except MalformedCprError as exc:
+        raise MalformedCprError(exc.problems, source=str(path), total=exc.total) from None
 
     notes = _atomic_write(out, lambda tmp: src.write(tmp, col, new))
     others = _cpr_like_columns(src.frame, exclude=col, blank=src.blank)
