@@ -31,3 +31,6 @@ __all__ += ["compare_municipalities"]
 from .register import cohort_from_register  # noqa: E402
 
 __all__ += ["cohort_from_register"]
+from .pseudonymize import pseudonymize  # noqa: E402
+
+__all__ += ["pseudonymize"]
