@@ -29,6 +29,7 @@ Windows has no such permission bits and is not checked.
 from __future__ import annotations
 
 import base64
+import datetime
 import hmac
 import json
 import os
@@ -228,11 +229,32 @@ def _cpr_reasons(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def normalize_cpr(value: object) -> str:
-    """``" 010203-1234 "`` → ``"0102031234"``; :class:`ValueError` (no value shown) if invalid."""
-    digits, reason = _cpr_reasons(pd.Series([str(value)], dtype=str))
-    if reason.iloc[0]:
+    """``" 010203-1234 "`` → ``"0102031234"``; :class:`ValueError` (no value shown) if invalid.
+
+    One value at a time, checked with the standard library's calendar; :func:`_cpr_reasons` is
+    the vectorised twin used for files (the tests hold the two to the same answers).
+    """
+    text = str(value).strip()
+    if not _CPR_SHAPE.fullmatch(text):
+        _, reason = _cpr_reasons(pd.Series([text], dtype=str))  # the helpful wording
         raise ValueError(f"not a valid CPR number: {reason.iloc[0]}")
-    return str(digits.iloc[0])
+    digits = text.replace("-", "")
+    day, month, yy, seventh = int(digits[:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6])
+    if seventh <= 3:
+        century = 1900
+    elif seventh in (4, 9):
+        century = 2000 if yy <= 36 else 1900
+    else:
+        century = 2000 if yy <= 57 else 1800
+    if not 1 <= month <= 12:
+        raise ValueError("not a valid CPR number: impossible date part: the month (digits 3–4) "
+                         "is not 01–12")
+    try:
+        datetime.date(century + yy, month, day)
+    except ValueError:
+        raise ValueError("not a valid CPR number: impossible date part: no such day "
+                         "(digits 1–2) in that month") from None
+    return digits
 
 
 def pseudonym(cpr_normalised: str, key: bytes) -> str:
