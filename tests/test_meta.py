@@ -342,3 +342,31 @@ def test_restricted_loglik_equals_matrix_form_up_to_a_constant():
     k = es.k
     const = -0.5 * (k - 1) * np.log(2 * np.pi) + 0.5 * np.log(k)
     np.testing.assert_allclose(diffs, const, rtol=1e-10)
+
+
+def test_reml_and_pm_on_random_datasets():
+    """On many random datasets (tiny k, tau² = 0, very unequal variances) REML reaches the
+    global maximum of the restricted likelihood and PM solves Q(tau²) = k-1. Some of these
+    likelihoods are bimodal (draw 134: a boundary maximum at 0 beats an interior one at 0.053).
+    """
+    rng = np.random.default_rng(20240601)
+    for _ in range(150):
+        k = int(rng.integers(2, 30))
+        v = rng.uniform(0.001, 1.0, k) ** rng.uniform(1, 3)
+        y = rng.normal(0, np.sqrt(v + rng.choice([0.0, 0.01, 0.5])))
+        t2 = meta.tau2_reml(y, v)
+        scale = float(np.var(y)) + float(v.max())
+        grid = np.concatenate([[0.0], np.geomspace(1e-8, 10 * scale, 400)])
+        w = 1 / (v[None, :] + grid[:, None])
+        mu = (w * y).sum(axis=1) / w.sum(axis=1)
+        ll = (-0.5 * np.log(1 / w).sum(axis=1) - 0.5 * np.log(w.sum(axis=1))
+              - 0.5 * (w * (y - mu[:, None]) ** 2).sum(axis=1))
+        best = grid[int(ll.argmax())]
+        assert _reml_loglik_matrix(t2, y, v) >= _reml_loglik_matrix(best, y, v) - 1e-7
+        pm = meta.tau2_pm(y, v)
+        w = 1 / (v + pm)
+        q = np.sum(w * (y - np.sum(w * y) / w.sum()) ** 2)
+        if pm > 0:
+            assert q == pytest.approx(k - 1, rel=1e-8)
+        else:
+            assert q <= k - 1

@@ -295,15 +295,17 @@ def restricted_loglik(tau2: float, yi, vi) -> float:
                  - 0.5 * np.sum(w * (y - mu) ** 2))
 
 
-def tau2_reml(yi, vi, tol: float = 1e-10, max_iter: int = 200) -> float:
-    """REML tau² by Fisher scoring with step halving, truncated at 0 (as metafor's ``rma``).
+def _reml_loglik_grid(grid: np.ndarray, y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    # Restricted log-likelihood (without constants) at every tau² of ``grid``, vectorised.
+    w = 1 / (v[None, :] + grid[:, None])
+    sw = w.sum(axis=1)
+    mu = (w * y[None, :]).sum(axis=1) / sw
+    return (-0.5 * np.log(v[None, :] + grid[:, None]).sum(axis=1) - 0.5 * np.log(sw)
+            - 0.5 * (w * (y[None, :] - mu[:, None]) ** 2).sum(axis=1))
 
-    Start value: the DerSimonian–Laird estimate. Converges when the change is below ``tol``.
-    """
-    y, v = _yv(yi, vi)
-    if y.size < 2:
-        return 0.0
-    t2 = tau2_dl(y, v)
+
+def _fisher_scoring(t2: float, y: np.ndarray, v: np.ndarray, tol: float,
+                    max_iter: int) -> float:
     for _ in range(max_iter):
         score, info = _reml_score_info(t2, y, v)
         step = score / info
@@ -312,13 +314,33 @@ def tau2_reml(yi, vi, tol: float = 1e-10, max_iter: int = 200) -> float:
             step /= 2
         new = max(0.0, t2 + step)
         if abs(new - t2) < tol:
-            t2 = new
-            break
+            return new
         t2 = new
-    else:  # pragma: no cover - the restricted likelihood is smooth; scoring converges
-        raise ArithmeticError("REML estimation of tau² did not converge")
+    raise ArithmeticError("REML estimation of tau² did not converge")  # pragma: no cover
+
+
+def tau2_reml(yi, vi, tol: float = 1e-10, max_iter: int = 200) -> float:
+    """REML tau² by Fisher scoring with step halving, truncated at 0 (as metafor's ``rma``).
+
+    Start value: the DerSimonian–Laird estimate; converged when the change is below ``tol``.
+    The restricted likelihood can have two local maxima (one at 0); a grid check then moves to
+    the global maximum. metafor reports whichever maximum its scoring reaches, so the two can
+    differ only in that rare case.
+    """
+    y, v = _yv(yi, vi)
+    if y.size < 2:
+        return 0.0
+    t2 = _fisher_scoring(tau2_dl(y, v), y, v, tol, max_iter)
     if t2 < tol and _reml_score_info(0.0, y, v)[0] <= 0:
-        return 0.0  # the maximum is on the boundary
+        t2 = 0.0  # the maximum is on the boundary
+    scale = float(np.var(y)) + float(v.max())
+    grid = np.concatenate([[0.0], np.geomspace(1e-8 * scale, 100 * scale, 300)])
+    ll = _reml_loglik_grid(grid, y, v)
+    if ll.max() > _reml_loglik_grid(np.array([t2]), y, v)[0] + 1e-10:
+        best = float(grid[int(ll.argmax())])
+        if best == 0.0 and _reml_score_info(0.0, y, v)[0] <= 0:
+            return 0.0
+        t2 = _fisher_scoring(best, y, v, tol, max_iter)
     return float(t2)
 
 
