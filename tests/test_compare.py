@@ -346,3 +346,42 @@ def test_repr_html_escapes(small_comparison):
     text = compare_municipalities(agg)._repr_html_()
     assert "<b>Aby</b>" not in text and "&lt;b&gt;Aby&lt;/b&gt;" in text
     assert "I² =" in small_comparison._repr_html_()
+
+
+def test_single_municipality():
+    cmp = compare_municipalities(aggregate([("Aby", 30, 50, 20, 50)]))
+    t = cmp.tidy()
+    re = one(t, metric="rtw_rate", method="random-effects-reml")
+    assert re["estimate"] == pytest.approx(0.6 - 0.4)
+    assert np.isnan(one(t, metric="heterogeneity_i2")["estimate"])
+    assert pick(t, metric="interaction_rtw").empty
+
+
+def test_no_rtw_in_one_group_gives_no_hazard_ratio(sites_frame):
+    f = sites_frame.loc[sites_frame["municipality"].isin(["Kommune A", "Kommune E"])].copy()
+    gone = (f["municipality"] == "Kommune E") & (f["group"] == "intervention") & (
+        f["end_reason"] == "rtw")
+    f.loc[gone, ["end_date", "relapse_date"]] = pd.NaT
+    f.loc[gone, "end_reason"] = "censored"
+    f.loc[gone, "end_detail"] = ""
+    cmp = compare_municipalities(Cohort.from_frame(f))
+    t = cmp.tidy()
+    assert set(pick(t, metric="hazard_ratio_rtw", method="cox-efron")["municipality"]) == {
+        "Kommune A"}
+    assert pick(t, metric="interaction_hazard_rtw").empty
+    assert any("Kommune E" in n and "Cox" in n for n in cmp.notes)
+    # The rate comparison still works (0 events: 0.5 correction for ratio measures).
+    assert one(t, municipality="Kommune E", metric="rtw_rate", group="intervention")[
+        "estimate"] == 0.0
+
+
+def test_unreported_counts_are_left_out_with_a_note():
+    agg = aggregate(SMALL)
+    d = agg.data.assign(partial_rtw=pd.array([5, 4, 3, 2, None, None], dtype="Int64"))
+    cmp = compare_municipalities(AggregateCohort(d), outcome="partial_rtw")
+    t = cmp.tidy()
+    assert pick(t, municipality="Cby").empty
+    assert one(t, metric="partial_rtw_rate", method="fixed-iv")["k"] == 2
+    assert any("Cby" in n for n in cmp.notes)
+    with pytest.raises(ConfigError):
+        compare_municipalities(agg, outcome="dropout")
