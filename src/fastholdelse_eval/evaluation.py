@@ -15,8 +15,10 @@ import pandas as pd
 
 from . import rates, tidy
 from .cohort import AggregateCohort, Cohort
+from .durations import duration_rows
 from .errors import ConfigError
 from .outcomes import person_outcomes
+from .targets import parse_targets, target_rows
 
 RATE_METRICS = (
     "rtw_rate",
@@ -47,12 +49,33 @@ class Evaluation:
     table : DataFrame — the tidy result table (use :meth:`tidy`)
     options : dict — level, horizon_weeks, covariates, sustained_weeks, targets
     notes : list[str] — remarks for the reader (skipped analyses, data-quality notes)
+    durations : DurationResult | None — fitted survival curves (person-level cohorts only)
     """
 
     cohort: Cohort | AggregateCohort
     table: pd.DataFrame
     options: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    durations: Any = None
+
+    def _durations(self):
+        if self.durations is None:
+            raise ConfigError("duration plots need person-level data (a Cohort)")
+        return self.durations
+
+    def plot_time_on_benefit(self, ax=None, municipality: str | None = None, **kwargs):
+        """Kaplan–Meier curves of time on benefit with numbers at risk; returns the Axes."""
+        return self._durations().plot_time_on_benefit(ax=ax, municipality=municipality,
+                                                      **kwargs)
+
+    def plot_cif(self, ax=None, municipality: str | None = None, **kwargs):
+        """Cumulative incidence of RTW (competing outcomes); returns the Axes."""
+        return self._durations().plot_cif(ax=ax, municipality=municipality, **kwargs)
+
+    def plot_weekly_status(self, ax=None, municipality: str | None = None, **kwargs):
+        """Weekly share on benefit / returned / other benefit per group; returns the Axes."""
+        return self._durations().plot_weekly_status(ax=ax, municipality=municipality,
+                                                    **kwargs)
 
     def tidy(self) -> pd.DataFrame:
         """The tidy result table (a copy)."""
@@ -189,6 +212,10 @@ def evaluate(
     :mod:`fastholdelse_eval.rates`. ``mean_weeks_on_benefit_completed`` is the naive mean of
     finished spells (biased by censoring; shown because municipalities report it).
     With several municipalities, rows come per municipality plus ``all``.
+    Person-level cohorts also get the censoring-aware duration, competing-outcome, Cox and
+    relapse rows of :func:`fastholdelse_eval.durations.duration_rows` (``horizon_weeks``,
+    ``covariates``, ``sustained_weeks``); ``targets`` are judged as rows by
+    :func:`fastholdelse_eval.targets.target_rows` (spec in that module's docstring).
     """
     if not 0 < level < 1:
         raise ConfigError("level: must be between 0 and 1 (e.g. 0.95)")
@@ -196,6 +223,8 @@ def evaluate(
                "covariates": list(covariates or []), "sustained_weeks": sustained_weeks,
                "targets": targets}
     notes: list[str] = list(getattr(cohort, "notes", []))
+    parse_targets(targets)  # a bad target spec fails before any work
+    durations = None
     frames = []
     if isinstance(cohort, AggregateCohort):
         for site in _sites(cohort.municipalities):
@@ -213,7 +242,15 @@ def evaluate(
         for site in _sites(cohort.municipalities):
             part = out if site is None else out[out["municipality"] == site]
             frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
+        durations = duration_rows(cohort, level=level, horizon_weeks=horizon_weeks,
+                                  covariates=options["covariates"],
+                                  sustained_weeks=sustained_weeks)
+        frames.append(durations.table)
+        notes.extend(durations.notes)
     else:
         raise TypeError(f"evaluate() needs a Cohort or AggregateCohort, not {type(cohort)!r}")
     table = tidy.concat(frames)
-    return Evaluation(cohort=cohort, table=table, options=options, notes=notes)
+    if targets:
+        table = tidy.concat([table, target_rows(table, targets)])
+    return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
+                      durations=durations)

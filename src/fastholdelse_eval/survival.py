@@ -561,7 +561,9 @@ class CoxResult:
 
     @property
     def se(self) -> np.ndarray:
-        return np.sqrt(np.diag(self.cov))
+        d = np.diag(self.cov)
+        # A non-converged fit can leave an indefinite matrix: no standard error then.
+        return np.sqrt(np.where(d >= 0, d, np.nan))
 
     def hazard_ratio(self, name: str | int = 0, level: float = 0.95) -> Estimate:
         """``exp(β)`` with Wald interval ``exp(β ± z·se)`` and Wald p-value."""

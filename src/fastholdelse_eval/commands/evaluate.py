@@ -24,11 +24,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--level", type=float, default=0.95,
                         help="confidence level of intervals (default 0.95)")
+    parser.add_argument("--horizon-weeks", type=float, default=None,
+                        help="horizon of restricted mean and cumulative incidence, in weeks "
+                             "(default 26, capped at the last week both groups are observed)")
+    parser.add_argument("--covariates", default="",
+                        help="comma-separated columns to adjust the Cox model for, e.g. "
+                             "age,diagnosis")
+    parser.add_argument("--sustained-weeks", type=float, default=4,
+                        help="weeks without relapse after RTW for sustained RTW (default 4)")
 
 
 def evaluate_options(args: argparse.Namespace) -> dict:
     """Keyword arguments for :func:`evaluate` from the parsed options."""
-    return {"level": args.level}
+    covariates = [c.strip() for c in (args.covariates or "").split(",") if c.strip()]
+    return {"level": args.level, "horizon_weeks": args.horizon_weeks, "covariates": covariates,
+            "sustained_weeks": args.sustained_weeks}
 
 
 def run(args: argparse.Namespace) -> int:
