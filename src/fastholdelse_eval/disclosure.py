@@ -1,0 +1,443 @@
+"""Statistical disclosure control for the tidy table: small-cell suppression.
+
+Policy (the report's "suppression log" section repeats it in plain words)
+-----------------------------------------------------------------------
+* **Primary suppression.** A count from 1 to ``threshold - 1`` (default threshold 5, so 1–4) is
+  shown as ``"<5"``; the rate, interval and p-value of its row are masked.
+* **Complements count too.** A rate row is a 2×2 cell pair: 185 of 188 returned discloses that
+  3 did not. Such implicit counts (denominator − numerator, the remainder of a flow partition,
+  returned − sustained) are protected exactly like shown counts.
+* **Secondary suppression.** The table is published as a whole, so a masked count must not be
+  recoverable from the rest of it: totals (n minus the other outcomes of the flow), the other
+  group plus a total, the per-municipality rows plus the pooled row, returned minus sustained,
+  category counts of a baseline covariate. Every such identity is written down as a linear
+  relation between cells; a small cell is safe only if the visible cells do not determine it
+  (checked exactly: the cell's unit vector must lie outside the row space of the relations
+  restricted to the hidden cells). While some small cell is determined, the smallest visible
+  non-total cell in one of its relations is masked as well ("secondary"), and the check repeats.
+* **Derived rows.** A difference, ratio, p-value, standardised mean difference, hazard ratio,
+  log-rank test or target assessment is masked when a row it is derived from is masked (a
+  difference plus the other group's rate gives the masked rate back). Estimates without counts
+  (median, RMST, cumulative incidence) are masked when their group's size or event count is.
+* **Zeros are not suppressed.** "0 of 180" says that nobody in a group of at least
+  ``threshold`` persons had the outcome; it identifies no individual and is not a small cell.
+  The same holds for "all of them" (complement 0). Both are common, informative results, and
+  hiding them would force masking of many honest zeros with no gain in protection.
+
+:func:`suppress` is a pure function: it returns a new table and a log, never changes its input.
+Suppression can be turned off only explicitly (``enabled=False``), and reports then carry a
+warning banner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import null_space
+
+from .errors import ConfigError
+
+DEFAULT_THRESHOLD = 5
+
+ARM_GROUPS = ("intervention", "control")
+TOTAL_GROUPS = ("all", "total")
+POOLED_MUNICIPALITY = "all"
+
+# Outcomes that partition a group at follow-up (each person in exactly one). The flow section
+# shows them side by side, so one masked part would otherwise be n minus the others.
+FLOW_PARTITION = (
+    "rtw_rate",
+    "other_benefit_rate",
+    "dropout_rate",
+    "on_benefit_rate",
+    "left_study_rate",
+)
+# Rates whose denominator is another rate's numerator rather than the group size.
+DENOMINATOR_BASE = {"relapse_rate": "rtw_rate"}
+# Between-group statistics and count-free estimates that reveal the counts of another metric.
+DERIVED_FROM = {
+    "hazard_ratio_rtw": ("rtw_rate",),
+    "logrank_rtw": ("rtw_rate",),
+    "cif_rtw": ("rtw_rate",),
+    "median_weeks_on_benefit": ("n",),
+    "rmst_weeks_on_benefit": ("n",),
+    "sustained_rtw_rate": ("rtw_rate",),
+}
+# Prefixes of metric families, e.g. ``relapse_by_4_weeks`` rests on the relapse counts.
+DERIVED_FROM_PREFIX = {"relapse_by_": ("relapse_rate",)}
+MASKED_FIELDS = ("estimate", "ci_low", "ci_high", "p_value")
+OPTIONAL_MASKED_FIELDS = ("sd", "se")
+
+Key = tuple[str, str, str, str]  # (municipality, group, quantity, level)
+
+
+@dataclass
+class SuppressionResult:
+    """The masked tidy table and what was masked.
+
+    ``table`` keeps every row of the input with masked values set to NaN/NA and three extra
+    columns: ``suppressed`` (``""``, ``"primary"`` or ``"secondary"`` for the row),
+    ``numerator_mask`` and ``denominator_mask`` (``""``, ``"small"`` = show ``"<threshold"``,
+    ``"hidden"`` = masked to protect another cell). ``log`` has one row per masked count:
+    municipality, metric, group, level, field, reason — never a value.
+    """
+
+    table: pd.DataFrame
+    log: pd.DataFrame
+    threshold: int
+    enabled: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Cell:
+    key: Key
+    value: int
+    shown: bool  # a count that appears in the table (False: implicit, e.g. a complement)
+    masked: bool = False
+    reason: str = ""
+
+
+def _check_threshold(threshold: object) -> int:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)):
+        raise ConfigError(f"suppression threshold must be a whole number, got {threshold!r}")
+    if threshold < 1:
+        raise ConfigError(f"suppression threshold must be at least 1, got {threshold}")
+    return int(threshold)
+
+
+def _text(df: pd.DataFrame, column: str) -> pd.Series:
+    if column not in df.columns:
+        return pd.Series([""] * len(df), index=df.index, dtype=object)
+    col = df[column].astype(object)
+    return col.where(col.notna(), "").map(str)
+
+
+def _level_series(df: pd.DataFrame) -> pd.Series:
+    """The part of a row's identity beyond (municipality, group, metric): level and horizon."""
+    level = _text(df, "level")
+    horizon = _text(df, "horizon_weeks")
+    return level.where(horizon == "", level + "@" + horizon)
+
+
+def _int_or_none(value: object) -> int | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return int(value)
+
+
+class _Cells:
+    """Count cells of the table plus the linear relations that tie them together."""
+
+    def __init__(self) -> None:
+        self.cells: dict[Key, _Cell] = {}
+        self.relations: list[tuple[Key, list[Key]]] = []  # total = sum(parts)
+        self._relation_ids: set[tuple[Key, tuple[Key, ...]]] = set()
+
+    def add(self, key: Key, value: int, shown: bool) -> Key:
+        cell = self.cells.get(key)
+        if cell is None:
+            self.cells[key] = _Cell(key, int(value), shown)
+        elif shown:
+            cell.shown = True
+        return key
+
+    def relate(self, total: Key, parts: list[Key]) -> None:
+        ident = (total, tuple(sorted(parts)))
+        if not parts or ident in self._relation_ids:
+            return
+        self._relation_ids.add(ident)
+        self.relations.append((total, parts))
+
+    def relate_with_remainder(self, total: Key, parts: list[Key], remainder_name: str) -> None:
+        """total = parts + an implicit remainder (whatever the parts do not cover).
+
+        A remainder of 0 is assumed known to the reader (conservative: "the shown parts add up
+        to the total" is easy to notice), so the relation is then total = parts exactly.
+        """
+        if not parts:
+            return
+        rest = self.cells[total].value - sum(self.cells[p].value for p in parts)
+        if rest < 0:  # the parts are not a partition of the total (overlapping); no identity
+            return
+        if rest == 0:
+            self.relate(total, parts)
+            return
+        m, g, _, level = total
+        rem = self.add((m, g, remainder_name, level), rest, shown=False)
+        self.relate(total, [*parts, rem])
+
+
+def _collect(df: pd.DataFrame, levels: pd.Series
+             ) -> tuple[_Cells, dict[int, tuple], set[int]]:
+    """Cells and relations; per row (numerator key, denominator key); rows of implied counts."""
+    cs = _Cells()
+    row_keys: dict[int, tuple] = {}
+    implied: set[int] = set()
+    counted = df["group"].isin(ARM_GROUPS + TOTAL_GROUPS)
+
+    # Group sizes first, so rates can share them as denominators.
+    for i in df.index[counted & (df["metric"] == "n")]:
+        r = df.loc[i]
+        value = _int_or_none(r["numerator"])
+        if value is None:
+            value = _int_or_none(r["estimate"])
+        if value is None:
+            continue
+        key = cs.add((r["municipality"], r["group"], "n", ""), value, shown=True)
+        row_keys[i] = (key, None)
+
+    ordered = sorted(
+        (i for i in df.index[counted & (df["metric"] != "n")]),
+        # base rates (rtw) before the rates that use them as a denominator (relapse)
+        key=lambda i: (df.at[i, "metric"] in DENOMINATOR_BASE, i),
+    )
+    for i in ordered:
+        r = df.loc[i]
+        m, g, metric, level = r["municipality"], r["group"], r["metric"], levels[i]
+        num = _int_or_none(r["numerator"])
+        den = _int_or_none(r["denominator"])
+        if num is None and den is not None and _is_share(metric) and _finite(r["estimate"]):
+            # A share without its count (Kaplan–Meier, cumulative incidence, …) still
+            # implies one: estimate × denominator ≈ persons. Protect that count too.
+            num = int(round(float(r["estimate"]) * den))
+            implied.add(i)
+        num_key = den_key = None
+        if num is not None:
+            num_key = cs.add((m, g, metric, level), num, shown=True)
+        if den is not None:
+            if metric.startswith("baseline_"):
+                den_key = (m, g, metric, "__nonmissing")
+                cs.add(den_key, den, shown=True)
+                n_key = (m, g, "n", "")
+                if n_key in cs.cells:
+                    cs.relate_with_remainder(n_key, [den_key], f"__missing:{metric}")
+            else:
+                base = (m, g, DENOMINATOR_BASE.get(metric, "n"), "")
+                if base in cs.cells and cs.cells[base].value == den:
+                    den_key = base
+                else:
+                    den_key = cs.add((m, g, metric, f"{level}__den"), den, shown=True)
+            if num_key is not None and den - num >= 0:
+                comp = cs.add((m, g, f"not:{metric}", level), den - num, shown=False)
+                cs.relate(den_key, [num_key, comp])
+        row_keys[i] = (num_key, den_key)
+
+    groups = sorted({(k[0], k[1]) for k in cs.cells})
+    for m, g in groups:
+        n_key = (m, g, "n", "")
+        if n_key in cs.cells:
+            parts = [(m, g, q, "") for q in FLOW_PARTITION if (m, g, q, "") in cs.cells]
+            parts = [p for p in parts if _den_is(cs, df, levels, p, n_key)]
+            if len(parts) >= 2:
+                cs.relate_with_remainder(n_key, parts, "__flow_rest")
+        rtw, sus = (m, g, "rtw_rate", ""), (m, g, "sustained_rtw_rate", "")
+        if rtw in cs.cells and sus in cs.cells:
+            cs.relate_with_remainder(rtw, [sus], "__early_relapse")
+        # Finished spells (the denominator of their mean) = returned + other benefit + stopped.
+        done = (m, g, "mean_weeks_on_benefit_completed", "__den")
+        if done in cs.cells:
+            parts = [(m, g, q, "") for q in ("rtw_rate", "other_benefit_rate", "dropout_rate")
+                     if (m, g, q, "") in cs.cells]
+            cs.relate_with_remainder(done, parts, "__other_ends")
+
+    # Baseline categories: the levels of one covariate add up to its non-missing count.
+    by_cov: dict[tuple[str, str, str], list[Key]] = {}
+    for key in cs.cells:
+        m, g, q, level = key
+        if q.startswith("baseline_") and level and not level.startswith("__"):
+            by_cov.setdefault((m, g, q), []).append(key)
+    for (m, g, q), parts in by_cov.items():
+        den_key = (m, g, q, "__nonmissing")
+        if den_key in cs.cells:
+            cs.relate_with_remainder(den_key, sorted(parts), "__other_levels")
+
+    # Totals over groups and over municipalities.
+    shown_keys = [k for k, c in cs.cells.items() if c.shown]
+    for key in shown_keys:
+        m, g, q, level = key
+        if g in TOTAL_GROUPS:
+            parts = [(m, a, q, level) for a in ARM_GROUPS if (m, a, q, level) in cs.cells]
+            if parts:
+                cs.relate_with_remainder(key, parts, f"__other_groups:{q}")
+        if m == POOLED_MUNICIPALITY:
+            parts = sorted(k for k in shown_keys
+                           if k[0] != POOLED_MUNICIPALITY and k[1:] == (g, q, level))
+            if parts:
+                cs.relate_with_remainder(key, parts, f"__other_sites:{q}")
+    return cs, row_keys, implied
+
+
+def _finite(value: object) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_share(metric: str) -> bool:
+    """Metrics whose estimate is a share of the denominator's persons."""
+    return (metric.endswith("_rate") or metric.startswith(("cif_", "relapse_by_"))) and \
+        not metric.startswith("baseline_")
+
+
+def _den_is(cs: _Cells, df: pd.DataFrame, levels: pd.Series, key: Key, n_key: Key) -> bool:
+    """Whether the rate behind ``key`` has the group size as its denominator."""
+    m, g, q, level = key
+    hit = df[(df["municipality"] == m) & (df["group"] == g) & (df["metric"] == q)
+             & (levels == level)]
+    if hit.empty:
+        return False
+    den = _int_or_none(hit["denominator"].iloc[0])
+    return den is not None and den == cs.cells[n_key].value
+
+
+def _determined(cs: _Cells, hidden: list[Key]) -> set[Key]:
+    """Hidden cells whose value follows from the visible cells through the relations."""
+    if not hidden:
+        return set()
+    col = {k: j for j, k in enumerate(hidden)}
+    rows = []
+    for total, parts in cs.relations:
+        vec = np.zeros(len(hidden))
+        touched = False
+        for k, coef in [(total, 1.0)] + [(p, -1.0) for p in parts]:
+            if k in col:
+                vec[col[k]] += coef
+                touched = True
+        if touched:
+            rows.append(vec)
+    if not rows:
+        return set()
+    basis = null_space(np.vstack(rows))
+    if basis.size == 0:
+        return set(hidden)
+    free = np.linalg.norm(basis, axis=1) > 1e-9
+    return {k for k, f in zip(hidden, free, strict=True) if not f}
+
+
+def _protect(cs: _Cells, threshold: int) -> None:
+    def small(c: _Cell) -> bool:
+        return 1 <= c.value < threshold
+
+    for c in cs.cells.values():
+        if c.shown and small(c):
+            c.masked, c.reason = True, "small"
+    for _ in range(len(cs.cells) + 1):
+        hidden = [k for k, c in cs.cells.items() if c.masked or not c.shown]
+        exposed = sorted(k for k in _determined(cs, hidden) if small(cs.cells[k]))
+        if not exposed:
+            return
+        target = exposed[0]
+        candidates = []
+        for total, parts in cs.relations:
+            terms = [total, *parts]
+            if target not in terms:
+                continue
+            for k in terms:
+                c = cs.cells[k]
+                if c.shown and not c.masked:
+                    # prefer a part over the relation's total, then the smallest non-zero count
+                    candidates.append((k == total, c.value == 0, c.value, k))
+        if not candidates:  # cannot happen: a determined hidden cell has a visible relative
+            raise RuntimeError("disclosure control found no cell to mask")
+        chosen = min(candidates)[3]
+        cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
+    raise RuntimeError("disclosure control did not converge")
+
+
+def suppress(
+    tidy: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, enabled: bool = True
+) -> SuppressionResult:
+    """Mask small cells of a tidy table (see the module docstring for the policy).
+
+    ``enabled=False`` returns the table unchanged apart from the empty mask columns; callers
+    must then show a warning (the report does).
+    """
+    threshold = _check_threshold(threshold)
+    df = tidy.copy()
+    masked_fields = list(MASKED_FIELDS) + [c for c in OPTIONAL_MASKED_FIELDS if c in df.columns]
+    levels = _level_series(df)
+    df["suppressed"] = ""
+    df["numerator_mask"] = ""
+    df["denominator_mask"] = ""
+    log_cols = ["municipality", "metric", "group", "level", "field", "reason"]
+    if not enabled or df.empty:
+        return SuppressionResult(df, pd.DataFrame(columns=log_cols), threshold, enabled)
+
+    cs, row_keys, implied = _collect(df, levels)
+    _protect(cs, threshold)
+
+    masked_rows: dict[tuple[str, str, str, str], str] = {}  # (m, g, metric, level) -> reason
+    log: list[dict] = []
+    for i, (num_key, den_key) in row_keys.items():
+        reasons = []
+        for fld, key in (("numerator", num_key), ("denominator", den_key)):
+            if key is None or not cs.cells[key].masked:
+                continue
+            cell = cs.cells[key]
+            if fld == "numerator" and i in implied:
+                # the count was never shown; only the estimate that implies it is masked
+                reasons.append("primary" if cell.reason == "small" else "secondary")
+                log.append(dict(municipality=df.at[i, "municipality"],
+                                metric=df.at[i, "metric"], group=df.at[i, "group"],
+                                level=levels[i], field="estimate", reason=cell.reason))
+                continue
+            if df.at[i, "metric"] == "n":
+                fld = "numerator"
+                df.at[i, "estimate"] = np.nan
+            df.at[i, fld] = pd.NA
+            df.at[i, f"{fld}_mask"] = "small" if cell.reason == "small" else "hidden"
+            reasons.append("primary" if cell.reason == "small" else "secondary")
+            log.append(dict(municipality=df.at[i, "municipality"], metric=df.at[i, "metric"],
+                            group=df.at[i, "group"], level=levels[i], field=fld,
+                            reason=cell.reason))
+        if reasons:
+            reason = "primary" if "primary" in reasons else "secondary"
+            df.loc[i, masked_fields] = np.nan
+            df.at[i, "suppressed"] = reason
+            masked_rows[(df.at[i, "municipality"], df.at[i, "group"], df.at[i, "metric"],
+                         levels[i])] = reason
+
+    masked_groups = {(m, g) for (m, g, q, _) in masked_rows if q == "n"}
+    # Derived rows: everything not yet decided that depends on a masked row.
+    for i in df.index:
+        if df.at[i, "suppressed"]:
+            continue
+        m, g, metric, level = (df.at[i, "municipality"], df.at[i, "group"],
+                               df.at[i, "metric"], levels[i])
+        sources = _sources(metric)
+        if g in ARM_GROUPS + TOTAL_GROUPS:
+            hit = (m, g) in masked_groups or any(
+                (m, g, s, lv) in masked_rows for s in sources for lv in (level, ""))
+        else:
+            hit = any((m, a, s, lv) in masked_rows
+                      for a in ARM_GROUPS for s in sources for lv in (level, "")) or any(
+                (m, a) in masked_groups for a in ARM_GROUPS)
+        if hit:
+            df.loc[i, masked_fields] = np.nan
+            # counts on a derived row (e.g. events behind a test) go too: with the other
+            # group's count they would give the hidden one back
+            df.loc[i, ["numerator", "denominator"]] = pd.NA
+            df.at[i, "suppressed"] = "secondary"
+            log.append(dict(municipality=m, metric=metric, group=g, level=level,
+                            field="estimate", reason="derived"))
+    log_df = pd.DataFrame(log, columns=log_cols)
+    return SuppressionResult(df, log_df, threshold, enabled)
+
+
+def _sources(metric: str) -> Iterable[str]:
+    """Metrics whose masking also masks ``metric`` (itself, its target, its estimators)."""
+    base = re.sub(r"^target[_:]", "", metric)
+    extra = [s for prefix, src in DERIVED_FROM_PREFIX.items() if base.startswith(prefix)
+             for s in src]
+    return (metric, base, *DERIVED_FROM.get(base, ()), *extra)
