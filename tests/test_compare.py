@@ -190,6 +190,26 @@ def test_interaction_lr_matches_person_level_logistic():
     assert row["p_value"] == pytest.approx(stats.chi2.sf(lr, 2), rel=1e-6)
 
 
+def test_interaction_lr_matches_grouped_glm_on_bcg(bcg_aggregate):
+    t = compare_municipalities(bcg_aggregate, measure="rr").tidy()
+    row = one(t, metric="interaction_rtw")
+    a, b, c, d = BCG.T
+    k = len(BCG)
+    endog = np.column_stack([np.r_[a, c], np.r_[b, d]])
+    exog = np.column_stack([np.vstack([np.eye(k), np.eye(k)]), np.r_[np.ones(k), np.zeros(k)]])
+    fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+    assert row["estimate"] == pytest.approx(fit.deviance, rel=1e-8)
+    assert row["df"] == 12
+
+
+def test_interaction_ignores_double_zero_sites():
+    base = compare_municipalities(aggregate(SMALL)).tidy()
+    extra = compare_municipalities(aggregate(SMALL + [("Zby", 0, 10, 0, 12)])).tidy()
+    a, b = one(base, metric="interaction_rtw"), one(extra, metric="interaction_rtw")
+    assert b["estimate"] == pytest.approx(a["estimate"], rel=1e-8)
+    assert b["df"] == a["df"] == 2
+
+
 def test_aggregate_benchmark_is_pooled_rate():
     cmp = compare_municipalities(aggregate(SMALL))
     b = cmp.benchmarks

@@ -194,26 +194,54 @@ def _cox(cohorts: list[Cohort], sites: Sequence[str], level: float,
     return rows, pd.DataFrame(per_site)
 
 
-def _interaction_logistic(sites: pd.DataFrame) -> tuple[float, int, float]:
+def _binomial_deviance(x: np.ndarray, n: np.ndarray, mu: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(x > 0, x * np.log(x / mu), 0.0)
+        b = np.where(n - x > 0, (n - x) * np.log((n - x) / (n - mu)), 0.0)
+    return float(2 * np.sum(a + b))
+
+
+def _interaction_logistic(sites: pd.DataFrame, tol: float = 1e-10,
+                          max_iter: int = 100) -> tuple[float, int, float]:
     """LR test of municipality × intervention on grouped binomial counts.
 
-    Reduced model: logit p = municipality + intervention; the full model is saturated, so the
-    LR statistic is the reduced model's deviance, chi²(k-1).
+    Reduced model: ``logit p = α_municipality + β·intervention``; the full model is saturated,
+    so the LR statistic is the reduced model's deviance, chi²(k-1). Newton–Raphson with the
+    arrow-shaped information matrix solved in O(k) (Schur complement on β). Municipalities with
+    no events (or only events) in both groups fit perfectly for any β and add nothing (nor a
+    degree of freedom).
     """
-    import statsmodels.api as sm
-
     k = len(sites)
     if k < 2:
         return np.nan, 0, np.nan
-    events = np.r_[sites["x_i"], sites["x_c"]].astype(float)
-    n = np.r_[sites["n_i"], sites["n_c"]].astype(float)
-    site_dummies = np.vstack([np.eye(k), np.eye(k)])
-    treat = np.r_[np.ones(k), np.zeros(k)]
-    exog = np.column_stack([site_dummies, treat])
-    endog = np.column_stack([events, n - events])
-    res = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
-    lr = max(0.0, float(res.deviance))
-    return lr, k - 1, float(stats.chi2.sf(lr, k - 1))
+    x1, n1 = sites["x_i"].to_numpy(float), sites["n_i"].to_numpy(float)
+    x0, n0 = sites["x_c"].to_numpy(float), sites["n_c"].to_numpy(float)
+    keep = ((x1 + x0) > 0) & ((x1 + x0) < (n1 + n0))
+    x1, n1, x0, n0 = x1[keep], n1[keep], x0[keep], n0[keep]
+    df = int(keep.sum()) - 1
+    if df < 1:
+        return np.nan, max(df, 0), np.nan
+    # Start: α from the pooled site rate, β = 0.
+    pbar = (x1 + x0) / (n1 + n0)
+    alpha, beta = np.log(pbar / (1 - pbar)), 0.0
+    for _ in range(max_iter):
+        p1 = 1 / (1 + np.exp(-(alpha + beta)))
+        p0 = 1 / (1 + np.exp(-alpha))
+        w1, w0 = n1 * p1 * (1 - p1), n0 * p0 * (1 - p0)
+        g_a = (x1 - n1 * p1) + (x0 - n0 * p0)
+        g_b = float(np.sum(x1 - n1 * p1))
+        d = w1 + w0
+        d_beta = (g_b - np.sum(w1 * g_a / d)) / (np.sum(w1) - np.sum(w1**2 / d))
+        d_alpha = (g_a - w1 * d_beta) / d
+        alpha, beta = alpha + d_alpha, beta + d_beta
+        if max(abs(d_beta), float(np.max(np.abs(d_alpha)))) < tol:
+            break
+    else:  # no finite maximum (e.g. no events in any intervention group)
+        return np.nan, df, np.nan
+    mu1 = n1 / (1 + np.exp(-(alpha + beta)))
+    mu0 = n0 / (1 + np.exp(-alpha))
+    lr = max(0.0, _binomial_deviance(x1, n1, mu1) + _binomial_deviance(x0, n0, mu0))
+    return lr, df, float(stats.chi2.sf(lr, df))
 
 
 # --- fair benchmarks ------------------------------------------------------------------------------
@@ -651,7 +679,7 @@ def compare_municipalities(
                                  method=h.method, measure=measure, k=k,
                                  scale="log" if measure in ("rr", "or") else "difference"))
     interaction = _interaction_logistic(a)
-    if k >= 2:
+    if np.isfinite(interaction[0]):
         lr, df, p = interaction
         rows.append(tidy_mod.row(f"interaction_{outcome}", grp, lr, p_value=p,
                                  method="logistic-lr-municipality-x-intervention", df=df))
