@@ -6,7 +6,6 @@ and further analyses → one tidy table (DESIGN.md) held by an :class:`Evaluatio
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,8 +93,30 @@ class Evaluation:
         return f"Evaluation({name}: {len(self.table)} result rows)\n{self.summary().to_string()}"
 
     def _repr_html_(self) -> str:
-        name = html.escape(getattr(self.cohort, "name", None) or "evaluation")
-        return f"<h4>{name}</h4>" + self.summary().to_html(escape=True, na_rep="")
+        """Jupyter: the summary table and the key figure (outcome shares, inline SVG)."""
+        from .report.notebook import repr_html
+
+        return repr_html(self)
+
+    def to_html(self, path: Any, lang: str = "da", **options: Any) -> list:
+        """Write the self-contained HTML report; options: ``threshold``, ``suppression``,
+        ``title``, ``municipality``, ``author``, ``date``, ``description`` (see
+        :mod:`fastholdelse_eval.report`). Returns the files written."""
+        from .report.write import write_report
+
+        return write_report(self, path, "html", lang, **options)
+
+    def to_markdown(self, path: Any, lang: str = "da", **options: Any) -> list:
+        """Write the Markdown report (figures as SVG files beside it); see :meth:`to_html`."""
+        from .report.write import write_report
+
+        return write_report(self, path, "md", lang, **options)
+
+    def to_pdf(self, path: Any, lang: str = "da", **options: Any) -> list:
+        """Write the PDF report (fpdf2, no system libraries); see :meth:`to_html`."""
+        from .report.write import write_report
+
+        return write_report(self, path, "pdf", lang, **options)
 
 
 def _format_cell(metric: str, row: pd.Series) -> str:

@@ -10,7 +10,7 @@ in CI from the config alone::
     horizon_weeks = 26
     sustained_weeks = 4
     covariates = ["age", "diagnosis"]
-    language = "da"                  # da | en
+    language = "da"                  # da | en, or both: ["da", "en"]
     suppression_threshold = 5
     author = "Jobcenter Greve"
     date = 2009-11-01                # the report's date; no date = none printed
@@ -54,7 +54,7 @@ class StudyConfig:
     sustained_weeks: float = 4
     covariates: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
-    language: str = "da"
+    languages: list[str] = field(default_factory=lambda: ["da"])
     suppression_threshold: int = 5
     level: float = 0.95
     author: str | None = None
@@ -145,8 +145,11 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     if not isinstance(covariates, list) or not all(isinstance(c, str) for c in covariates):
         raise ConfigError("covariates: must be a list of column names")
     language = raw.get("language", "da")
-    if language not in LANGUAGES:
-        raise ConfigError(f"language: must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    languages = [language] if isinstance(language, str) else language
+    if not isinstance(languages, list) or not languages or any(
+            lang not in LANGUAGES for lang in languages):
+        raise ConfigError(f"language: must be one of {', '.join(LANGUAGES)} or a list of them, "
+                          f"got {language!r}")
     threshold = raw.get("suppression_threshold", 5)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ConfigError(f"suppression_threshold: must be a whole number ≥ 1, "
@@ -164,7 +167,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         sustained_weeks=4 if sustained is None else sustained,
         covariates=list(covariates),
         targets=_targets(raw.get("targets")),
-        language=language,
+        languages=list(dict.fromkeys(languages)),
         suppression_threshold=threshold,
         level=0.95 if level is None else level,
         author=_text(raw, "author"),

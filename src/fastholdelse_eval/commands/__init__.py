@@ -12,4 +12,5 @@ COMMAND_MODULES = [
     "pseudonymize",
     "compare",
     "register",
+    "report",
 ]

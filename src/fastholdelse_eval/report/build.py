@@ -44,7 +44,6 @@ HEADLINE_WEEKS = ("rmst_weeks_on_benefit", "median_weeks_on_benefit")
 SURVIVAL_FIGURES = (
     ("plot_time_on_benefit", "fig-km", "durations.figure_km"),
     ("plot_cif", "fig-cif", "durations.figure_cif"),
-    ("plot_cumulative_incidence", "fig-cif", "durations.figure_cif"),
 )
 
 
@@ -122,12 +121,22 @@ class Document:
 
 @dataclass
 class FigureSpec:
-    """A figure drawn by an Evaluation method; ``labels`` prefix gives ``_title``/``_desc``."""
+    """A figure drawn by an Evaluation plot method ``plot(ax=, title=, xlabel=, ylabel=)``.
+
+    ``labels`` is the label prefix of its ``_title``, ``_desc``, ``_x`` and ``_y`` texts.
+    """
 
     id: str
     section: str
     labels: str
-    draw: Draw
+    plot: Callable[..., object]
+
+    def draw(self, labels: Labels) -> Draw:
+        def draw(ax):
+            self.plot(ax=ax, title="", xlabel=labels(f"{self.labels}_x"),
+                      ylabel=labels(f"{self.labels}_y"))
+
+        return draw
 
 
 @dataclass
@@ -188,7 +197,7 @@ def prepare(
         plot = getattr(ev, method, None)
         if callable(plot) and fig_id not in seen and isinstance(cohort, Cohort):
             seen.add(fig_id)
-            figures.append(FigureSpec(fig_id, "durations", prefix, _axes_call(plot)))
+            figures.append(FigureSpec(fig_id, "durations", prefix, plot))
     followup = None
     if isinstance(cohort, Cohort) and len(cohort.data):
         dates = cohort.data["followup_date"].dropna().unique()
@@ -212,13 +221,6 @@ def prepare(
                                   *getattr(ev, "notes", [])])),
         sources=[*getattr(cohort, "sources", []), *(extra_sources or [])],
     )
-
-
-def _axes_call(plot: Callable) -> Draw:
-    def draw(ax):
-        plot(ax=ax)
-
-    return draw
 
 
 # --- formatting -----------------------------------------------------------------------------
@@ -584,9 +586,12 @@ def _target_row(r: pd.Series, unused: list[Target], F: _Fmt, L: Labels) -> list[
 
 def _render_figure(spec_id: str, title: str, desc: str, draw: Draw, sup: SuppressionResult,
                    L: Labels) -> Rendered:
+    # Plot methods write a few English words of their own; put them in the report's language.
+    words = {"at risk": L("figures.at_risk"), "intervention": L("figures.intervention"),
+             "control": L("figures.control")}
     return render(draw, spec_id, title, desc,
                   threshold=sup.threshold if sup.enabled else None,
-                  small_text=L.small(sup.threshold))
+                  small_text=L.small(sup.threshold), translate=words)
 
 
 def build(
@@ -715,7 +720,7 @@ def build(
         if not small_group:
             for f in figs:
                 add_figure(sec, _render_figure(f.id, L(f"{f.labels}_title"),
-                                               L(f"{f.labels}_desc"), f.draw, sup, L))
+                                               L(f"{f.labels}_desc"), f.draw(L), sup, L))
         sections.append(sec)
 
     # 6. relapse

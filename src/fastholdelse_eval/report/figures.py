@@ -33,7 +33,7 @@ from .labels import Labels
 
 Draw = Callable[[Axes], object]
 
-COLORS = {"intervention": "#1b6ca8", "control": "#c0392b"}
+COLORS = {"intervention": "#1f6fb4", "control": "#d9731a"}  # as in plots_survival
 _RC = {
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -81,6 +81,19 @@ def mask_small_counts(fig: Figure, threshold: int, small_text: str) -> int:
     return replaced
 
 
+def translate_texts(fig: Figure, words: dict[str, str]) -> None:
+    """Replace whole texts (``"at risk"``) and leading words (``"control (n=180)"``)."""
+    for artist in fig.findobj(Text):
+        text = artist.get_text()
+        if text in words:
+            artist.set_text(words[text])
+            continue
+        for word, new in words.items():
+            if text.startswith(word + " ("):
+                artist.set_text(new + text[len(word):])
+                break
+
+
 def _clean_svg(svg: str, fig_id: str, title: str, desc: str) -> str:
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r'\s+xmlns(?::xlink)?="[^"]*"', "", svg, count=2)
@@ -106,6 +119,7 @@ def render(
     size: tuple[float, float] = (7.0, 3.8),
     threshold: int | None = None,
     small_text: str = "",
+    translate: dict[str, str] | None = None,
     dpi: int = 150,
 ) -> Rendered:
     """Draw once and save as cleaned SVG and PNG (see the module docstring)."""
@@ -113,6 +127,8 @@ def render(
         fig = Figure(figsize=size, layout="constrained")
         ax = fig.subplots()
         draw(ax)
+        if translate:
+            translate_texts(fig, translate)
         if threshold is not None:
             mask_small_counts(fig, threshold, small_text)
         sbuf = io.StringIO()

@@ -58,3 +58,48 @@ def write_report(ev: Any, path: str | Path, fmt: str, lang: str = "da", **option
     """Build and write one report file (``options`` as for :func:`document`)."""
     check_formats([fmt])
     return write_document(document(ev, lang, **options), path, fmt)
+
+
+def output_name(out_dir: str | Path, stem: str, lang: str, fmt: str) -> Path:
+    """``<out_dir>/<stem>.<lang>.<ext>``, e.g. ``reports/greve_2009.da.html``."""
+    return Path(out_dir) / f"{stem}.{lang}{FORMATS[fmt]}"
+
+
+def write_study_reports(
+    config: Any,
+    out_dir: str | Path,
+    *,
+    languages: list[str] | None = None,
+    formats: list[str] | str = ("html", "md", "pdf"),
+    threshold: int | None = None,
+    suppression: bool = True,
+    followup_date: object = None,
+) -> list[Path]:
+    """Load, evaluate and report a study config; returns every file written.
+
+    Options given here override the config's (``None`` = use the config).
+    """
+    from ..cohort import SourceFile
+    from ..evaluation import evaluate
+    from ..study import load_config, load_study_cohort
+
+    if not hasattr(config, "data"):
+        config = load_config(config)
+    formats = check_formats(formats)
+    languages = [check_language(lang) for lang in (languages or config.languages)]
+    cohort = load_study_cohort(config, followup_date=followup_date)
+    ev = evaluate(cohort, level=config.level, horizon_weeks=config.horizon_weeks,
+                  covariates=config.covariates, sustained_weeks=config.sustained_weeks,
+                  targets=config.targets or None)
+    extra = [SourceFile.of(config.path)] if config.path is not None else []
+    inputs = prepare(ev, title=config.title, municipality=config.municipality,
+                     author=config.author, date=config.date,
+                     description=config.description, extra_sources=extra)
+    stem = Path(config.path).stem if config.path is not None else Path(config.data[0]).stem
+    threshold = config.suppression_threshold if threshold is None else threshold
+    written: list[Path] = []
+    for lang in languages:
+        doc = build(inputs, lang=lang, threshold=threshold, suppression=suppression)
+        for fmt in formats:
+            written += write_document(doc, output_name(out_dir, stem, lang, fmt), fmt)
+    return written
