@@ -301,6 +301,28 @@ def test_cox_efron_matches_statsmodels(seed, stratified):
     assert fit.loglik == pytest.approx(ref.llf, abs=1e-6)
 
 
+@pytest.mark.parametrize("stratified", [False, True])
+def test_cox_compressed_patterns_match_statsmodels(stratified):
+    # Integer covariates and weeks: persons collapse to a few hundred weighted patterns.
+    rng = np.random.default_rng(8)
+    n = 4000
+    x = np.column_stack([rng.integers(0, 2, n), rng.integers(0, 4, n)]).astype(float)
+    t = np.ceil(rng.exponential(6 * np.exp(-0.4 * x[:, 0] + 0.2 * x[:, 1])))
+    c = np.ceil(rng.uniform(0, 20, n))
+    time, event = np.minimum(t, c), t <= c
+    strata = rng.integers(0, 3, n) if stratified else None
+    from fastholdelse_eval.survival import _Cells, _compress
+
+    rows, weight = _compress(_Cells.of(time, strata).index, event, x)
+    assert rows is not None and rows.size < n / 4 and weight.sum() == n
+    fit = cox_efron(time, event, x, strata=strata)
+    ref = PHReg(time, x, event.astype(float), ties="efron", strata=strata).fit()
+    np.testing.assert_allclose(fit.params, ref.params, atol=1e-8)
+    np.testing.assert_allclose(fit.se, ref.bse, atol=1e-8)
+    assert fit.loglik == pytest.approx(ref.llf, abs=1e-6)
+    assert (fit.n, fit.events) == (n, int(event.sum()))
+
+
 def test_cox_monotone_likelihood_is_not_estimable():
     # All events in group 1: the partial likelihood has no finite maximum.
     time = np.array([1, 2, 3, 4, 5, 6.0])

@@ -344,8 +344,7 @@ def _unit(
     notes: list[str],
 ) -> tuple[list[dict], UnitFit | None]:
     z = z_value(level)
-    g = out["group"].to_numpy()
-    masks = {grp: g == grp for grp in GROUPS}
+    masks = {grp: (out["group"] == grp).to_numpy(dtype=bool) for grp in GROUPS}
     sizes = {grp: int(m.sum()) for grp, m in masks.items()}
     if min(sizes.values()) == 0:
         notes.append(f"{muni}: duration metrics need persons in both groups "
@@ -409,7 +408,7 @@ def _unit(
         muni, **hx)
 
     # Cause-specific hazard of RTW: log-rank and Cox (Efron).
-    strata = out["municipality"].to_numpy() if stratified else None
+    strata = pd.factorize(out["municipality"])[0] if stratified else None
     suffix = ", stratified by municipality" if stratified else ""
     treat = masks["intervention"].astype("float64")
     lr = logrank(weeks, is_rtw, np.where(masks["intervention"], 1, 0), strata=strata)
@@ -492,11 +491,13 @@ def duration_rows(
     covariates: Sequence[str] | None = None,
     sustained_weeks: float = 4,
     by_municipality: bool = True,
+    outcomes: pd.DataFrame | None = None,
 ) -> DurationResult:
     """Duration, competing-outcome, Cox and relapse rows for a person-level cohort.
 
     See the module docstring for every metric, estimator and default. ``by_municipality``:
     rows per municipality (plus ``all`` when there are several); False gives ``all`` only.
+    ``outcomes``: ``person_outcomes(cohort)`` if the caller already has it (saves its cost).
     """
     if not isinstance(cohort, Cohort):
         raise ConfigError("duration metrics need person-level data (a Cohort)")
@@ -508,7 +509,7 @@ def duration_rows(
         raise ConfigError(f"sustained_weeks must be a positive number of weeks, got "
                           f"{sustained_weeks!r}")
     covariates = list(covariates or [])
-    out = person_outcomes(cohort)
+    out = person_outcomes(cohort) if outcomes is None else outcomes
     design = covariate_design(cohort.data, covariates) if covariates else None
     munis = cohort.municipalities
     pooled = len(munis) > 1
@@ -518,9 +519,9 @@ def duration_rows(
     notes: list[str] = []
     rows: list[dict] = []
     fits: dict[str, UnitFit] = {}
-    muni_col = out["municipality"].to_numpy()
     for site in sites:
-        sel = np.ones(len(out), dtype=bool) if site is None else muni_col == site
+        sel = (np.ones(len(out), dtype=bool) if site is None
+               else (out["municipality"] == site).to_numpy(dtype=bool))
         name = "all" if site is None else site
         part = out if site is None else out[sel]
         part_design = None if design is None else (design[0][sel], design[1], design[2][sel])

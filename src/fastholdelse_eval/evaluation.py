@@ -265,7 +265,7 @@ def evaluate(
             frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
         durations = duration_rows(cohort, level=level, horizon_weeks=horizon_weeks,
                                   covariates=options["covariates"],
-                                  sustained_weeks=sustained_weeks)
+                                  sustained_weeks=sustained_weeks, outcomes=out)
         frames.append(durations.table)
         notes.extend(durations.notes)
     else:

@@ -58,8 +58,10 @@ def person_outcomes(cohort: Cohort) -> pd.DataFrame:
 
     out = pd.DataFrame(
         {
-            "group": d["group"].to_numpy(),
-            "municipality": d["municipality"].to_numpy(),
+            # Kept as (Arrow-backed) string Series: converting a million strings to a numpy
+            # object array and back costs seconds and buys nothing.
+            "group": d["group"],
+            "municipality": d["municipality"],
             "weeks_on_benefit": _weeks(exit_date, d["start_date"]),
             "benefit_ended": rtw_event != CENSORED,
             "rtw_event": rtw_event.astype("int64"),

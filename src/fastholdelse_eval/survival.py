@@ -145,6 +145,14 @@ def normal_ratio(a: Estimate, b: Estimate, level: float = 0.95) -> Estimate:
 # --- distinct-time bookkeeping ---------------------------------------------------------------
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, sorted uniques)`` with ``uniques[codes] == values``."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(values).ravel(), sort=True)
+    return codes.astype("int64", copy=False), np.asarray(uniques)
+
+
 @dataclass(frozen=True)
 class _Cells:
     """Persons mapped to distinct (stratum, time) cells, sorted by stratum then time.
@@ -160,15 +168,15 @@ class _Cells:
 
     @classmethod
     def of(cls, time: np.ndarray, strata: np.ndarray | None = None) -> _Cells:
+        # Hash-based factorisation with sorted codes: O(n) instead of np.unique's sort.
+        trank, utime = _factorize(time)
         if strata is None:
-            utime, index = np.unique(time, return_inverse=True)
             n = utime.size
-            return cls(utime, np.zeros(n, dtype="int64"), index.ravel(),
+            return cls(utime, np.zeros(n, dtype="int64"), trank,
                        np.full(n, n, dtype="int64"))
-        _, scode = np.unique(np.asarray(strata), return_inverse=True)
-        utime, trank = np.unique(time, return_inverse=True)
-        key = scode.ravel().astype("int64") * utime.size + trank.ravel()
-        ukey, index = np.unique(key, return_inverse=True)
+        scode, _ = _factorize(np.asarray(strata))
+        key = scode * utime.size + trank
+        index, ukey = _factorize(key)
         stratum = ukey // utime.size
         cell_time = utime[ukey % utime.size]
         # next_start[c] = position of the first cell whose stratum is greater.
@@ -584,26 +592,39 @@ class CoxResult:
 class _EfronModel:
     """Log partial likelihood (Efron ties), gradient and information, one pass per iteration.
 
-    With ``r_i = exp(x_iβ)``, risk-set sums ``S_k(t_j) = Σ_{t_i ≥ t_j} r_i x_i^{⊗k}`` (k = 0,1,2)
-    and the same sums ``E_k`` over the ``m_j`` events at ``t_j``, Efron's slot ``l = 0..m_j−1``
-    has ``c_l = S_0 − (l/m_j) E_0``. Sums over slots reduce to five per-time scalars
-    (Σ 1/c, Σ f/c, Σ 1/c², Σ f/c², Σ f²/c², with f = l/m_j), so each iteration is a handful of
-    ``bincount`` passes over persons plus arithmetic on the distinct times.
+    With ``r_i = exp(x_iβ)``, risk-set sums ``S_k(t_j) = Σ_{t_i ≥ t_j} w_i r_i x_i^{⊗k}``
+    (k = 0,1,2) and the same sums ``E_k`` over the ``m_j`` events at ``t_j``, Efron's slot
+    ``l = 0..m_j−1`` has ``c_l = S_0 − (l/m_j) E_0``. Sums over slots reduce to five per-time
+    scalars (Σ 1/c, Σ f/c, Σ 1/c², Σ f²/c², Σ f/c², with f = l/m_j), so each iteration is a
+    handful of ``bincount`` passes over the rows plus arithmetic on the distinct times.
+
+    Rows are persons compressed to distinct (stratum, time, event, covariates) patterns with
+    frequency weights ``w`` (exact: identical rows contribute identically to every sum); with a
+    continuous covariate there is little to compress and the rows stay persons.
     """
 
     def __init__(self, time, event, x, strata):
-        self.cells = _Cells.of(time, strata)
-        self.x = x - x.mean(axis=0)  # centring: same β, better conditioned exponentials
+        cells = _Cells.of(time, strata)
+        rows, weight = _compress(cells.index, event, x)
+        if rows is not None:
+            cells = _Cells(cells.time, cells.stratum, cells.index[rows], cells.next_start)
+            event, x = event[rows], x[rows]
+        else:
+            weight = np.ones(event.size)
+        self.cells, self.w = cells, weight
+        self.x = x - np.average(x, axis=0, weights=weight)  # centring: same β, better scaled
         self.p = x.shape[1]
         self.ev = np.flatnonzero(event)
-        ev_cells = self.cells.index[self.ev]
-        self.m = np.bincount(ev_cells, minlength=self.cells.size)  # events per cell
+        self.w_ev = weight[self.ev]
+        ev_cells = cells.index[self.ev]
+        self.m = np.rint(np.bincount(ev_cells, weights=self.w_ev, minlength=cells.size)
+                         ).astype("int64")  # events per cell
         cells_with = np.flatnonzero(self.m)
         m = self.m[cells_with]
         self.slot_cell = np.repeat(cells_with, m)
         starts = np.repeat(np.cumsum(m) - m, m)
         self.f = (np.arange(m.sum()) - starts) / np.repeat(m, m)
-        self.sum_x_events = self.x[self.ev].sum(axis=0)
+        self.sum_x_events = (self.w_ev[:, None] * self.x[self.ev]).sum(axis=0)
         self.pairs = [(a, b) for a in range(self.p) for b in range(a, self.p)]
 
     def _cell_sums(self, w: np.ndarray, index: np.ndarray, x: np.ndarray):
@@ -622,16 +643,15 @@ class _EfronModel:
     def evaluate(self, beta: np.ndarray, derivatives: bool = True):
         eta = self.x @ beta
         shift = eta.max() if eta.size else 0.0
-        r = np.exp(eta - shift)
+        r = np.exp(eta - shift) * self.w
         s0, s1, s2 = self._cell_sums(r, self.cells.index, self.x)
         s0 = self.cells.at_risk(s0)
         s1 = self.cells.at_risk(s1)
         s2 = self.cells.at_risk(s2)
-        xe = self.x[self.ev]
-        e0, e1, e2 = self._cell_sums(r[self.ev], self.cells.index[self.ev], xe)
+        e0, e1, e2 = self._cell_sums(r[self.ev], self.cells.index[self.ev], self.x[self.ev])
         sc, f = self.slot_cell, self.f
         c = s0[sc] - f * e0[sc]
-        loglik = float(eta[self.ev].sum() - shift * self.ev.size - np.log(c).sum())
+        loglik = float((self.w_ev * eta[self.ev]).sum() - shift * sc.size - np.log(c).sum())
         if not derivatives:
             return loglik, None, None
         size = self.cells.size
@@ -649,6 +669,28 @@ class _EfronModel:
         info += cross + cross.T
         info -= np.einsum("t,ta,tb->ab", q2, e1, e1)
         return loglik, grad, info
+
+
+def _compress(cell: np.ndarray, event: np.ndarray, x: np.ndarray
+              ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Representative rows and counts of distinct (cell, event, x) patterns, or (None, None)
+    when compressing would not pay (more than a third of the rows are distinct)."""
+    n = cell.size
+    key = cell.astype("int64") * 2 + event.astype("int64")
+    span = (int(cell.max()) + 1) * 2 if n else 1
+    for j in range(x.shape[1]):
+        codes, uniques = _factorize(x[:, j])
+        if span * uniques.size >= 2**62 or uniques.size > n // 3:
+            return None, None
+        key = key * uniques.size + codes
+        span *= uniques.size
+    codes, uniques = _factorize(key)
+    if uniques.size > n // 3:
+        return None, None
+    first = np.empty(uniques.size, dtype="int64")
+    # Any row of a pattern represents it (they are identical in cell, event and x).
+    first[codes] = np.arange(n)
+    return first, np.bincount(codes, minlength=uniques.size).astype("float64")
 
 
 def cox_efron(
