@@ -371,10 +371,15 @@ def test_repr_html_escapes(small_comparison):
 def test_single_municipality():
     cmp = compare_municipalities(aggregate([("Aby", 30, 50, 20, 50)]))
     t = cmp.tidy()
-    re = one(t, metric="rtw_rate", method="random-effects-reml")
-    assert re["estimate"] == pytest.approx(0.6 - 0.4)
-    assert np.isnan(one(t, metric="heterogeneity_i2")["estimate"])
-    assert pick(t, metric="interaction_rtw").empty
+    row = one(t, municipality="Aby", metric="rtw_rate", group="difference")
+    assert row["estimate"] == pytest.approx(0.6 - 0.4)
+    assert pick(t, municipality="all", group="difference").empty
+    assert pick(t, metric="heterogeneity_i2").empty and pick(t, metric="interaction_rtw").empty
+    assert any("nothing to pool" in n for n in cmp.notes)
+    from matplotlib.axes import Axes
+
+    assert isinstance(cmp.plot_forest(), Axes)
+    assert "Aby" in cmp._repr_html_()
 
 
 def test_no_rtw_in_one_group_gives_no_hazard_ratio(sites_frame):

@@ -177,7 +177,7 @@ def _cox(cohorts: list[Cohort], sites: Sequence[str], level: float,
         rows.append(tidy_mod.row("hazard_ratio_rtw", "ratio", hr.estimate, hr.ci_low,
                                  hr.ci_high, p_value=hr.p_value, method="cox-efron",
                                  municipality=m))
-    if usable:
+    if len(usable) >= 2:
         mask = np.isin(muni, usable)
         pooled = cox_efron(time[mask], event[mask], treat[mask], names=["intervention"],
                            strata=muni[mask])
@@ -185,7 +185,7 @@ def _cox(cohorts: list[Cohort], sites: Sequence[str], level: float,
         rows.append(tidy_mod.row("hazard_ratio_rtw", "ratio", hr.estimate, hr.ci_low,
                                  hr.ci_high, p_value=hr.p_value, method="cox-efron-stratified",
                                  k=len(usable)))
-        if len(usable) >= 2 and pooled.converged:
+        if pooled.converged:
             lr = max(0.0, 2 * (loglik_sum - pooled.loglik))
             df = len(usable) - 1
             rows.append(tidy_mod.row(
@@ -425,14 +425,14 @@ class Comparison:
         k = len(a)
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.32 * (k + 5) + 1))
-        if k == 0 or self.primary is None:
+        if k == 0:
             ax.text(0.5, 0.5, "no municipality with both groups", ha="center",
                     transform=ax.transAxes)
             return ax
         to = np.vectorize(self._to_scale)
         est, lo, hi = to(a["yi"]), to(a["ci_low"]), to(a["ci_high"])
         ypos = np.arange(k, 0, -1) + 3
-        w = self.primary.weights
+        w = a["weight"].to_numpy(float) if self.primary is not None else np.ones(k)
         ax.hlines(ypos, lo, hi, color="0.3", lw=1)
         ax.scatter(est, ypos, s=30 + 400 * w / w.max(), marker="s", color="0.2", zorder=3)
 
@@ -441,14 +441,23 @@ class Comparison:
             ax.fill(xs, [y, y + 0.3, y, y - 0.3], color=color, zorder=3)
 
         labels = list(a["municipality"])
-        diamond(self.fixed_iv, 2, "tab:blue")
         re = self.primary
-        diamond(re.pooled, 1, "tab:red")
-        ax.hlines(0, self._to_scale(re.pi_low), self._to_scale(re.pi_high), color="tab:red",
-                  lw=2)
-        ax.set_yticks(list(ypos) + [2, 1, 0])
-        ax.set_yticklabels(labels + ["Fixed effect (IV)", re.pooled.method,
-                                     "Prediction interval"])
+        if re is not None:
+            diamond(self.fixed_iv, 2, "tab:blue")
+            diamond(re.pooled, 1, "tab:red")
+            ax.hlines(0, self._to_scale(re.pi_low), self._to_scale(re.pi_high),
+                      color="tab:red", lw=2)
+            ax.set_yticks(list(ypos) + [2, 1, 0])
+            hk = ", Hartung–Knapp" if self.hartung_knapp else ""
+            ax.set_yticklabels(labels + ["Fixed effect (IV)",
+                                         f"Random effects ({self.method.upper()}{hk})",
+                                         "Prediction interval"])
+            h = re.heterogeneity
+            ax.set_title(f"k = {k}, I² = {100 * h.i2:.0f} %, τ² = {h.tau2:.3g}", fontsize=9)
+        else:
+            ax.set_yticks(list(ypos))
+            ax.set_yticklabels(labels)
+            ax.set_title(f"k = {k}: nothing to pool", fontsize=9)
         null = 0.0 if self.measure == "rd" else 1.0
         ax.axvline(null, color="0.5", ls=":", lw=1)
         if self.measure != "rd":
@@ -456,8 +465,6 @@ class Comparison:
         names = {"rd": "Risk difference", "rr": "Risk ratio", "or": "Odds ratio"}
         ax.set_xlabel(f"{names[self.measure]} of {self.outcome} (intervention vs control)")
         ax.set_ylim(-0.8, k + 3.8)
-        h = self.primary.heterogeneity
-        ax.set_title(f"k = {k}, I² = {100 * h.i2:.0f} %, τ² = {h.tau2:.3g}", fontsize=9)
         return ax
 
     def plot_funnel(self, ax=None):
@@ -521,7 +528,8 @@ class Comparison:
         y = np.arange(len(d))
         ax.hlines(y, d["lo"], d["hi"], color="0.3")
         ax.plot(d["est"], y, "o", color="tab:blue")
-        ax.axvline(ref, color="tab:red", ls="--", lw=1)
+        if np.isfinite(ref):
+            ax.axvline(ref, color="tab:red", ls="--", lw=1)
         ax.set_yticks(y)
         ax.set_yticklabels(d["label"])
         if what == "effect" and self.measure != "rd":
@@ -624,6 +632,7 @@ def compare_municipalities(
     a = sites.loc[sites["analysed"]]
     effects = fixed = mh = None
     random: dict[str, meta.RandomEffects] = {}
+    sites["weight"] = np.nan
     if len(a):
         effects = meta.effect_sizes(a["x_i"], a["n_i"], a["x_c"], a["n_c"], measure)
         sites.loc[sites["analysed"], "yi"] = effects.yi
@@ -632,11 +641,14 @@ def compare_municipalities(
         se = np.sqrt(effects.vi)
         sites.loc[sites["analysed"], "ci_low"] = effects.yi - zq * se
         sites.loc[sites["analysed"], "ci_high"] = effects.yi + zq * se
-        fixed = meta.fixed_iv(effects.yi, effects.vi, level)
-        mh = meta.mantel_haenszel(a["x_i"], a["n_i"], a["x_c"], a["n_c"], measure, level)
-        for m in meta.TAU2_METHODS:
-            random[m] = meta.random_effects(effects.yi, effects.vi, m, hartung_knapp, level)
-        sites.loc[sites["analysed"], "weight"] = random[method].weights
+        if len(a) >= 2:
+            fixed = meta.fixed_iv(effects.yi, effects.vi, level)
+            mh = meta.mantel_haenszel(a["x_i"], a["n_i"], a["x_c"], a["n_c"], measure, level)
+            for m in meta.TAU2_METHODS:
+                random[m] = meta.random_effects(effects.yi, effects.vi, m, hartung_knapp, level)
+            sites.loc[sites["analysed"], "weight"] = random[method].weights
+        else:
+            notes.append("only one municipality with both groups: nothing to pool")
         if effects.corrected.any():
             names = ", ".join(a.loc[effects.corrected, "municipality"])
             notes.append(f"0.5 added to every cell of the 2×2 table of {names} "
@@ -657,7 +669,7 @@ def compare_municipalities(
     tot = sites[["x_i", "n_i", "x_c", "n_c"]].sum()
     rate_rows("all", int(tot.x_i), int(tot.n_i), int(tot.x_c), int(tot.n_c))
     k = len(a)
-    if k:
+    if random:
         for p in (fixed, mh):
             rows.append(tidy_mod.row(rate, grp, to(p.estimate), to(p.ci_low), to(p.ci_high),
                                      p_value=p.p_value, method=p.method, measure=measure, k=k))

@@ -49,8 +49,9 @@ def readable(cmp: Comparison) -> str:
         parts += [cmp.summary_frame().to_string(index=False), ""]
         het = t.loc[t["metric"].str.startswith(("heterogeneity_", "interaction_"))]
         cols = ["metric", "estimate", "ci_low", "ci_high", "p_value", "method"]
-        parts += ["Heterogeneity", het[cols].to_string(index=False, float_format="{:.4g}".format),
-                  ""]
+        if len(het):
+            parts += ["Heterogeneity",
+                      het[cols].to_string(index=False, float_format="{:.4g}".format), ""]
         hr = t.loc[t["metric"] == "hazard_ratio_rtw"]
         if len(hr):
             parts += ["Hazard ratio of RTW (Cox, Efron ties)",
