@@ -163,6 +163,17 @@ def test_pseudonym_is_hmac_sha256_truncated_to_80_bits_in_base32():
     assert pseudonym("0102031234", KEY) == expected
 
 
+def test_frame_pseudonyms_equal_the_single_value_ones():
+    # Files use a vectorised base32; it must give exactly the by-hand construction.
+    rng = np.random.default_rng(3)
+    values = sorted({f"{d:02d}{m:02d}{y:02d}{s:04d}" for d, m, y, s in zip(
+        rng.integers(1, 29, 3000), rng.integers(1, 13, 3000), rng.integers(0, 100, 3000),
+        rng.integers(0, 10000, 3000), strict=True)})
+    out = pseudonymize(pd.DataFrame({"person_id": values}), KEY)["person_id"].tolist()
+    assert out == ["p" + base32_by_hand(hmac_sha256_by_hand(KEY, v.encode())[:10])
+                   for v in values]
+
+
 def test_pseudonym_known_answer():
     # Pinned: changing the construction would silently break linkage with earlier extracts.
     assert pseudonym("0102031234", KEY) == "p7t3gtb3ecwd6sf5r"
@@ -364,7 +375,9 @@ def test_pseudonymize_frame_column_errors():
 def test_collision_is_refused_not_merged(monkeypatch):
     mod = importlib.import_module("fastholdelse_eval.pseudonymize")  # not fe.pseudonymize
 
-    monkeypatch.setattr(mod, "_pseudonym_digits", lambda digits, key: "paaaaaaaaaaaaaaaa")
+    monkeypatch.setattr(mod, "_pseudonyms_bulk",
+                        lambda digits, key: np.array(["paaaaaaaaaaaaaaaa"] * len(digits),
+                                                     dtype=object))
     frame = pd.DataFrame({"person_id": ["0102031234", "0102031235"]})
     with pytest.raises(FastholdelseError, match="collision"):
         pseudonymize(frame, KEY)

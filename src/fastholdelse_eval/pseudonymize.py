@@ -271,6 +271,27 @@ def _pseudonym_digits(digits: str, key: bytes) -> str:
     return PSEUDONYM_PREFIX + base64.b32encode(mac[: PSEUDONYM_BITS // 8]).decode("ascii").lower()
 
 
+_B32 = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz234567", dtype=np.uint8)
+
+
+def _pseudonyms_bulk(digits: list[str], key: bytes) -> np.ndarray:
+    """:func:`_pseudonym_digits` for many values ("" stays ""): one HMAC each, base32 at once."""
+    nbytes = PSEUDONYM_BITS // 8
+    if not digits:
+        return np.array([], dtype=object)
+    macs = b"".join(hmac.digest(key, d.encode("ascii"), "sha256")[:nbytes] if d
+                    else bytes(nbytes) for d in digits)
+    bits = np.unpackbits(np.frombuffer(macs, dtype=np.uint8).reshape(-1, nbytes), axis=1)
+    # 80 bits → 16 groups of 5, most significant first (RFC 4648).
+    idx = bits.reshape(len(digits), -1, 5) @ np.array([16, 8, 4, 2, 1], dtype=np.uint8)
+    chars = _B32[idx]
+    text = np.char.add(PSEUDONYM_PREFIX, chars.view(f"S{PSEUDONYM_BITS // 5}").ravel()
+                       .astype(str))
+    out = text.astype(object)
+    out[[not d for d in digits]] = ""
+    return out
+
+
 def _text_cells(series: pd.Series) -> pd.Series:
     from .io import cells_as_text
 
@@ -346,7 +367,7 @@ def _pseudonyms_for(
         raise MalformedCprError(problems, total=total)
     # "0101011234" and "010101-1234" are one person: hash each distinct digit string once.
     dcodes, ddigits = pd.factorize(digits.to_numpy(dtype=object))
-    names = np.array([_pseudonym_digits(dg, key) if dg else "" for dg in ddigits], dtype=object)
+    names = _pseudonyms_bulk(ddigits.tolist(), key)
     if len(set(names.tolist())) != len(names):
         # Practically impossible (see module docstring), but never merge two persons silently.
         raise FastholdelseError("two different CPR numbers got the same pseudonym (an 80-bit "
@@ -556,70 +577,64 @@ def _splice_csv(data: bytes, fmt, index: int, expected: np.ndarray,
     encoding = fmt.encoding
     if encoding.lower().replace("_", "-") not in {"utf-8", "cp1252", "latin-1", "iso-8859-1"}:
         return None
+    if b"\x00" in data:
+        return None  # NUL is the bulk-decoding separator below
     start = 3 if fmt.bom and data.startswith(b"\xef\xbb\xbf") else 0
     sep = re.escape(fmt.sep.encode("ascii"))
-    field_re = re.compile(rb'"(?:[^"]|"")*"|[^"\r\n' + sep + rb"]*")
-    rest_re = re.compile(rb'(?:"(?:[^"]|"")*"|[^"\r\n])*')
-    eol_re = re.compile(rb"\r\n|\n|\r|\Z")
-    sep_b = fmt.sep.encode("ascii")
+    # Runs of ordinary bytes are matched in one step, and possessively (``++``, ``*+``): a
+    # record that does not match (a stray quote) fails at once instead of backtracking
+    # exponentially.
+    field = rb'"(?:[^"]++|"")*+"|[^"\r\n' + sep + rb"]*+"
+    rest = rb'(?:[^"\r\n]++|"(?:[^"]++|"")*+")*+'
+    # One record: ``index`` fields and separators, the target field, the rest, a line break.
+    record = re.compile(rb"(?:(?:" + field + rb")" + sep + rb"){" + str(index).encode()
+                        + rb"}(" + field + rb")" + rest + rb"(?:\r\n|\n|\r|\Z)")
+    blank = re.compile(rb"\r\n|\n|\r")
     n = len(data)
 
-    def record(pos: int) -> tuple[int, int, int] | None:
-        """(start, end) of field ``index`` and the position after the record's line break."""
-        for i in range(index + 1):
-            m = field_re.match(data, pos)
-            if m is None:
-                return None
-            if i == index:
-                fstart, fend = m.start(), m.end()
-                break
-            pos = m.end()
-            if data[pos:pos + 1] != sep_b:
-                return None  # the record has fewer fields than the header
-            pos += 1
-        m = rest_re.match(data, fend)
-        e = eol_re.match(data, m.end())
-        if e is None:
-            return None
-        return fstart, fend, e.end()
-
-    # Header record first (it does not change).
-    h = record(start)
-    if h is None:
+    header = record.match(data, start)
+    if header is None:
         return None
-    pos = h[2]
-    pieces = [data[:pos]]
-    for i in range(len(expected)):
+    pos = header.end()
+    spans: list[tuple[int, int] | None] = []  # target field of each data record
+    match = record.match
+    for _ in range(len(expected)):
         if pos >= n:
             return None
-        blank_line = eol_re.match(data, pos)
-        if blank_line is not None and blank_line.end() > pos:
-            # An empty line: a row of empty cells to the table reader; kept as it is.
-            if expected[i] != "" or new[i] != expected[i]:
+        m = match(data, pos)
+        if m is None or m.end() == pos:
+            b = blank.match(data, pos)
+            if b is None:
                 return None
-            pieces.append(data[pos:blank_line.end()])
-            pos = blank_line.end()
+            spans.append(None)  # an empty line: a row of empty cells to the table reader
+            pos = b.end()
             continue
-        r = record(pos)
-        if r is None:
-            return None
-        fstart, fend, nxt = r
-        raw = data[fstart:fend]
-        quoted = raw.startswith(b'"')
-        value = raw[1:-1].replace(b'""', b'"') if quoted else raw
-        try:
-            if value.decode(encoding) != expected[i]:
-                return None
-        except UnicodeDecodeError:
-            return None
-        replacement = str(new[i]).encode("ascii") if new[i] != expected[i] else raw
-        if quoted and new[i] != expected[i]:
-            replacement = b'"' + replacement + b'"'
-        pieces += [data[pos:fstart], replacement, data[fend:nxt]]
-        pos = nxt
+        spans.append(m.span(1))
+        pos = m.end()
     if data[pos:].strip(b"\r\n"):
         return None  # records left over: the two readers disagree
-    pieces.append(data[pos:])
+
+    # Check every field against the table reader in one decode.
+    raw = [data[a:b] if sp is not None else b"" for sp in spans for a, b in [sp or (0, 0)]]
+    quoted = [r[:1] == b'"' for r in raw]
+    unquoted = [r[1:-1].replace(b'""', b'"') if q else r for r, q in zip(raw, quoted,
+                                                                          strict=True)]
+    try:
+        values = b"\x00".join(unquoted).decode(encoding).split("\x00")
+    except UnicodeDecodeError:
+        return None
+    if values != [str(v) for v in expected]:
+        return None
+
+    pieces = [data[:header.end()]]
+    last = header.end()
+    for sp, q, old, value in zip(spans, quoted, expected.tolist(), new.tolist(), strict=True):
+        if sp is None or value == old:
+            continue  # blank lines and skipped rows stay as they are
+        rep = value.encode("ascii")
+        pieces += [data[last:sp[0]], b'"' + rep + b'"' if q else rep]
+        last = sp[1]
+    pieces.append(data[last:])
     return b"".join(pieces)
 
 
