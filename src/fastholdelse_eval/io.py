@@ -21,6 +21,7 @@ import csv
 import io as _io
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,27 +105,25 @@ def _read_csv(path: Path) -> RawTable:
     text, encoding, bom = _decode(data)
     if not text.strip():
         raise _file_problem(path, "the file is empty")
-    first_line = text.splitlines()[0]
+    first_line = text.partition("\n")[0].rstrip("\r")
     sep = _sniff_separator(first_line)
     lineterminator = "\r\n" if "\r\n" in text[: len(first_line) + 2] else "\n"
-    try:
-        # The csv module, not pandas: pandas would silently turn surplus cells into an index.
-        records = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))
-    except csv.Error as exc:
-        raise _file_problem(path, f"not a readable CSV table ({exc})") from None
-    header, body = records[0], records[1:]
+    header = next(csv.reader(_io.StringIO(first_line, newline=""), delimiter=sep), [])
     width = len(header)
-    too_long = [
-        Problem(spreadsheet_row(i), None,
-                f"row has {len(r)} cells but the header has {width}")
-        for i, r in enumerate(body)
-        if len(r) > width and any(cell.strip() for cell in r[width:])
-    ]
-    if too_long:
-        raise ValidationError(too_long, source=str(path))
-    body = [(r + [""] * (width - len(r)))[:width] for r in body]
-    frame = pd.DataFrame(body, columns=range(width), dtype=object)
-    frame = frame.astype(str) if len(frame) else frame
+    # pandas' C parser builds the frame fast, but with more cells than the header in a row it
+    # would drop or shift them; it then warns or fails, and the csv module finds the rows.
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(_io.StringIO(text), sep=sep, header=0,
+                                names=list(range(width)), dtype=str, keep_default_na=False,
+                                na_filter=False, skip_blank_lines=False, index_col=False)
+        suspicious = any(issubclass(w.category, pd.errors.ParserWarning) for w in caught)
+    except (pd.errors.ParserError, ValueError):
+        frame, suspicious = None, True
+    if suspicious:
+        frame = _read_csv_checked(text, sep, width, path)
+    frame = frame.fillna("")
     frame.columns = unique_headers(header)
     fmt = TableFormat(
         kind="csv",
@@ -135,6 +134,23 @@ def _read_csv(path: Path) -> RawTable:
         lineterminator=lineterminator,
     )
     return RawTable(frame=frame, fmt=fmt, path=str(path))
+
+
+def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFrame:
+    """Slow path: the csv module, row by row, reporting rows with surplus cells."""
+    try:
+        records = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))[1:]
+    except csv.Error as exc:
+        raise _file_problem(path, f"not a readable CSV table ({exc})") from None
+    too_long = [
+        Problem(spreadsheet_row(i), None, f"row has {len(r)} cells but the header has {width}")
+        for i, r in enumerate(records)
+        if len(r) > width and any(cell.strip() for cell in r[width:])
+    ]
+    if too_long:
+        raise ValidationError(too_long, source=str(path))
+    body = [(r + [""] * (width - len(r)))[:width] for r in records]
+    return pd.DataFrame(body, columns=range(width), dtype=object).astype(str)
 
 
 def unique_headers(header: list[str]) -> list[str]:

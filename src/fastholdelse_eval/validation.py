@@ -57,7 +57,14 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     bad), and masks of cells that match no date format, or match one but name no real day
     (31-02-2009) or lie outside 1900–2199.
     """
-    text = text.astype(str)
+    # A cohort has few distinct dates (days of a few years): parse each once.
+    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+    dates, unparseable, impossible = _parse_unique_dates(pd.Series(uniques, dtype=str))
+    return (pd.Series(dates.to_numpy()[codes], index=text.index, dtype="datetime64[ns]"),
+            unparseable[codes], impossible[codes])
+
+
+def _parse_unique_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     parts = pd.DataFrame(index=text.index, columns=["y", "m", "d"], dtype=object)
     for pattern in (_ISO, _DMY):
         found = text.str.extract(pattern)
@@ -100,7 +107,15 @@ def parse_date_option(value: object, option: str = "followup_date") -> pd.Timest
 
 def parse_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
     """Text to float where every non-empty cell is a number (decimal comma allowed), else None."""
-    s = text.astype(str).str.strip()
+    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+    values = _parse_unique_numbers(pd.Series(uniques, dtype=str), decimal_comma)
+    if values is None:
+        return None
+    return pd.Series(values.to_numpy()[codes], index=text.index, dtype="float64")
+
+
+def _parse_unique_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    s = text.str.strip()
     if decimal_comma:
         s = s.str.replace(".", "", regex=False).where(~s.str.match(r"^-?\d+\.\d+$"), s)
         s = s.str.replace(",", ".", regex=False)
@@ -138,8 +153,11 @@ def _blank_rows(text: pd.DataFrame) -> np.ndarray:
 
 
 def _map_values(values: pd.Series, lookup: Mapping[str, object]) -> pd.Series:
-    keys = values.map(schema.normalize_label)
-    return keys.map(lambda k: lookup.get(k))
+    """Map labels through a vocabulary (None where unknown), normalising each distinct label
+    once."""
+    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
+    mapped = np.array([lookup.get(schema.normalize_label(u)) for u in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
 
 
 # --- person-level cohort -----------------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""Benchmark: loading and validating a large Danish CSV cohort.
+
+Measures ``load_cohort`` (read + validate + canonicalise) on a synthetic cohort written as
+Danish Excel would (``;``, BOM, day-first dates), against the baseline of a bare
+``pandas.read_csv`` of the same file in the same run, and reports the ratio and peak memory.
+
+    python benchmarks/bench_load.py [--n-per-arm 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STAGE = r"""
+import json, resource, sys, time
+import pandas as pd
+path, stage = sys.argv[1], sys.argv[2]
+t0 = time.perf_counter()
+if stage == "read_csv":
+    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    n = len(frame)
+else:
+    from fastholdelse_eval import load_cohort
+    n = len(load_cohort(path))
+wall = time.perf_counter() - t0
+print(json.dumps({"rows": n, "wall": wall,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_stage(path: Path, stage: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", STAGE, str(path), stage], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-per-arm", type=int, default=100_000)
+    args = parser.parse_args()
+    from fastholdelse_eval.simulate import simulate_cohort, write_danish_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cohort.csv"
+        t0 = time.perf_counter()
+        write_danish_csv(simulate_cohort(args.n_per_arm, seed=7), path)
+        print(f"wrote {2 * args.n_per_arm:,} persons "
+              f"({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+        base = run_stage(path, "read_csv")
+        ours = run_stage(path, "load_cohort")
+    print(f"pandas.read_csv (baseline): {base['wall']:.2f} s, peak {base['peak_mb']:.0f} MB")
+    print(f"load_cohort:                {ours['wall']:.2f} s, peak {ours['peak_mb']:.0f} MB")
+    print(f"ratio load_cohort / read_csv: {ours['wall'] / base['wall']:.1f}x wall, "
+          f"{ours['peak_mb'] / base['peak_mb']:.1f}x memory; "
+          f"{ours['rows'] / ours['wall']:,.0f} persons/s")
+
+
+if __name__ == "__main__":
+    main()
