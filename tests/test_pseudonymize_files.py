@@ -498,3 +498,51 @@ def test_csv_property_only_ids_change(key_file, tmp_path_factory, spec):
     # Quoting is kept cell by cell: a quoted CPR becomes a quoted pseudonym.
     assert summary.notes == []
     assert out.read_bytes() == _render(spec, expected_rows)
+
+
+def test_pseudonymised_panel_and_groups_link_through_register(tmp_path, key_file):
+    """CPR-keyed wide panel + groups file, pseudonymised with one key, give the same cohort
+    through ``register`` as the same files with plain stand-in ids."""
+    register = pytest.importorskip("fastholdelse_eval.register")
+    from fastholdelse_eval import evaluate
+
+    mapping = {"110": "sick", "150": "self_support", "130": "other_benefit"}
+    rng = np.random.default_rng(5)
+    n, weeks = 40, 12
+    cprs = _fake_cprs(n, seed=9)
+    codes = rng.choice(["110", "150", "130", ""], size=(n, weeks), p=[0.5, 0.2, 0.1, 0.2])
+    codes[:, 0] = "150"  # a known start: every index spell begins after week 1
+    labels = [f"y_10{w:02d}" for w in range(1, weeks + 1)]
+    arms = np.where(rng.random(n) < 0.5, "deltager", "kontrol")
+
+    def write(ids: list[str], folder: Path) -> tuple[Path, Path]:
+        folder.mkdir()
+        panel = folder / "panel.csv"
+        panel.write_text("person_id;" + ";".join(labels) + "\n" + "".join(
+            f"{pid};" + ";".join(row) + "\n" for pid, row in zip(ids, codes, strict=True)))
+        groups = folder / "groups.parquet"
+        order = rng.permutation(n)
+        pd.DataFrame({"person_id": [ids[i] for i in order], "gruppe": arms[order]}).to_parquet(
+            groups)
+        return panel, groups
+
+    # Groups spell the CPR numbers with a hyphen, the panel without: still one person.
+    panel_cpr, _ = write(cprs, tmp_path / "cpr")
+    _, groups_cpr = write([c[:6] + "-" + c[6:] for c in cprs], tmp_path / "cpr_groups")
+    panel_p, groups_p = tmp_path / "panel_p.csv", tmp_path / "groups_p.parquet"
+    pseudonymize_file(panel_cpr, key_file, panel_p)
+    pseudonymize_file(groups_cpr, key_file, groups_p)
+    cohort = register.cohort_from_register(panel_p, mapping=mapping, groups=groups_p)
+
+    stand_in = [f"id{i:03d}" for i in range(n)]
+    panel_s, _ = write(stand_in, tmp_path / "plain")
+    _, groups_s = write(stand_in, tmp_path / "plain_groups")
+    reference = register.cohort_from_register(panel_s, mapping=mapping, groups=groups_s)
+
+    assert len(cohort) == len(reference) > 10
+    to_pseudonym = {f"id{i:03d}": _p(cprs[i], key_file) for i in range(n)}
+    expected = reference.data.assign(person_id=reference.data["person_id"].map(to_pseudonym))
+    got = cohort.data.sort_values("person_id").reset_index(drop=True)
+    expected = expected.sort_values("person_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(evaluate(cohort).tidy(), evaluate(reference).tidy())
