@@ -127,6 +127,12 @@ def test_km_median_exact_half_uses_first_time():
     # S drops to exactly 0.5 at t=2; the median is the first time with S ≤ 0.5.
     km = kaplan_meier([1, 2, 3, 4], [1, 1, 1, 1])
     assert km.median().estimate == 2.0
+    # 180 persons, one event a week: S(90) = 1/2 exactly, but the floating-point product of
+    # 179/180 · 178/179 · … is 0.5 + 6e-16. The median is still week 90 (statsmodels, which
+    # compares without tolerance, reports 91 here).
+    km = kaplan_meier(np.arange(1.0, 181.0), np.ones(180))
+    assert km.surv[89] != 0.5 and km.surv[89] == pytest.approx(0.5)
+    assert km.median().estimate == 90.0
 
 
 # --- RMST ----------------------------------------------------------------------------------------

@@ -103,11 +103,12 @@ def _at_risk_table(ax, curves: Mapping[str, KaplanMeier], xmax: float) -> None:
     ticks = [t for t in ax.xaxis.get_major_locator().tick_values(0, xmax) if 0 <= t <= xmax]
     ax.set_xticks(ticks)
     trans = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    # Labels sit left of the y axis, clear of the week-0 count centred on it.
     ax.annotate("at risk", xy=(0, -0.20), xycoords=trans, ha="right", va="top",
-                xytext=(-8, 0), textcoords="offset points", fontsize=8, annotation_clip=False)
+                xytext=(-20, 0), textcoords="offset points", fontsize=8, annotation_clip=False)
     for i, (label, km) in enumerate(curves.items()):
         y = -0.27 - 0.07 * i
-        ax.annotate(label, xy=(0, y), xycoords=trans, xytext=(-8, 0), textcoords="offset points",
+        ax.annotate(label, xy=(0, y), xycoords=trans, xytext=(-20, 0), textcoords="offset points",
                     ha="right", va="top", fontsize=8, color=_style(label, i)["color"],
                     annotation_clip=False)
         for t, n in zip(ticks, km.risk_at(ticks), strict=True):
@@ -182,6 +183,6 @@ def plot_weekly_status(
         title = f"Status week by week — {frame['municipality'].iloc[0]}"
     if title:
         ax.set_title(title)
-    ax.legend(loc="center right", fontsize=7, frameon=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
     ax.grid(alpha=0.3)
     return ax
