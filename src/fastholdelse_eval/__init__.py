@@ -34,3 +34,21 @@ __all__ += ["cohort_from_register"]
 from .pseudonymize import pseudonymize  # noqa: E402
 
 __all__ += ["pseudonymize"]
+from .durations import duration_rows  # noqa: E402
+
+__all__ += ["duration_rows"]
+from .targets import target_rows  # noqa: E402
+
+__all__ += ["target_rows"]
+from .survival import kaplan_meier  # noqa: E402
+
+__all__ += ["kaplan_meier"]
+from .survival import aalen_johansen  # noqa: E402
+
+__all__ += ["aalen_johansen"]
+from .survival import cox_efron  # noqa: E402
+
+__all__ += ["cox_efron"]
+from .survival import logrank  # noqa: E402
+
+__all__ += ["logrank"]
