@@ -410,3 +410,17 @@ def test_unreported_counts_are_left_out_with_a_note():
     assert any("Cby" in n for n in cmp.notes)
     with pytest.raises(ConfigError):
         compare_municipalities(agg, outcome="dropout")
+
+
+def test_covariate_choice(small_cohort):
+    plain = compare_municipalities(small_cohort, covariates=[])
+    assert plain.benchmarks["method"].iloc[0] == "unadjusted-pooled-rate"
+    only_age = compare_municipalities(small_cohort, covariates=["age"])
+    assert set(only_age.benchmarks["covariates"]) == {"age"}
+    with pytest.raises(ConfigError, match="weight"):
+        compare_municipalities(small_cohort, covariates=["weight"])
+    d = small_cohort.data.copy()
+    d["bmi"] = np.where(np.arange(len(d)) % 7 == 0, np.nan, 25.0)
+    with_missing = Cohort(d, name="m")
+    with pytest.raises(ConfigError, match="missing"):
+        compare_municipalities(with_missing, covariates=["bmi"])

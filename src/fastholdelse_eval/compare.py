@@ -296,6 +296,7 @@ def _benchmarks(sites: pd.DataFrame, cohorts: list[Cohort], outcome: str, group:
                 covariates: list[str], level: float) -> pd.DataFrame:
     """Expected vs observed rate per municipality (indirect standardisation, logistic model)."""
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     short = "i" if group == "intervention" else "c"
     if covariates:
@@ -315,7 +316,13 @@ def _benchmarks(sites: pd.DataFrame, cohorts: list[Cohort], outcome: str, group:
         X, names = _design(persons, covariates)
         y = persons["y"].to_numpy()
         munis = persons["municipality"].to_numpy()
-        res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
+        try:
+            res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
+        except (np.linalg.LinAlgError, PerfectSeparationError, ValueError) as exc:
+            raise ConfigError(
+                f"the benchmark model on {', '.join(covariates)} cannot be fitted "
+                f"({type(exc).__name__}); pass fewer covariates, or covariates=[] for the "
+                "unadjusted benchmark") from exc
         p = res.predict(X)
         cov = np.asarray(res.cov_params())
         frame = pd.DataFrame({"municipality": munis, "y": y, "p": p, "pq": p * (1 - p)})
