@@ -424,3 +424,11 @@ def test_covariate_choice(small_cohort):
     with_missing = Cohort(d, name="m")
     with pytest.raises(ConfigError, match="missing"):
         compare_municipalities(with_missing, covariates=["bmi"])
+
+
+def test_default_covariates_skip_those_with_missing_values(small_cohort):
+    d = small_cohort.data.copy()
+    d["age"] = d["age"].where(np.arange(len(d)) % 5 != 0)
+    cmp = compare_municipalities(Cohort(d, name="m"))
+    assert set(cmp.benchmarks["covariates"]) == {"sex,diagnosis,has_employer"}
+    assert any("'age'" in n and "missing" in n for n in cmp.notes)
