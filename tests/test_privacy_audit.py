@@ -132,6 +132,11 @@ def inputs(tmp_path) -> dict[str, Path]:
                                         [[p, "deltager"] for p in CPRS])
     files["groups.csv"] = write_csv(d / "groups.csv", ["person_id", "group"],
                                     personal_grid(7, 2, 4))
+    # A study config whose data are the files above (the report command reads configs too).
+    (d / "study.toml").write_text(
+        'title = "Audit"\ndata = ["mixed.csv", "cohort.csv"]\nfollowup_date = 2009-10-08\n',
+        encoding="utf-8")
+    files["study.toml"] = d / "study.toml"
     # A "key file" that is really a data file (the user swapped the arguments).
     files["swapped.key"] = write_csv(d / "swapped.key", ["person_id"], [[c] for c in CPRS])
     os.chmod(files["swapped.key"], 0o600)
@@ -146,8 +151,8 @@ COHORT_FILES = ["cohort.csv", "cohort.xlsx", "cohort.parquet", "header_personal.
 PLANS: dict[str, dict] = {
     "validate": {"files": COHORT_FILES},
     "evaluate": {"files": COHORT_FILES, "options": {"out": "result.json", "format": "json"}},
-    "report": {"files": COHORT_FILES, "options": {"out": "report_dir", "format": "html,md",
-                                                  "lang": "da"}},
+    "report": {"files": [*COHORT_FILES, "study.toml"],
+               "options": {"out": "report_dir", "format": "html,md,pdf", "lang": "da,en"}},
     "compare": {"files": COHORT_FILES, "options": {"out": "compare.json", "format": "json"}},
     "register": {"files": ["panel_long.csv", "panel_wide.csv", "panel_cpr_ids.csv",
                            "panel_codes.csv", "panel_wide_header.csv"],
