@@ -148,6 +148,36 @@ def _map_columns(columns: list[str], lookup: Mapping[str, object],
     return found
 
 
+def _prepare(
+    df: pd.DataFrame,
+    lookup: Mapping[str, object],
+    aliases: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    problems: list[Problem],
+    source: str | None,
+) -> tuple[dict[str, str], _Collector, pd.DataFrame, list[str]]:
+    """Shared first steps: map headers, check required columns, cells to text, skip (and
+    note) blank rows. Returns ``(mapping, collector, text, notes)``."""
+    mapping = _map_columns([str(c) for c in df.columns], lookup, problems)
+    col = _Collector(df.index, mapping)
+    col.problems = problems
+    for name in required:
+        if name not in mapping:
+            spellings = ", ".join(aliases[name])
+            col.file(None, f"required column '{name}' is missing (accepted: {spellings})")
+    text = pd.DataFrame({c: cells_as_text(df[c]) for c in df.columns}, index=df.index)
+    blank = _blank_rows(text)
+    notes: list[str] = []
+    if blank.any():
+        rows = [spreadsheet_row(i) for i in df.index[blank]]
+        notes.append(f"{len(rows)} empty row(s) skipped: rows {_row_list(rows)}")
+    text = text.loc[~blank]
+    col.index = text.index
+    if len(text) == 0:
+        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+    return mapping, col, text, notes
+
+
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
     return (text == "").all(axis=1).to_numpy()
 
@@ -180,25 +210,9 @@ def validate_cohort_frame(
         raise ValidationError([Problem(None, None, "the table has no data rows")], source)
 
     columns = [str(c) for c in df.columns]
-    mapping = _map_columns(columns, schema.COLUMN_LOOKUP, problems)
-    col = _Collector(df.index, mapping)
-    col.problems = problems
-    for required in schema.REQUIRED_COLUMNS:
-        if required not in mapping:
-            spellings = ", ".join(schema.COLUMN_ALIASES[required])
-            col.file(None, f"required column '{required}' is missing (accepted: {spellings})")
-
-    text = pd.DataFrame({c: cells_as_text(df[c]) for c in df.columns}, index=df.index)
-    blank = _blank_rows(text)
-    notes: list[str] = []
-    if blank.any():
-        rows = [spreadsheet_row(i) for i in df.index[blank]]
-        notes.append(f"{len(rows)} empty row(s) skipped: rows {_row_list(rows)}")
-    text = text.loc[~blank]
-    col.index = text.index
+    mapping, col, text, notes = _prepare(df, schema.COLUMN_LOOKUP, schema.COLUMN_ALIASES,
+                                         schema.REQUIRED_COLUMNS, problems, source)
     n = len(text)
-    if n == 0:
-        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
 
     def get(name: str) -> pd.Series:
         return text[mapping[name]] if name in mapping else pd.Series([""] * n, index=text.index,
@@ -372,24 +386,8 @@ def validate_aggregate_frame(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Validate an aggregate-counts table (one row per municipality × group)."""
     problems: list[Problem] = []
-    columns = [str(c) for c in df.columns]
-    mapping = _map_columns(columns, schema.AGGREGATE_LOOKUP, problems)
-    col = _Collector(df.index, mapping)
-    col.problems = problems
-    for required in ("group", "n", "rtw"):
-        if required not in mapping:
-            spellings = ", ".join(schema.AGGREGATE_ALIASES[required])
-            col.file(None, f"required column '{required}' is missing (accepted: {spellings})")
-    text = pd.DataFrame({c: cells_as_text(df[c]) for c in df.columns}, index=df.index)
-    blank = _blank_rows(text)
-    notes: list[str] = []
-    if blank.any():
-        rows = [spreadsheet_row(i) for i in df.index[blank]]
-        notes.append(f"{len(rows)} empty row(s) skipped: rows {_row_list(rows)}")
-    text = text.loc[~blank]
-    col.index = text.index
-    if len(text) == 0:
-        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+    mapping, col, text, notes = _prepare(df, schema.AGGREGATE_LOOKUP, schema.AGGREGATE_ALIASES,
+                                         ("group", "n", "rtw"), problems, source)
 
     out = pd.DataFrame(index=text.index)
     default_muni = municipality if municipality else "unknown"
