@@ -47,3 +47,15 @@ def test_shipped_sample_is_regenerated_byte_for_byte(tmp_path, greve_path, greve
     write_danish_csv(aggregate_counts(f), tmp_path / "a.csv", aggregate=True)
     assert (tmp_path / "g.csv").read_bytes() == greve_path.read_bytes()
     assert (tmp_path / "a.csv").read_bytes() == greve_aggregate_path.read_bytes()
+
+
+def test_simulate_command_regenerates_the_17_municipality_sample(tmp_path):
+    from conftest import SAMPLE
+
+    from fastholdelse_eval.cli import main
+
+    person, counts = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["simulate", "--scenario", "aktive17", "--out", str(person),
+                 "--aggregate-out", str(counts)]) == 0
+    assert person.read_bytes() == (SAMPLE / "aktive_17.csv").read_bytes()
+    assert counts.read_bytes() == (SAMPLE / "aktive_17_aggregate.csv").read_bytes()

@@ -228,7 +228,15 @@ def write_danish_csv(frame: pd.DataFrame, path: str | Path, *, aggregate: bool =
     out.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
+def _aktive17(seed: int = 17, n: int | None = None) -> pd.DataFrame:
+    # Imported here: sample_sites builds on this module.
+    from .sample_sites import simulate_sites
+
+    return simulate_sites(seed)
+
+
 SCENARIOS: dict[str, Callable[..., pd.DataFrame]] = {
     "greve": lambda seed=2009, n=None: simulate_greve(seed),
     "generic": lambda seed=1, n=None: simulate_cohort(n or 500, seed),
+    "aktive17": _aktive17,
 }

@@ -14,7 +14,8 @@ HELP = "write a seeded synthetic cohort for demos and tests (no real persons)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", default="greve", choices=sorted(SCENARIOS),
                         help="greve: the published Greve 2009 counts exactly; "
-                             "generic: any size (--n per arm)")
+                             "generic: any size (--n per arm); "
+                             "aktive17: the synthetic 17-municipality study")
     parser.add_argument("--seed", type=int, default=None, help="random seed (scenario default)")
     parser.add_argument("--n", type=int, default=None, help="persons per arm (generic)")
     parser.add_argument("--out", required=True, help="person-level CSV to write")
