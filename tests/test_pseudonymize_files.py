@@ -546,3 +546,20 @@ def test_pseudonymised_panel_and_groups_link_through_register(tmp_path, key_file
     expected = expected.sort_values("person_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected)
     pd.testing.assert_frame_equal(evaluate(cohort).tidy(), evaluate(reference).tidy())
+
+
+def test_cli_warns_about_other_cpr_columns_and_refuses_open_key(tmp_path, capsys, key_file):
+    path = tmp_path / "in.csv"
+    path.write_text(f"person_id;partner\n{A};{B}\n")
+    out = tmp_path / "o.csv"
+    assert main(["pseudonymize", str(path), "--key-file", str(key_file), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: column 'partner' also holds values that look like CPR numbers" in \
+        captured.err
+    assert B not in captured.out + captured.err
+    if os.name == "posix":
+        os.chmod(key_file, 0o644)
+        out.unlink()
+        code = main(["pseudonymize", str(path), "--key-file", str(key_file), "--out", str(out)])
+        assert code == 1 and "chmod 600" in capsys.readouterr().err
+        assert not out.exists()
