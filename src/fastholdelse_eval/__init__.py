@@ -34,6 +34,15 @@ __all__ += ["cohort_from_register"]
 from .pseudonymize import pseudonymize  # noqa: E402
 
 __all__ += ["pseudonymize"]
+from .disclosure import suppress  # noqa: E402
+
+__all__ += ["suppress"]
+from .study import load_config  # noqa: E402
+
+__all__ += ["load_config"]
+from .report.write import write_study_reports as write_reports  # noqa: E402
+
+__all__ += ["write_reports"]
 from .durations import duration_rows  # noqa: E402
 
 __all__ += ["duration_rows"]

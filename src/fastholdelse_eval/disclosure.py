@@ -13,8 +13,11 @@ Policy (the report's "suppression log" section repeats it in plain words)
   category counts of a baseline covariate. Every such identity is written down as a linear
   relation between cells; a small cell is safe only if the visible cells do not determine it
   (checked exactly: the cell's unit vector must lie outside the row space of the relations
-  restricted to the hidden cells). While some small cell is determined, the smallest visible
-  non-total cell in one of its relations is masked as well ("secondary"), and the check repeats.
+  restricted to the hidden cells), nor pinned by what a reader knows about hidden cells ("<5" is
+  1–4; a cell masked for protection is 0 or at least 5, else it would say "<5"): each relation
+  must leave at least two possible values. While some small cell is exposed, the smallest
+  visible non-zero part of one of its relations (else the total) is masked as well
+  ("secondary"), and the checks repeat.
 * **Derived rows.** A difference, ratio, p-value, standardised mean difference, hazard ratio,
   log-rank test or target assessment is masked when a row it is derived from is masked (a
   difference plus the other group's rate gives the masked rate back). Estimates without counts
@@ -183,6 +186,7 @@ def _collect(df: pd.DataFrame, levels: pd.Series
     cs = _Cells()
     row_keys: dict[int, tuple] = {}
     implied: set[int] = set()
+    den_of: dict[Key, int] = {}  # numerator cell -> its row's denominator
     counted = df["group"].isin(ARM_GROUPS + TOTAL_GROUPS)
 
     # Group sizes first, so rates can share them as denominators.
@@ -231,13 +235,15 @@ def _collect(df: pd.DataFrame, levels: pd.Series
                 comp = cs.add((m, g, f"not:{metric}", level), den - num, shown=False)
                 cs.relate(den_key, [num_key, comp])
         row_keys[i] = (num_key, den_key)
+        if num_key is not None and den is not None:
+            den_of[num_key] = den
 
     groups = sorted({(k[0], k[1]) for k in cs.cells})
     for m, g in groups:
         n_key = (m, g, "n", "")
         if n_key in cs.cells:
             parts = [(m, g, q, "") for q in FLOW_PARTITION if (m, g, q, "") in cs.cells]
-            parts = [p for p in parts if _den_is(cs, df, levels, p, n_key)]
+            parts = [p for p in parts if den_of.get(p) == cs.cells[n_key].value]
             if len(parts) >= 2:
                 cs.relate_with_remainder(n_key, parts, "__flow_rest")
         rtw, sus = (m, g, "rtw_rate", ""), (m, g, "sustained_rtw_rate", "")
@@ -290,17 +296,6 @@ def _is_share(metric: str) -> bool:
         not metric.startswith("baseline_")
 
 
-def _den_is(cs: _Cells, df: pd.DataFrame, levels: pd.Series, key: Key, n_key: Key) -> bool:
-    """Whether the rate behind ``key`` has the group size as its denominator."""
-    m, g, q, level = key
-    hit = df[(df["municipality"] == m) & (df["group"] == g) & (df["metric"] == q)
-             & (levels == level)]
-    if hit.empty:
-        return False
-    den = _int_or_none(hit["denominator"].iloc[0])
-    return den is not None and den == cs.cells[n_key].value
-
-
 def _determined(cs: _Cells, hidden: list[Key]) -> set[Key]:
     """Hidden cells whose value follows from the visible cells through the relations."""
     if not hidden:
@@ -325,9 +320,79 @@ def _determined(cs: _Cells, hidden: list[Key]) -> set[Key]:
     return {k for k, f in zip(hidden, free, strict=True) if not f}
 
 
+def _domain(c: _Cell, threshold: int, cap: int) -> list[tuple[int, int]]:
+    """What a reader who knows this policy can tell about a hidden cell's value."""
+    if not c.shown:
+        return [(0, cap)]  # never printed (a complement, a remainder): anything
+    if c.reason == "small":
+        return [(1, threshold - 1)]  # printed as "<threshold"
+    return [(0, 0), (threshold, cap)]  # masked for protection: a count 1..t-1 would say "<t"
+
+
+def _sum_domain(domains: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Possible sums of independent cells, each a union of integer intervals (merged)."""
+    acc = [(0, 0)]
+    for dom in domains:
+        sums = sorted((a + c, b + d) for a, b in acc for c, d in dom)
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sums:
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        acc = merged
+    return acc
+
+
+def _interval_exposed(cs: _Cells, threshold: int) -> list[tuple[Key, list[Key]]]:
+    """Small hidden cells pinned to one value by a relation plus the bounds a reader knows.
+
+    Example: "<5" and a protecting cell that must be 0 or ≥ 5 adding up to 6 leave only 1.
+    Returns (cell, terms of the relation) pairs.
+    """
+    out = []
+    for total, parts in cs.relations:
+        t_cell = cs.cells[total]
+        if t_cell.masked or not t_cell.shown:
+            continue
+        hidden = [k for k in parts if cs.cells[k].masked or not cs.cells[k].shown]
+        if not hidden:
+            continue
+        rest = t_cell.value - sum(cs.cells[k].value for k in parts if k not in hidden)
+        cap = t_cell.value
+        for k in hidden:
+            c = cs.cells[k]
+            if not 1 <= c.value < threshold:
+                continue
+            others = _sum_domain([_domain(cs.cells[h], threshold, cap) for h in hidden
+                                  if h != k])
+            vmin, vmax = (1, threshold - 1) if c.shown else (0, cap)
+            # values v with rest − v a possible sum of the others (the intervals are disjoint)
+            feasible = sum(max(0, min(vmax, rest - lo) - max(vmin, rest - hi) + 1)
+                           for lo, hi in others)
+            if feasible < 2:
+                out.append((k, [total, *parts]))
+    return out
+
+
 def _protect(cs: _Cells, threshold: int) -> None:
     def small(c: _Cell) -> bool:
         return 1 <= c.value < threshold
+
+    def mask_one(terms_lists: list[list[Key]]) -> None:
+        candidates = []
+        for terms in terms_lists:
+            total = terms[0]
+            for k in terms:
+                c = cs.cells[k]
+                if c.shown and not c.masked:
+                    # a non-zero part first (smallest), then the relation's total; a zero last:
+                    # a masked zero protects nothing, since readers know it is 0 or ≥ t
+                    candidates.append((c.value == 0, k == total, c.value, k))
+        if not candidates:  # cannot happen: an exposed cell has a visible relative
+            raise RuntimeError("disclosure control found no cell to mask")
+        chosen = min(candidates)[3]
+        cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
 
     for c in cs.cells.values():
         if c.shown and small(c):
@@ -335,23 +400,15 @@ def _protect(cs: _Cells, threshold: int) -> None:
     for _ in range(len(cs.cells) + 1):
         hidden = [k for k, c in cs.cells.items() if c.masked or not c.shown]
         exposed = sorted(k for k in _determined(cs, hidden) if small(cs.cells[k]))
-        if not exposed:
+        if exposed:
+            target = exposed[0]
+            mask_one([[total, *parts] for total, parts in cs.relations
+                      if target in (total, *parts)])
+            continue
+        pinned = _interval_exposed(cs, threshold)
+        if not pinned:
             return
-        target = exposed[0]
-        candidates = []
-        for total, parts in cs.relations:
-            terms = [total, *parts]
-            if target not in terms:
-                continue
-            for k in terms:
-                c = cs.cells[k]
-                if c.shown and not c.masked:
-                    # prefer a part over the relation's total, then the smallest non-zero count
-                    candidates.append((k == total, c.value == 0, c.value, k))
-        if not candidates:  # cannot happen: a determined hidden cell has a visible relative
-            raise RuntimeError("disclosure control found no cell to mask")
-        chosen = min(candidates)[3]
-        cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
+        mask_one([pinned[0][1]])
     raise RuntimeError("disclosure control did not converge")
 
 

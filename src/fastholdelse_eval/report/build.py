@@ -591,7 +591,8 @@ def _render_figure(spec_id: str, title: str, desc: str, draw: Draw, sup: Suppres
              "control": L("figures.control")}
     return render(draw, spec_id, title, desc,
                   threshold=sup.threshold if sup.enabled else None,
-                  small_text=L.small(sup.threshold), translate=words)
+                  small_text=L.small(sup.threshold), translate=words,
+                  decimal_comma=L.fmt["decimal"] == ",")
 
 
 def build(

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
 
 import matplotlib as mpl
@@ -28,6 +30,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import Formatter
 
 from .labels import Labels
 
@@ -47,15 +50,23 @@ _INTEGER = re.compile(r"^\s*\d{1,3}(?:[.,\u202f ]?\d{3})*\s*$")
 
 @dataclass(frozen=True)
 class Rendered:
-    """One figure in both formats."""
+    """One figure: SVG at once, PNG (for the PDF) drawn again only when asked for."""
 
     id: str
     title: str
     desc: str
     svg: str
-    png: bytes
-    width_in: float
-    height_in: float
+    make_png: Callable[[], bytes] = field(repr=False, compare=False)
+
+    @cached_property
+    def png(self) -> bytes:
+        return self.make_png()
+
+    @property
+    def aspect(self) -> float:
+        """Height / width of the PNG (from its IHDR chunk)."""
+        width, height = struct.unpack(">II", self.png[16:24])
+        return height / width
 
 
 def mask_small_counts(fig: Figure, threshold: int, small_text: str) -> int:
@@ -79,6 +90,32 @@ def mask_small_counts(fig: Figure, threshold: int, small_text: str) -> int:
             artist.set_text(small_text)
             replaced += 1
     return replaced
+
+
+class _DecimalComma(Formatter):
+    """Wraps an axis formatter and writes its numbers Danish style (0,5; 1.000)."""
+
+    def __init__(self, inner: Formatter):
+        self.inner = inner
+
+    def set_axis(self, axis) -> None:
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs) -> None:
+        self.inner.set_locs(locs)
+
+    def __call__(self, x, pos=None) -> str:
+        text = self.inner(x, pos)
+        return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def use_decimal_comma(fig: Figure) -> None:
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            current = axis.get_major_formatter()
+            if not isinstance(current, _DecimalComma):
+                axis.set_major_formatter(_DecimalComma(current))
 
 
 def translate_texts(fig: Figure, words: dict[str, str]) -> None:
@@ -120,24 +157,30 @@ def render(
     threshold: int | None = None,
     small_text: str = "",
     translate: dict[str, str] | None = None,
+    decimal_comma: bool = False,
     dpi: int = 150,
 ) -> Rendered:
-    """Draw once and save as cleaned SVG and PNG (see the module docstring)."""
-    with mpl.rc_context({**_RC, "svg.hashsalt": fig_id}):
-        fig = Figure(figsize=size, layout="constrained")
-        ax = fig.subplots()
-        draw(ax)
-        if translate:
-            translate_texts(fig, translate)
-        if threshold is not None:
-            mask_small_counts(fig, threshold, small_text)
-        sbuf = io.StringIO()
-        fig.savefig(sbuf, format="svg",
-                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-        pbuf = io.BytesIO()
-        fig.savefig(pbuf, format="png", dpi=dpi, metadata={"Software": None})
-    return Rendered(fig_id, title, desc, _clean_svg(sbuf.getvalue(), fig_id, title, desc),
-                    pbuf.getvalue(), size[0], size[1])
+    """Draw and save as cleaned SVG; the PNG is drawn the same way on first use."""
+
+    def save(fmt: str, **kwargs) -> bytes | str:
+        with mpl.rc_context({**_RC, "svg.hashsalt": fig_id}):
+            fig = Figure(figsize=size)
+            ax = fig.subplots()
+            draw(ax)
+            if translate:
+                translate_texts(fig, translate)
+            if decimal_comma:
+                use_decimal_comma(fig)
+            if threshold is not None:
+                mask_small_counts(fig, threshold, small_text)
+            buf = io.StringIO() if fmt == "svg" else io.BytesIO()
+            # "tight" keeps labels drawn outside the axes (numbers at risk) in the picture
+            fig.savefig(buf, format=fmt, bbox_inches="tight", pad_inches=0.08, **kwargs)
+        return buf.getvalue()
+
+    svg = save("svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return Rendered(fig_id, title, desc, _clean_svg(svg, fig_id, title, desc),
+                    lambda: save("png", dpi=dpi, metadata={"Software": None}))
 
 
 def draw_rates(table: pd.DataFrame, metrics: list[str], labels: Labels) -> Draw:

@@ -164,7 +164,7 @@ def render_pdf(doc: Document) -> bytes:
             elif b.type == "figure":
                 fig = b.figure
                 width = pdf.epw
-                height = width * fig.height_in / fig.width_in
+                height = width * fig.aspect
                 if pdf.get_y() + height + 10 > pdf.h - pdf.b_margin:
                     pdf.add_page()
                 pdf.image(io.BytesIO(fig.png), w=width, h=height, alt_text=fig.desc,
