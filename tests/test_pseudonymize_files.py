@@ -318,6 +318,17 @@ def test_warns_about_other_cpr_like_columns(tmp_path, key_file):
     assert B not in str(caught[0].message)
 
 
+def test_other_cpr_columns_in_xlsx_with_repeated_or_empty_headers(tmp_path, key_file):
+    wb = openpyxl.Workbook()
+    wb.active.append(["person_id", None, "x", "x"])
+    wb.active.append([A, B, "b", C])
+    wb.save(tmp_path / "in.xlsx")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        summary = pseudonymize_file(tmp_path / "in.xlsx", key_file, tmp_path / "out.xlsx")
+    assert summary.other_cpr_like_columns == ["column 2", "x"]
+
+
 # --- the command -------------------------------------------------------------------------------
 
 

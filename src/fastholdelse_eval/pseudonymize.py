@@ -520,7 +520,8 @@ def _cpr_like_columns(frame: pd.DataFrame, exclude: str, blank: np.ndarray) -> l
     for pos, name in enumerate(frame.columns):
         if str(name) == exclude:
             continue
-        text = _text_cells(frame[name]).reset_index(drop=True)[~blank]
+        # By position: spreadsheets may repeat a header (or leave several empty).
+        text = _text_cells(frame.iloc[:, pos]).reset_index(drop=True)[~blank]
         candidates = text[text.str.fullmatch(_CPR_SHAPE.pattern)]
         if len(candidates) and (_cpr_reasons(candidates.drop_duplicates())[1] == "").any():
             found.append(_safe_column_name(str(name), pos))
@@ -529,7 +530,7 @@ def _cpr_like_columns(frame: pd.DataFrame, exclude: str, blank: np.ndarray) -> l
 
 def _safe_column_name(name: str, position: int) -> str:
     """A header fit for a message: a header that itself looks like a CPR number is not shown."""
-    if _CPR_SHAPE.search(name) or len(name) > 60:
+    if not name.strip() or _CPR_SHAPE.search(name) or len(name) > 60:
         return f"column {position + 1}"
     return name
 
