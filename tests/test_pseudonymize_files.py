@@ -147,7 +147,9 @@ def test_xlsx_keeps_types_formats_and_other_sheets(tmp_path, key_file):
     ws.append([A, dt.datetime(2009, 1, 6), 55.5, True, "Ærø"])
     ws.append([102031234, dt.datetime(2009, 2, 1), 34, False, None])  # shown as 0102031234
     ws.append(["310599-4321", dt.datetime(2009, 3, 1), None, None, "x"])
+    ws.append([int(C), dt.datetime(2009, 3, 2), 1, True, "y"])
     ws.cell(3, 1).number_format = "0000000000"
+    ws.cell(5, 1).number_format = "000000\\-0000"  # Excel's "000000-0000" display format
     ws.cell(2, 2).number_format = "dd-mm-yyyy"
     ws.cell(2, 3).number_format = "0.0"
     wb.create_sheet("noter").append(["kilde", A])  # other sheets are kept as they are
@@ -155,15 +157,17 @@ def test_xlsx_keeps_types_formats_and_other_sheets(tmp_path, key_file):
     wb.save(path)
     out = tmp_path / "out.xlsx"
     summary = pseudonymize_file(path, key_file, out)
-    assert (summary.rows, summary.persons) == (3, 2)
+    assert (summary.rows, summary.persons) == (4, 3)
 
     before = openpyxl.load_workbook(path)
     after = openpyxl.load_workbook(out)
     assert after.sheetnames == before.sheetnames
     b, a = before["kohorte"], after["kohorte"]
-    assert [a.cell(r, 1).value for r in range(1, 5)] == [
-        "borger_id", _p(A, key_file), _p(A, key_file), _p("3105994321", key_file)]
-    for r in range(1, 5):
+    assert [a.cell(r, 1).value for r in range(1, 6)] == [
+        "borger_id", _p(A, key_file), _p(A, key_file), _p("3105994321", key_file),
+        _p(C, key_file)]
+    assert a.cell(3, 1).number_format == "@"  # now text, not a zero-padded number
+    for r in range(1, 6):
         for c in range(2, 6):
             old, new = b.cell(r, c), a.cell(r, c)
             assert (new.value, type(new.value), new.number_format) == (
