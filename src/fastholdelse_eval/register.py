@@ -190,8 +190,12 @@ def _read_text_table(source: object, what: str) -> tuple[pd.DataFrame, str]:
         if not path.exists():
             raise ConfigError(f"{what} file not found: {path}")
         frame, name = read_table(path).frame, str(path)
-    text = pd.DataFrame({str(c): cells_as_text(frame[c]).astype("string")
-                         for c in frame.columns})
+    def as_text(col: pd.Series) -> pd.Series:
+        if pd.api.types.is_string_dtype(col) and not pd.api.types.is_object_dtype(col):
+            return col.astype("string").str.strip()  # already text: vectorised
+        return cells_as_text(col).astype("string")
+
+    text = pd.DataFrame({str(c): as_text(frame[c]) for c in frame.columns})
     return text.replace("", pd.NA), name
 
 
@@ -318,53 +322,83 @@ def read_groups(groups: object) -> pd.DataFrame:
 
 # --- the portable core query ----------------------------------------------------------------
 
+# Step 1: one ordered pass over the coded person-weeks. Each week learns its neighbours (LAG/LEAD)
+# and only the weeks the rules need are kept: first and last weeks of sick runs (with the state of
+# the week right after), partial weeks, censor weeks, and weeks whose code the mapping lacks.
+# An empty cell / missing person-week has no row: it is a gap, i.e. a non-sick week.
+MARKS_SQL = """
+WITH nb AS (
+    SELECT person_id, wk, state, unknown,
+           LAG(wk) OVER (PARTITION BY person_id ORDER BY wk) AS prev_wk,
+           LAG(state) OVER (PARTITION BY person_id ORDER BY wk) AS prev_state,
+           LEAD(wk) OVER (PARTITION BY person_id ORDER BY wk) AS next_wk,
+           LEAD(state) OVER (PARTITION BY person_id ORDER BY wk) AS next_state
+    FROM coded
+),
+flagged AS (
+    SELECT person_id, wk, state, unknown,
+           CASE WHEN state IN ('sick', 'sick_partial')
+                 AND NOT (COALESCE(prev_wk, -1) = wk - 1
+                          AND COALESCE(prev_state, '') IN ('sick', 'sick_partial'))
+                THEN 1 ELSE 0 END AS is_start,
+           CASE WHEN state IN ('sick', 'sick_partial')
+                 AND NOT (COALESCE(next_wk, -1) = wk + 1
+                          AND COALESCE(next_state, '') IN ('sick', 'sick_partial'))
+                THEN 1 ELSE 0 END AS is_end,
+           CASE WHEN next_wk = wk + 1 THEN next_state END AS after_state
+    FROM nb
+)
+SELECT person_id, wk, state, unknown, is_start, is_end, after_state
+FROM flagged
+WHERE is_start = 1 OR is_end = 1 OR state IN ('sick_partial', 'censor') OR state IS NULL
+"""
+
+# Step 2: the rules over the (small) marks table. The first sick week after a spell's end is
+# always the start of a run, so relapses are looked up among run starts.
 CORE_SQL = """
-WITH sick AS (
-    SELECT person_id, wk, state FROM pw WHERE state IN ('sick', 'sick_partial')
+WITH starts AS (
+    SELECT person_id, wk FROM marks WHERE is_start = 1
 ),
-islands AS (
-    SELECT person_id, wk, state,
-           wk - ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY wk) AS island
-    FROM sick
-),
-runs AS (
-    SELECT person_id, MIN(wk) AS run_start, MAX(wk) AS run_end, COUNT(*) AS run_weeks,
-           MIN(CASE WHEN state = 'sick_partial' THEN wk END) AS partial_wk
-    FROM islands
-    GROUP BY person_id, island
+ends AS (
+    SELECT person_id, wk, after_state FROM marks WHERE is_end = 1
 ),
 first_start AS (
-    SELECT person_id, MIN(run_start) AS run_start
-    FROM runs
-    WHERE run_start > {first_wk} AND run_start >= {intake_from} AND run_start <= {intake_to}
+    SELECT person_id, MIN(wk) AS run_start
+    FROM starts
+    WHERE wk > {first_wk} AND wk >= {intake_from} AND wk <= {intake_to}
     GROUP BY person_id
 ),
 idx AS (
-    SELECT r.person_id, r.run_start, r.run_end, r.run_weeks, r.partial_wk
-    FROM runs r JOIN first_start f ON r.person_id = f.person_id AND r.run_start = f.run_start
+    SELECT f.person_id, f.run_start, MIN(e.wk) AS run_end
+    FROM first_start f JOIN ends e ON e.person_id = f.person_id AND e.wk >= f.run_start
+    GROUP BY f.person_id, f.run_start
 ),
-after_run AS (
-    SELECT i.person_id, p.state AS next_state
-    FROM idx i JOIN pw p ON p.person_id = i.person_id AND p.wk = i.run_end + 1
+partial AS (
+    SELECT i.person_id, MIN(m.wk) AS partial_wk
+    FROM idx i JOIN marks m ON m.person_id = i.person_id
+         AND m.wk >= i.run_start AND m.wk <= i.run_end
+    WHERE m.state = 'sick_partial'
+    GROUP BY i.person_id
 ),
 first_censor AS (
-    SELECT i.person_id, MIN(p.wk) AS censor_wk
-    FROM idx i JOIN pw p ON p.person_id = i.person_id AND p.wk > i.run_end
-    WHERE p.state = 'censor'
+    SELECT i.person_id, MIN(m.wk) AS censor_wk
+    FROM idx i JOIN marks m ON m.person_id = i.person_id AND m.wk > i.run_end
+    WHERE m.state = 'censor'
     GROUP BY i.person_id
 ),
 ended AS (
-    SELECT i.person_id, i.run_start, i.run_end, i.run_weeks, i.partial_wk,
+    SELECT i.person_id, i.run_start, i.run_end, p.partial_wk,
            CASE WHEN i.run_end >= {last_wk} THEN 'panel_end'
-                ELSE COALESCE(a.next_state, 'self_support') END AS end_detail,
+                ELSE COALESCE(e.after_state, 'self_support') END AS end_detail,
            COALESCE(c.censor_wk, {last_wk} + 1) AS followup_wk
     FROM idx i
-    LEFT JOIN after_run a ON a.person_id = i.person_id
+    JOIN ends e ON e.person_id = i.person_id AND e.wk = i.run_end
+    LEFT JOIN partial p ON p.person_id = i.person_id
     LEFT JOIN first_censor c ON c.person_id = i.person_id
 ),
 relapse AS (
     SELECT e.person_id, MIN(s.wk) AS relapse_wk
-    FROM ended e JOIN sick s ON s.person_id = e.person_id
+    FROM ended e JOIN starts s ON s.person_id = e.person_id
          AND s.wk > e.run_end + 1 AND s.wk < e.followup_wk
     WHERE e.end_detail IN ('self_support', 'unemployed')
     GROUP BY e.person_id
@@ -380,13 +414,13 @@ SELECT e.person_id,
        e.partial_wk,
        r.relapse_wk,
        e.followup_wk,
-       e.run_weeks AS weeks_on_benefit
+       e.run_end - e.run_start + 1 AS weeks_on_benefit
 FROM ended e LEFT JOIN relapse r ON r.person_id = e.person_id
 """
 
 
 def core_sql(first_wk: int, last_wk: int, intake_from: int | None, intake_to: int | None) -> str:
-    """The rules as one portable SQL query over ``pw(person_id, wk, state)``."""
+    """The rules (step 2) as one portable SQL query over the ``marks`` table of step 1."""
     lo = first_wk if intake_from is None else intake_from
     hi = last_wk if intake_to is None else intake_to
     return CORE_SQL.format(first_wk=int(first_wk), last_wk=int(last_wk),
@@ -729,14 +763,11 @@ def register_frame(
                               f"({iso_label(info.first_wk)}..{iso_label(info.last_wk)})")
         stage(f"{info.layout} panel, {info.n_weeks} weeks "
               f"{iso_label(info.first_wk)}..{iso_label(info.last_wk)}; mapping codes to states")
-        # Materialise the coded person-weeks once (spills to temp_directory under memory_limit);
-        # the rules read it several times.
-        con.execute("""
-            CREATE TEMP TABLE pw_all AS
-            SELECT person_id, CAST(wk AS INTEGER) AS wk, state, unknown FROM coded
-        """)
+        # One pass over the panel: read, unpivot, map, window; only the marked weeks are kept
+        # (they spill to temp_directory if they do not fit under memory_limit).
+        con.execute(f"CREATE TEMP TABLE marks AS {MARKS_SQL}")
         unknown = [r[0] for r in con.execute(
-            "SELECT DISTINCT unknown FROM pw_all WHERE unknown IS NOT NULL ORDER BY 1"
+            "SELECT DISTINCT unknown FROM marks WHERE unknown IS NOT NULL ORDER BY 1"
         ).fetchall()]
         if unknown:
             shown = ", ".join(f"'{c}'" for c in unknown[:50])
@@ -745,11 +776,11 @@ def register_frame(
                 None, "code", f"{len(unknown)} code{'s' if len(unknown) != 1 else ''} in the "
                               f"panel {'are' if len(unknown) != 1 else 'is'} not in the mapping: "
                               f"{shown}{more}")], source=info.source)
-        con.execute("CREATE TEMP VIEW pw AS SELECT person_id, wk, state FROM pw_all")
         stage("deriving index spells")
-        spells = con.execute(core_sql(info.first_wk, info.last_wk, lo, hi)).df()
-        stage(f"{len(spells)} persons with an index spell; attaching groups")
-        spells, group_notes = _attach_groups(con, spells, groups_df, info)
+        con.execute("CREATE TEMP TABLE spells AS "
+                    + core_sql(info.first_wk, info.last_wk, lo, hi))
+        stage("attaching groups")
+        spells, group_notes = _attach_groups(con, groups_df, info)
         notes += group_notes
     finally:
         con.close()
@@ -771,10 +802,10 @@ def register_frame(
     return RegisterResult(frame=frame, notes=notes, info=info, seconds=seconds)
 
 
-def _attach_groups(con, spells: pd.DataFrame, groups_df: pd.DataFrame | None, info: PanelInfo):
-    """Inner-join the spells to their groups; count (never list) the persons left out."""
+def _attach_groups(con, groups_df: pd.DataFrame | None, info: PanelInfo):
+    """Inner-join the spells to their groups inside DuckDB; count (never list) the persons
+    left out."""
     notes: list[str] = []
-    spells["person_id"] = spells["person_id"].astype("string")
     persons_sql = ("SELECT person_id FROM wide_src" if info.layout == "wide"
                    else "SELECT DISTINCT person_id FROM long_src")
     if groups_df is None:
@@ -794,23 +825,28 @@ def _attach_groups(con, spells: pd.DataFrame, groups_df: pd.DataFrame | None, in
                                   source=info.source)
         groups_df = pd.DataFrame({"person_id": pg["person_id"].astype("string"),
                                   "group": norm.astype("string")})
-    con.register("groups_df", groups_df[["person_id", "group"]])
-    n_panel, n_without, n_not_in_panel = con.execute(f"""
+    con.register("groups_df", groups_df)
+    n_panel, n_without, n_not_in_panel, n_spell_without = con.execute(f"""
         WITH persons AS ({persons_sql}),
              grouped AS (SELECT person_id FROM groups_df WHERE "group" IS NOT NULL)
         SELECT (SELECT COUNT(*) FROM persons),
                (SELECT COUNT(*) FROM persons p
                 WHERE p.person_id NOT IN (SELECT person_id FROM grouped)),
                (SELECT COUNT(*) FROM groups_df g
-                WHERE g.person_id NOT IN (SELECT person_id FROM persons))
+                WHERE g.person_id NOT IN (SELECT person_id FROM persons)),
+               (SELECT COUNT(*) FROM spells s
+                WHERE s.person_id NOT IN (SELECT person_id FROM grouped))
     """).fetchone()
-    merged = spells.merge(groups_df, on="person_id", how="left")
-    keep = merged["group"].notna()
-    n_dropped_spell = int((~keep).sum())
-    merged = merged.loc[keep].reset_index(drop=True)
+    extra = [c for c in groups_df.columns if c not in ("person_id", "group")]
+    extra_sql = "".join(f", g.{_q(c)}" for c in extra)
+    merged = con.execute(f"""
+        SELECT s.*, g."group"{extra_sql}
+        FROM spells s JOIN groups_df g ON g.person_id = s.person_id
+        WHERE g."group" IS NOT NULL
+    """).df()
     if n_without:
         notes.append(f"{n_without} of {n_panel} persons in the panel have no group and were left "
-                     f"out ({n_dropped_spell} of them had an index spell)")
+                     f"out ({n_spell_without} of them had an index spell)")
     if n_not_in_panel:
         notes.append(f"{n_not_in_panel} persons in the groups file do not appear in the panel")
     return merged, notes
