@@ -267,6 +267,25 @@ def test_persons_without_group_are_counted_not_named():
     assert not any(p in text for p in ROWS)
 
 
+def test_notes_for_ignored_columns_and_unknown_persons():
+    panel = wide_panel(ROWS)
+    panel["kommune_0801"] = "x"  # not a week column: ignored, and said so
+    groups = pd.concat([groups_for(ROWS), pd.DataFrame({"person_id": ["zz1", "zz2"],
+                                                        "group": ["kontrol", "deltager"]})])
+    notes = register_frame(panel, mapping=MAPPING, groups=groups).notes
+    assert "ignored 1 column(s) that are not weeks: kommune_0801" in notes
+    assert "2 persons in the groups file do not appear in the panel" in notes
+
+
+def test_cpr_like_ids_are_refused_without_echo():
+    cpr = "0101901234"
+    with pytest.raises(ValidationError) as e:
+        register_frame(wide_panel({cpr: ".S......"}), mapping=MAPPING,
+                       groups=groups_for({cpr: ""}))
+    text = str(e.value)
+    assert "1 person ids in the cohort look like CPR numbers" in text and cpr not in text
+
+
 def test_groups_carry_municipality_and_covariates():
     groups = groups_for(ROWS)
     groups["kommune"] = "Greve"

@@ -37,19 +37,24 @@ extra column for checking; it always equals the canonical duration derived from 
 (``end_date`` or, when censored, ``followup_date`` minus ``start_date``, in weeks). It is an
 outcome, never a covariate.
 
-Weeks are ISO 8601 weeks (Monday–Sunday). The panel's weeks run from its first to its last week
-label; in a wide panel the ``y_YYWW`` columns must cover every week in between (a gap is an
-error), in a long panel weeks nobody has a row for are simply weeks without benefit. Wide labels
-have a two-digit ISO year: ``91``–``99`` → 1991–1999 (DREAM starts in 1991), ``00``–``90`` →
-2000–2090. Long labels: ``2009-W05``, ``2009W05``, ``200905`` (year and week), or any date in the
-week (``2009-01-28``, Danish ``28-01-2009``/``28.01.2009``).
+Weeks are ISO 8601 weeks (Monday–Sunday). The panel's weeks run from its first to its last week:
+in a wide panel the ``y_YYWW`` columns must cover every week in between (a gap is an error); in a
+long panel the period is the first to the last week that has any row, and weeks a person has no
+row for are weeks without benefit. Wide labels have a two-digit ISO year: ``91``–``99`` →
+1991–1999 (DREAM starts in 1991), ``00``–``90`` → 2000–2090. Long labels: ``2009-W05``,
+``2009W05``, ``200905`` (year and week), or any date in the week (``2009-01-28``, Danish
+``28-01-2009``/``28.01.2009``). Columns of a wide panel that neither are weeks (``y_…``) nor
+``person_id``/``group`` are ignored, and the notes say which.
 
-Engine: the panel is read, unpivoted and joined to the mapping inside DuckDB (DuckDB-specific
-SQL is confined to :func:`_panel_relation`); the rules themselves are one portable SQL query of
-window functions and joins (:data:`CORE_SQL`, gaps-and-islands with ``wk - ROW_NUMBER()``) over a
-relation ``pw(person_id, wk, state)`` with integer week numbers, so it can move to another SQL
-engine unchanged. ``memory_limit`` and ``temp_directory`` let DuckDB spill to disk when the panel
-is larger than memory.
+Engine: DuckDB, embedded. Reading, the wide→long ``UNPIVOT`` and the code→state join are the
+DuckDB-specific part (:func:`_panel_relation`); the rules are portable SQL in two steps, window
+functions and joins only: :data:`MARKS_SQL` makes one ordered pass (``LAG``/``LEAD`` per person)
+over the coded person-weeks ``coded(person_id, wk, state, unknown)`` and keeps only the weeks the
+rules need (first and last weeks of sick runs, partial and censor weeks); :data:`CORE_SQL` applies
+rules 1–6 to that small table. Weeks are integers (``wk``, consecutive across ISO years), turned
+into Monday dates at the end. ``memory_limit`` and ``temp_directory`` let DuckDB spill to disk
+when a panel does not fit in memory; a CSV panel is parsed once into a DuckDB table, Parquet is
+scanned in place.
 
 No error or log message ever contains a person id: problems are reported as counts, codes,
 column names, week labels and row numbers of the mapping and groups files.
@@ -485,10 +490,16 @@ def _source_sql(panel: object, con) -> tuple[str, str]:
 
 
 def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: bool):
-    """Create view ``pw(person_id, wk, state)`` (+ ``panel_groups`` when the panel has a group
-    column) inside DuckDB and run the input checks. DuckDB-specific SQL lives here only."""
+    """Create view ``coded(person_id, wk, state, unknown)`` (+ table ``panel_groups`` when the
+    panel has a group column) inside DuckDB and run the input checks. The DuckDB-specific SQL
+    (readers, UNPIVOT) lives here and in the two layout helpers."""
     src, source = _source_sql(panel, con)
     try:
+        if src.startswith("read_csv("):
+            # Parse a CSV once; the checks and the rules then read the table (which spills to
+            # temp_directory under memory_limit). Parquet is scanned in place.
+            con.execute(f"CREATE TEMP TABLE panel_csv AS SELECT * FROM {src}")
+            src = "panel_csv"
         described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
     except Exception as exc:  # duckdb.Error and friends
         raise _duck_error(exc, source) from None
@@ -786,6 +797,12 @@ def register_frame(
         con.close()
 
     frame = _finish(spells)
+    cpr = frame["person_id"].str.fullmatch(r"\d{6}-?\d{4}").fillna(False)
+    if cpr.any():
+        raise ValidationError([Problem(
+            None, "person_id", f"{int(cpr.sum())} person ids in the cohort look like CPR "
+                               "numbers; replace them with pseudonyms first (fastholdelse-eval "
+                               "pseudonymize)")], source=info.source)
     if frame.empty:
         raise ValidationError([Problem(None, None, "no person with a group has an index spell "
                                                    "(check the mapping and the intake window)")],
