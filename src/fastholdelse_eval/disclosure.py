@@ -187,11 +187,13 @@ def _collect(df: pd.DataFrame, levels: pd.Series
     row_keys: dict[int, tuple] = {}
     implied: set[int] = set()
     den_of: dict[Key, int] = {}  # numerator cell -> its row's denominator
-    counted = df["group"].isin(ARM_GROUPS + TOTAL_GROUPS)
+    records = df[["municipality", "metric", "group", "estimate", "numerator",
+                  "denominator"]].to_dict("index")
+    counted = [i for i, r in records.items() if r["group"] in ARM_GROUPS + TOTAL_GROUPS]
 
     # Group sizes first, so rates can share them as denominators.
-    for i in df.index[counted & (df["metric"] == "n")]:
-        r = df.loc[i]
+    for i in (i for i in counted if records[i]["metric"] == "n"):
+        r = records[i]
         value = _int_or_none(r["numerator"])
         if value is None:
             value = _int_or_none(r["estimate"])
@@ -201,12 +203,12 @@ def _collect(df: pd.DataFrame, levels: pd.Series
         row_keys[i] = (key, None)
 
     ordered = sorted(
-        (i for i in df.index[counted & (df["metric"] != "n")]),
+        (i for i in counted if records[i]["metric"] != "n"),
         # base rates (rtw) before the rates that use them as a denominator (relapse)
-        key=lambda i: (df.at[i, "metric"] in DENOMINATOR_BASE, i),
+        key=lambda i: (records[i]["metric"] in DENOMINATOR_BASE, i),
     )
     for i in ordered:
-        r = df.loc[i]
+        r = records[i]
         m, g, metric, level = r["municipality"], r["group"], r["metric"], levels[i]
         num = _int_or_none(r["numerator"])
         den = _int_or_none(r["denominator"])
@@ -296,28 +298,52 @@ def _is_share(metric: str) -> bool:
         not metric.startswith("baseline_")
 
 
-def _determined(cs: _Cells, hidden: list[Key]) -> set[Key]:
-    """Hidden cells whose value follows from the visible cells through the relations."""
-    if not hidden:
+def _components(cs: _Cells, hidden: set[Key]) -> list[tuple[list[Key], list[int]]]:
+    """Hidden cells linked by relations: (cells, indices of the relations touching them).
+
+    Determinacy is a property of each component alone, so the linear algebra runs on small
+    matrices even for a table with many municipalities.
+    """
+    parent: dict[Key, Key] = {k: k for k in hidden}
+
+    def find(k: Key) -> Key:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    touching: list[tuple[int, list[Key]]] = []
+    for i, (total, parts) in enumerate(cs.relations):
+        terms = [k for k in (total, *parts) if k in hidden]
+        if terms:
+            touching.append((i, terms))
+            for k in terms[1:]:
+                parent[find(k)] = find(terms[0])
+    cells: dict[Key, list[Key]] = {}
+    for k in hidden:
+        cells.setdefault(find(k), []).append(k)
+    rels: dict[Key, list[int]] = {}
+    for i, terms in touching:
+        rels.setdefault(find(terms[0]), []).append(i)
+    return [(sorted(members), rels.get(root, [])) for root, members in cells.items()]
+
+
+def _determined(cs: _Cells, cells: list[Key], relations: list[int]) -> set[Key]:
+    """Cells of one hidden component whose value follows from the visible cells."""
+    if not relations:
         return set()
-    col = {k: j for j, k in enumerate(hidden)}
-    rows = []
-    for total, parts in cs.relations:
-        vec = np.zeros(len(hidden))
-        touched = False
+    col = {k: j for j, k in enumerate(cells)}
+    matrix = np.zeros((len(relations), len(cells)))
+    for r, i in enumerate(relations):
+        total, parts = cs.relations[i]
         for k, coef in [(total, 1.0)] + [(p, -1.0) for p in parts]:
             if k in col:
-                vec[col[k]] += coef
-                touched = True
-        if touched:
-            rows.append(vec)
-    if not rows:
-        return set()
-    basis = null_space(np.vstack(rows))
+                matrix[r, col[k]] += coef
+    basis = null_space(matrix)
     if basis.size == 0:
-        return set(hidden)
+        return set(cells)
     free = np.linalg.norm(basis, axis=1) > 1e-9
-    return {k for k, f in zip(hidden, free, strict=True) if not f}
+    return {k for k, f in zip(cells, free, strict=True) if not f}
 
 
 def _domain(c: _Cell, threshold: int, cap: int) -> list[tuple[int, int]]:
@@ -379,7 +405,7 @@ def _protect(cs: _Cells, threshold: int) -> None:
     def small(c: _Cell) -> bool:
         return 1 <= c.value < threshold
 
-    def mask_one(terms_lists: list[list[Key]]) -> None:
+    def mask_one(terms_lists: list[list[Key]]) -> bool:
         candidates = []
         for terms in terms_lists:
             total = terms[0]
@@ -389,26 +415,48 @@ def _protect(cs: _Cells, threshold: int) -> None:
                     # a non-zero part first (smallest), then the relation's total; a zero last:
                     # a masked zero protects nothing, since readers know it is 0 or ≥ t
                     candidates.append((c.value == 0, k == total, c.value, k))
-        if not candidates:  # cannot happen: an exposed cell has a visible relative
-            raise RuntimeError("disclosure control found no cell to mask")
+        if not candidates:
+            return False
         chosen = min(candidates)[3]
         cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
+        return True
 
     for c in cs.cells.values():
         if c.shown and small(c):
             c.masked, c.reason = True, "small"
+    solved: dict[tuple, set[Key]] = {}
     for _ in range(len(cs.cells) + 1):
-        hidden = [k for k, c in cs.cells.items() if c.masked or not c.shown]
-        exposed = sorted(k for k in _determined(cs, hidden) if small(cs.cells[k]))
-        if exposed:
-            target = exposed[0]
-            mask_one([[total, *parts] for total, parts in cs.relations
-                      if target in (total, *parts)])
+        hidden = {k for k, c in cs.cells.items() if c.masked or not c.shown}
+        changed = False
+        # Components are independent: protect every exposed one in this pass.
+        for cells, relations in _components(cs, hidden):
+            if not any(small(cs.cells[k]) for k in cells):
+                continue
+            ident = (tuple(cells), tuple(relations))
+            if ident not in solved:  # unchanged components are not solved again
+                solved[ident] = _determined(cs, cells, relations)
+            hit = sorted(k for k in solved[ident] if small(cs.cells[k]))
+            if not hit:
+                continue
+            # mask a visible cell of a relation of this component (the cell's own first)
+            own = [i for i in relations if hit[0] in (cs.relations[i][0], *cs.relations[i][1])]
+            for group in (own, relations):
+                if mask_one([[cs.relations[i][0], *cs.relations[i][1]] for i in group]):
+                    changed = True
+                    break
+            else:  # pragma: no cover - a determined cell always has a visible relative
+                raise RuntimeError("disclosure control found no cell to mask")
+        if changed:
             continue
         pinned = _interval_exposed(cs, threshold)
         if not pinned:
             return
-        mask_one([pinned[0][1]])
+        done: set[tuple[Key, ...]] = set()
+        for _, terms in pinned:
+            if tuple(terms) not in done:
+                done.add(tuple(terms))
+                if not mask_one([terms]):  # pragma: no cover - the total is visible here
+                    raise RuntimeError("disclosure control found no cell to mask")
     raise RuntimeError("disclosure control did not converge")
 
 
@@ -434,60 +482,68 @@ def suppress(
     cs, row_keys, implied = _collect(df, levels)
     _protect(cs, threshold)
 
+    munis, metrics = df["municipality"].tolist(), df["metric"].tolist()
+    groups, lv = df["group"].tolist(), levels.tolist()
+    pos = {i: p for p, i in enumerate(df.index)}
+    n_rows = len(df)
+    row_reason = [""] * n_rows
+    num_mask, den_mask = [""] * n_rows, [""] * n_rows
+    clear_counts = [False] * n_rows  # derived rows lose their counts too
     masked_rows: dict[tuple[str, str, str, str], str] = {}  # (m, g, metric, level) -> reason
     log: list[dict] = []
     for i, (num_key, den_key) in row_keys.items():
+        p = pos[i]
         reasons = []
         for fld, key in (("numerator", num_key), ("denominator", den_key)):
             if key is None or not cs.cells[key].masked:
                 continue
             cell = cs.cells[key]
+            reasons.append("primary" if cell.reason == "small" else "secondary")
             if fld == "numerator" and i in implied:
                 # the count was never shown; only the estimate that implies it is masked
-                reasons.append("primary" if cell.reason == "small" else "secondary")
-                log.append(dict(municipality=df.at[i, "municipality"],
-                                metric=df.at[i, "metric"], group=df.at[i, "group"],
-                                level=levels[i], field="estimate", reason=cell.reason))
-                continue
-            if df.at[i, "metric"] == "n":
-                fld = "numerator"
-                df.at[i, "estimate"] = np.nan
-            df.at[i, fld] = pd.NA
-            df.at[i, f"{fld}_mask"] = "small" if cell.reason == "small" else "hidden"
-            reasons.append("primary" if cell.reason == "small" else "secondary")
-            log.append(dict(municipality=df.at[i, "municipality"], metric=df.at[i, "metric"],
-                            group=df.at[i, "group"], level=levels[i], field=fld,
-                            reason=cell.reason))
+                fld = "estimate"
+            else:
+                (num_mask if fld == "numerator" else den_mask)[p] = (
+                    "small" if cell.reason == "small" else "hidden")
+            log.append(dict(municipality=munis[p], metric=metrics[p], group=groups[p],
+                            level=lv[p], field=fld, reason=cell.reason))
         if reasons:
-            reason = "primary" if "primary" in reasons else "secondary"
-            df.loc[i, masked_fields] = np.nan
-            df.at[i, "suppressed"] = reason
-            masked_rows[(df.at[i, "municipality"], df.at[i, "group"], df.at[i, "metric"],
-                         levels[i])] = reason
+            row_reason[p] = "primary" if "primary" in reasons else "secondary"
+            masked_rows[(munis[p], groups[p], metrics[p], lv[p])] = row_reason[p]
 
     masked_groups = {(m, g) for (m, g, q, _) in masked_rows if q == "n"}
     # Derived rows: everything not yet decided that depends on a masked row.
-    for i in df.index:
-        if df.at[i, "suppressed"]:
+    for p in range(n_rows):
+        if row_reason[p]:
             continue
-        m, g, metric, level = (df.at[i, "municipality"], df.at[i, "group"],
-                               df.at[i, "metric"], levels[i])
+        m, g, metric, level = munis[p], groups[p], metrics[p], lv[p]
         sources = _sources(metric)
         if g in ARM_GROUPS + TOTAL_GROUPS:
             hit = (m, g) in masked_groups or any(
-                (m, g, s, lv) in masked_rows for s in sources for lv in (level, ""))
+                (m, g, s, x) in masked_rows for s in sources for x in (level, ""))
         else:
-            hit = any((m, a, s, lv) in masked_rows
-                      for a in ARM_GROUPS for s in sources for lv in (level, "")) or any(
+            hit = any((m, a, s, x) in masked_rows
+                      for a in ARM_GROUPS for s in sources for x in (level, "")) or any(
                 (m, a) in masked_groups for a in ARM_GROUPS)
         if hit:
-            df.loc[i, masked_fields] = np.nan
+            row_reason[p] = "secondary"
             # counts on a derived row (e.g. events behind a test) go too: with the other
             # group's count they would give the hidden one back
-            df.loc[i, ["numerator", "denominator"]] = pd.NA
-            df.at[i, "suppressed"] = "secondary"
+            clear_counts[p] = True
             log.append(dict(municipality=m, metric=metric, group=g, level=level,
                             field="estimate", reason="derived"))
+
+    rows = np.array([bool(r) for r in row_reason])
+    is_n = np.array([m == "n" for m in metrics])
+    num_hidden = np.array([bool(x) for x in num_mask]) | np.array(clear_counts)
+    den_hidden = np.array([bool(x) for x in den_mask]) | np.array(clear_counts)
+    df.loc[rows, masked_fields] = np.nan
+    df.loc[rows & is_n, "estimate"] = np.nan
+    df.loc[num_hidden, "numerator"] = pd.NA
+    df.loc[den_hidden, "denominator"] = pd.NA
+    df["suppressed"] = row_reason
+    df["numerator_mask"] = num_mask
+    df["denominator_mask"] = den_mask
     log_df = pd.DataFrame(log, columns=log_cols)
     return SuppressionResult(df, log_df, threshold, enabled)
 
