@@ -521,7 +521,13 @@ def _cpr_like_columns(frame: pd.DataFrame, exclude: str, blank: np.ndarray) -> l
         if str(name) == exclude:
             continue
         # By position: spreadsheets may repeat a header (or leave several empty).
-        text = _text_cells(frame.iloc[:, pos]).reset_index(drop=True)[~blank]
+        column = frame.iloc[:, pos]
+        if pd.api.types.is_string_dtype(column) and column.dtype != object:
+            # A CPR number has at least 10 characters: one cheap pass rules out code columns
+            # (a wide panel's weeks) before the full check.
+            if not (column.str.len() >= 10).any():
+                continue
+        text = _text_cells(column).reset_index(drop=True)[~blank]
         candidates = text[text.str.fullmatch(_CPR_SHAPE.pattern)]
         if len(candidates) and (_cpr_reasons(candidates.drop_duplicates())[1] == "").any():
             found.append(_safe_column_name(str(name), pos))
