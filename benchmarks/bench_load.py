@@ -18,8 +18,14 @@ import time
 from pathlib import Path
 
 STAGE = r"""
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
+
+def peak_mb():
+    # VmHWM of this process; ru_maxrss would carry the parent's peak across fork+exec.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 path, stage = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 if stage == "read_csv":
@@ -30,7 +36,7 @@ else:
     n = len(load_cohort(path))
 wall = time.perf_counter() - t0
 print(json.dumps({"rows": n, "wall": wall,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 

@@ -151,3 +151,11 @@ def test_no_missing_values_in_core_rate_rows(greve_eval):
     t = greve_eval.tidy()
     core = t[t.metric == "rtw_rate"]
     assert np.isfinite(core[["estimate", "ci_low", "ci_high"]].to_numpy()).all()
+
+
+def test_summary_keeps_adjusted_and_unadjusted_hazard_ratios(greve_cohort):
+    s = evaluate(greve_cohort, covariates=["age"]).summary()
+    assert "hazard_ratio_rtw" in s.index
+    assert "hazard_ratio_rtw (cox-efron adjusted: age)" in s.index
+    assert s.loc["cif_rtw", "intervention"].endswith(")") and "%" in s.loc["cif_rtw",
+                                                                            "intervention"]

@@ -123,8 +123,8 @@ def _format_cell(metric: str, row: pd.Series) -> str:
     est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
     if pd.isna(est):
         return ""
-    is_rate = metric.endswith("_rate") and row["group"] in ("intervention", "control",
-                                                             "difference")
+    is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
+                                                           "difference")
     if metric == "n":
         return f"{int(est)}"
     if is_rate and row["group"] == "difference":
@@ -147,11 +147,22 @@ def _format_cell(metric: str, row: pd.Series) -> str:
     return text
 
 
+def _is_proportion(metric: str) -> bool:
+    return metric.endswith("_rate") or metric.startswith(("cif_", "relapse_by_"))
+
+
 def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Format a tidy table (one municipality) as metric × group text cells."""
+    """Format a tidy table (one municipality) as metric × group text cells.
+
+    A metric estimated twice for a group (e.g. an unadjusted and an adjusted hazard ratio)
+    gets one line per estimator, the later ones labelled with their method.
+    """
     cells: dict[str, dict[str, str]] = {}
     for _, r in table.iterrows():
-        cells.setdefault(r["metric"], {})[r["group"]] = _format_cell(r["metric"], r)
+        label = r["metric"]
+        if r["group"] in cells.get(label, {}):
+            label = f"{r['metric']} ({r['method']})"
+        cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r)
     groups = [g for g in ("intervention", "control", "difference", "ratio")
               if any(g in v for v in cells.values())]
     out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)
