@@ -49,12 +49,12 @@ row for are weeks without benefit. Wide labels have a two-digit ISO year: ``91``
 Engine: DuckDB, embedded. Reading, the wide→long ``UNPIVOT`` and the code→state join are the
 DuckDB-specific part (:func:`_panel_relation`); the rules are portable SQL in two steps, window
 functions and joins only: :data:`MARKS_SQL` makes one ordered pass (``LAG``/``LEAD`` per person)
-over the coded person-weeks ``coded(person_id, wk, state, unknown)`` and keeps only the weeks the
-rules need (first and last weeks of sick runs, partial and censor weeks); :data:`CORE_SQL` applies
-rules 1–6 to that small table. Weeks are integers (``wk``, consecutive across ISO years), turned
-into Monday dates at the end. ``memory_limit`` and ``temp_directory`` let DuckDB spill to disk
-when a panel does not fit in memory; a CSV panel is parsed once into a DuckDB table, Parquet is
-scanned in place.
+over the coded person-weeks ``coded(person_id, wk, sid)`` (states as small integers,
+:data:`STATE_IDS`) and keeps only the weeks the rules need (first and last weeks of sick runs,
+partial and censor weeks); :data:`CORE_SQL` applies rules 1–6 to that small table. Weeks are
+integers (``wk``, consecutive across ISO years), turned into Monday dates at the end.
+``memory_limit`` and ``temp_directory`` let DuckDB spill to disk when a panel does not fit in
+memory; a CSV panel is parsed once into a DuckDB table, Parquet is scanned in place.
 
 No error or log message ever contains a person id: problems are reported as counts, codes,
 column names, week labels and row numbers of the mapping and groups files.
@@ -327,35 +327,40 @@ def read_groups(groups: object) -> pd.DataFrame:
 
 # --- the portable core query ----------------------------------------------------------------
 
-# Step 1: one ordered pass over the coded person-weeks. Each week learns its neighbours (LAG/LEAD)
-# and only the weeks the rules need are kept: first and last weeks of sick runs (with the state of
-# the week right after), partial weeks, censor weeks, and weeks whose code the mapping lacks.
-# An empty cell / missing person-week has no row: it is a gap, i.e. a non-sick week.
+# States travel through the queries as small integers (cheaper to sort and compare than text);
+# the SQL names them through the {placeholders} filled in by :func:`_states_sql`.
+STATE_IDS = {state: i for i, state in enumerate(STATES, start=1)}
+
+# Step 1: one ordered pass over the coded person-weeks ``coded(person_id, wk, sid)`` (``sid``
+# NULL = a code the mapping lacks). Each week learns its neighbours (LAG/LEAD) and only the weeks
+# the rules need are kept: first and last weeks of sick runs (with the state of the week right
+# after), partial weeks, censor weeks, and unmapped weeks. An empty cell / missing person-week has
+# no row: it is a gap, i.e. a non-sick week.
 MARKS_SQL = """
 WITH nb AS (
-    SELECT person_id, wk, state, unknown,
+    SELECT person_id, wk, sid,
            LAG(wk) OVER (PARTITION BY person_id ORDER BY wk) AS prev_wk,
-           LAG(state) OVER (PARTITION BY person_id ORDER BY wk) AS prev_state,
+           LAG(sid) OVER (PARTITION BY person_id ORDER BY wk) AS prev_sid,
            LEAD(wk) OVER (PARTITION BY person_id ORDER BY wk) AS next_wk,
-           LEAD(state) OVER (PARTITION BY person_id ORDER BY wk) AS next_state
+           LEAD(sid) OVER (PARTITION BY person_id ORDER BY wk) AS next_sid
     FROM coded
 ),
 flagged AS (
-    SELECT person_id, wk, state, unknown,
-           CASE WHEN state IN ('sick', 'sick_partial')
+    SELECT person_id, wk, sid,
+           CASE WHEN sid IN ({sick}, {sick_partial})
                  AND NOT (COALESCE(prev_wk, -1) = wk - 1
-                          AND COALESCE(prev_state, '') IN ('sick', 'sick_partial'))
+                          AND COALESCE(prev_sid, 0) IN ({sick}, {sick_partial}))
                 THEN 1 ELSE 0 END AS is_start,
-           CASE WHEN state IN ('sick', 'sick_partial')
+           CASE WHEN sid IN ({sick}, {sick_partial})
                  AND NOT (COALESCE(next_wk, -1) = wk + 1
-                          AND COALESCE(next_state, '') IN ('sick', 'sick_partial'))
+                          AND COALESCE(next_sid, 0) IN ({sick}, {sick_partial}))
                 THEN 1 ELSE 0 END AS is_end,
-           CASE WHEN next_wk = wk + 1 THEN next_state END AS after_state
+           CASE WHEN next_wk = wk + 1 THEN next_sid END AS after_sid
     FROM nb
 )
-SELECT person_id, wk, state, unknown, is_start, is_end, after_state
+SELECT person_id, wk, sid, is_start, is_end, after_sid
 FROM flagged
-WHERE is_start = 1 OR is_end = 1 OR state IN ('sick_partial', 'censor') OR state IS NULL
+WHERE is_start = 1 OR is_end = 1 OR sid IN ({sick_partial}, {censor}) OR sid IS NULL
 """
 
 # Step 2: the rules over the (small) marks table. The first sick week after a spell's end is
@@ -365,7 +370,7 @@ WITH starts AS (
     SELECT person_id, wk FROM marks WHERE is_start = 1
 ),
 ends AS (
-    SELECT person_id, wk, after_state FROM marks WHERE is_end = 1
+    SELECT person_id, wk, after_sid FROM marks WHERE is_end = 1
 ),
 first_start AS (
     SELECT person_id, MIN(wk) AS run_start
@@ -382,19 +387,24 @@ partial AS (
     SELECT i.person_id, MIN(m.wk) AS partial_wk
     FROM idx i JOIN marks m ON m.person_id = i.person_id
          AND m.wk >= i.run_start AND m.wk <= i.run_end
-    WHERE m.state = 'sick_partial'
+    WHERE m.sid = {sick_partial}
     GROUP BY i.person_id
 ),
 first_censor AS (
     SELECT i.person_id, MIN(m.wk) AS censor_wk
     FROM idx i JOIN marks m ON m.person_id = i.person_id AND m.wk > i.run_end
-    WHERE m.state = 'censor'
+    WHERE m.sid = {censor}
     GROUP BY i.person_id
 ),
 ended AS (
     SELECT i.person_id, i.run_start, i.run_end, p.partial_wk,
            CASE WHEN i.run_end >= {last_wk} THEN 'panel_end'
-                ELSE COALESCE(e.after_state, 'self_support') END AS end_detail,
+                WHEN e.after_sid IS NULL THEN 'self_support'
+                WHEN e.after_sid = {self_support} THEN 'self_support'
+                WHEN e.after_sid = {unemployed} THEN 'unemployed'
+                WHEN e.after_sid = {other_benefit} THEN 'other_benefit'
+                WHEN e.after_sid = {pension} THEN 'pension'
+                ELSE 'censor' END AS end_detail,
            COALESCE(c.censor_wk, {last_wk} + 1) AS followup_wk
     FROM idx i
     JOIN ends e ON e.person_id = i.person_id AND e.wk = i.run_end
@@ -424,12 +434,17 @@ FROM ended e LEFT JOIN relapse r ON r.person_id = e.person_id
 """
 
 
+def marks_sql() -> str:
+    """Step 1 (portable SQL) over ``coded(person_id, wk, sid)``."""
+    return MARKS_SQL.format(**STATE_IDS)
+
+
 def core_sql(first_wk: int, last_wk: int, intake_from: int | None, intake_to: int | None) -> str:
     """The rules (step 2) as one portable SQL query over the ``marks`` table of step 1."""
     lo = first_wk if intake_from is None else intake_from
     hi = last_wk if intake_to is None else intake_to
     return CORE_SQL.format(first_wk=int(first_wk), last_wk=int(last_wk),
-                           intake_from=int(lo), intake_to=int(hi))
+                           intake_from=int(lo), intake_to=int(hi), **STATE_IDS)
 
 
 # --- DuckDB-specific reading ----------------------------------------------------------------
@@ -490,7 +505,7 @@ def _source_sql(panel: object, con) -> tuple[str, str]:
 
 
 def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: bool):
-    """Create view ``coded(person_id, wk, state, unknown)`` (+ table ``panel_groups`` when the
+    """Create view ``coded(person_id, wk, sid)`` (+ table ``panel_groups`` when the
     panel has a group column) inside DuckDB and run the input checks. The DuckDB-specific SQL
     (readers, UNPIVOT) lives here and in the two layout helpers."""
     src, source = _source_sql(panel, con)
@@ -512,9 +527,10 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     if pid is None:
         raise ValidationError([Problem(None, "person_id", "missing column 'person_id'")],
                               source=source)
-    con.execute("CREATE TEMP TABLE mapping (code VARCHAR, state VARCHAR)")
+    con.execute("CREATE TEMP TABLE mapping (code VARCHAR, sid TINYINT)")
     con.executemany("INSERT INTO mapping VALUES (?, ?)",
-                    list(zip(mapping["code"], mapping["state"], strict=True)))
+                    [(c, STATE_IDS[st]) for c, st in zip(mapping["code"], mapping["state"],
+                                                          strict=True)])
 
     if week_col is not None and code_col is not None:
         info, raw = _long_raw(con, src, source, columns, pid, grp, week_col, code_col)
@@ -524,14 +540,23 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     if info.has_group_column and groups_given:
         raise ConfigError(f"{source} has a 'group' column and a groups file was given too; "
                           "use one of them")
-    # One pass over the person-weeks: codes → states, remembering codes the mapping lacks.
-    con.execute(f"""
+    # Codes → state ids; a code the mapping lacks gets NULL (listed by _unknown_codes).
+    con.execute(f"CREATE TEMP VIEW raw_codes AS {raw}")
+    con.execute("""
         CREATE TEMP VIEW coded AS
-        SELECT r.person_id, r.wk, m.state, CASE WHEN m.state IS NULL THEN r.code END AS unknown
-        FROM ({raw}) r LEFT JOIN mapping m ON r.code = m.code
+        SELECT r.person_id, r.wk, m.sid
+        FROM raw_codes r LEFT JOIN mapping m ON r.code = m.code
         WHERE r.code IS NOT NULL
     """)
     return info
+
+
+def _unknown_codes(con) -> list[str]:
+    """The panel's codes that the mapping lacks (an extra pass, run only when there are some)."""
+    return [r[0] for r in con.execute("""
+        SELECT DISTINCT code FROM raw_codes
+        WHERE code IS NOT NULL AND code NOT IN (SELECT code FROM mapping) ORDER BY 1
+    """).fetchall()]
 
 
 def _check_ids(con, source: str, relation: str, pid: str) -> None:
@@ -776,11 +801,10 @@ def register_frame(
               f"{iso_label(info.first_wk)}..{iso_label(info.last_wk)}; mapping codes to states")
         # One pass over the panel: read, unpivot, map, window; only the marked weeks are kept
         # (they spill to temp_directory if they do not fit under memory_limit).
-        con.execute(f"CREATE TEMP TABLE marks AS {MARKS_SQL}")
-        unknown = [r[0] for r in con.execute(
-            "SELECT DISTINCT unknown FROM marks WHERE unknown IS NOT NULL ORDER BY 1"
-        ).fetchall()]
-        if unknown:
+        con.execute(f"CREATE TEMP TABLE marks AS {marks_sql()}")
+        has_unknown = con.execute("SELECT COUNT(*) FROM marks WHERE sid IS NULL").fetchone()[0]
+        if has_unknown:
+            unknown = _unknown_codes(con)
             shown = ", ".join(f"'{c}'" for c in unknown[:50])
             more = f" and {len(unknown) - 50} more" if len(unknown) > 50 else ""
             raise ValidationError([Problem(
