@@ -208,6 +208,17 @@ def test_parquet_keeps_other_column_types_and_compression(tmp_path, key_file):
     assert pq.ParquetFile(out).metadata.row_group(0).column(1).compression == "ZSTD"
 
 
+def test_parquet_other_cpr_columns_found_as_text_or_integers(tmp_path, key_file):
+    table = pa.table({"person_id": [A, B], "partner": [None, f" {C[:6]}-{C[6:]}"],
+                      "code": ["X10", None], "cpr_number": pa.array([int(B), 0], pa.int64()),
+                      "empty": pa.array([None, None], pa.string())})
+    pq.write_table(table, tmp_path / "in.parquet")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        summary = pseudonymize_file(tmp_path / "in.parquet", key_file, tmp_path / "o.parquet")
+    assert summary.other_cpr_like_columns == ["partner", "cpr_number"]
+
+
 def test_parquet_from_pandas_with_integer_ids(tmp_path, key_file):
     frame = pd.DataFrame({"id": [3112994321, 1203041234], "x": [1, 2]})
     path = tmp_path / "in.parquet"

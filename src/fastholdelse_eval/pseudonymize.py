@@ -414,16 +414,19 @@ class PseudonymizeSummary:
 @dataclass
 class _Source:
     kind: str
-    frame: pd.DataFrame  # cells as read (text for CSV)
-    rows: np.ndarray  # spreadsheet row number of each frame row
+    columns: list[str]  # headers as written
+    column_at: Callable[[int], pd.Series]  # cells of the column at a position, as read
+    rows: np.ndarray  # spreadsheet row number of each data row
     blank: np.ndarray  # rows with every cell empty (left as they are)
     write: Callable[[Path, str, pd.Series], list[str]]  # (tmp path, column, new values) -> notes
     text: Callable[[str], pd.Series] | None = None  # a column's cells as the user sees them
+    # False when a column cannot hold a CPR number (a cheap check before reading it in full)
+    may_hold_cpr: Callable[[int], bool] = lambda pos: True
 
     def text_of(self, column: str) -> pd.Series:
         if self.text is not None:
             return self.text(column)
-        return _text_cells(self.frame[column]).reset_index(drop=True)
+        return _text_cells(self.column_at(self.columns.index(column))).reset_index(drop=True)
 
 
 def pseudonymize_file(
@@ -456,8 +459,7 @@ def pseudonymize_file(
 
     reader = {"csv": _csv_source, "xlsx": _xlsx_source, "parquet": _parquet_source}[kind]
     src = reader(path)
-    columns = [str(c) for c in src.frame.columns]
-    col = _resolve_column(columns, column)
+    col = _resolve_column(src.columns, column)
     text = src.text_of(col)
     try:
         new = _pseudonyms_for(text, key, src.rows, col, skip=src.blank)
@@ -465,7 +467,7 @@ def pseudonymize_file(
         raise MalformedCprError(exc.problems, source=str(path), total=exc.total) from None
 
     notes = _atomic_write(out, lambda tmp: src.write(tmp, col, new))
-    others = _cpr_like_columns(src.frame, exclude=col, blank=src.blank)
+    others = _cpr_like_columns(src, exclude=col)
     for name in others:
         warnings.warn(
             f"column '{name}' also holds values that look like CPR numbers; it was left "
@@ -514,14 +516,15 @@ def _atomic_write(out: Path, write: Callable[[Path], list[str]]) -> list[str]:
     return notes
 
 
-def _cpr_like_columns(frame: pd.DataFrame, exclude: str, blank: np.ndarray) -> list[str]:
+def _cpr_like_columns(src: _Source, exclude: str) -> list[str]:
     """Other columns with at least one value that is a valid CPR number (names made safe)."""
     found = []
-    for pos, name in enumerate(frame.columns):
-        if str(name) == exclude:
-            continue
+    blank = src.blank
+    for pos, name in enumerate(src.columns):
         # By position: spreadsheets may repeat a header (or leave several empty).
-        column = frame.iloc[:, pos]
+        if name == exclude or not src.may_hold_cpr(pos):
+            continue
+        column = src.column_at(pos)
         if pd.api.types.is_string_dtype(column) and column.dtype != object:
             # A CPR number has at least 10 characters: one cheap pass rules out code columns
             # (a wide panel's weeks) before the full check.
@@ -570,7 +573,8 @@ def _csv_source(path: Path) -> _Source:
         return ["the CSV file was rewritten in its own dialect rather than edited in place; "
                 "cell values are unchanged but quoting or line endings may differ"]
 
-    return _Source("csv", frame, rows, blank, write)
+    return _Source("csv", [str(c) for c in frame.columns], lambda pos: frame.iloc[:, pos], rows,
+                   blank, write)
 
 
 def _splice_csv(data: bytes, fmt, index: int, expected: np.ndarray,
@@ -701,7 +705,7 @@ def _xlsx_source(path: Path) -> _Source:
         ]
         return pd.Series(padded, dtype=str)
 
-    return _Source("xlsx", frame, rows, blank, write, text)
+    return _Source("xlsx", header, lambda pos: frame.iloc[:, pos], rows, blank, write, text)
 
 
 def _arrow_codec(name: str) -> str:
@@ -714,6 +718,7 @@ def _arrow_codec(name: str) -> str:
 
 def _parquet_source(path: Path) -> _Source:
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from .io import _file_problem
@@ -724,9 +729,20 @@ def _parquet_source(path: Path) -> _Source:
     except Exception as exc:  # pyarrow raises ArrowInvalid and friends
         raise _file_problem(path, f"not a readable Parquet file ({type(exc).__name__})") from None
     names = [str(n) for n in table.column_names]
-    frame = pd.DataFrame({n: table.column(i).to_pandas() for i, n in enumerate(names)})
-    blank = np.zeros(len(frame), dtype=bool)
-    rows = np.arange(len(frame)) + 2
+    blank = np.zeros(table.num_rows, dtype=bool)
+    rows = np.arange(table.num_rows) + 2
+
+    def column_at(pos: int) -> pd.Series:
+        return table.column(pos).to_pandas()
+
+    def may_hold_cpr(pos: int) -> bool:
+        # Text columns whose values are all shorter than a CPR number (a wide panel's weekly
+        # codes) are ruled out in Arrow, without converting them to pandas.
+        col = table.column(pos)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            longest = pc.max(pc.utf8_length(col)).as_py()
+            return longest is not None and longest >= 10
+        return True
 
     def write(tmp: Path, col: str, new: pd.Series) -> list[str]:
         i = names.index(col)
@@ -755,4 +771,4 @@ def _parquet_source(path: Path) -> _Source:
         pq.write_table(out, tmp, **kwargs)
         return []
 
-    return _Source("parquet", frame, rows, blank, write)
+    return _Source("parquet", names, column_at, rows, blank, write, None, may_hold_cpr)
