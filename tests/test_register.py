@@ -256,6 +256,20 @@ def test_long_panel_group_column_and_empty_codes():
     pd.testing.assert_frame_equal(got, reference)
 
 
+def test_padded_codes_and_blank_cells(tmp_path):
+    reference = register_frame(wide_panel(ROWS), mapping=MAPPING, groups=groups_for(ROWS)).frame
+    padded = wide_panel(ROWS)
+    weeks = [c for c in padded.columns if c.startswith("y_")]
+    padded[weeks] = padded[weeks].map(lambda v: "   " if pd.isna(v) else f" {v}  ")
+    padded.to_parquet(tmp_path / "padded.parquet", index=False)
+    got = register_frame(tmp_path / "padded.parquet", mapping=MAPPING,
+                         groups=groups_for(ROWS)).frame
+    pd.testing.assert_frame_equal(got, reference)
+    padded.loc[0, "y_1003"] = " 999 "
+    with pytest.raises(ValidationError, match="1 code in the panel is not in the mapping: '999'"):
+        register_frame(padded, mapping=MAPPING, groups=groups_for(ROWS))
+
+
 def test_persons_without_group_are_counted_not_named():
     groups = groups_for(ROWS).iloc[:6].copy()
     groups.loc[5, "group"] = ""  # p06: empty group = no group

@@ -542,11 +542,16 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
                           "use one of them")
     # Codes → state ids; a code the mapping lacks gets NULL (listed by _unknown_codes).
     con.execute(f"CREATE TEMP VIEW raw_codes AS {raw}")
+    # Surrounding blanks (padded fixed-width exports) are ignored: a code that does not match
+    # as it is is matched again trimmed, which costs far less than trimming every cell; a blank
+    # cell is an empty one.
     con.execute("""
         CREATE TEMP VIEW coded AS
-        SELECT r.person_id, r.wk, m.sid
-        FROM raw_codes r LEFT JOIN mapping m ON r.code = m.code
-        WHERE r.code IS NOT NULL
+        SELECT r.person_id, r.wk, COALESCE(m.sid, t.sid) AS sid
+        FROM raw_codes r
+        LEFT JOIN mapping m ON r.code = m.code
+        LEFT JOIN mapping t ON t.code = CASE WHEN m.code IS NULL THEN TRIM(r.code) END
+        WHERE m.code IS NOT NULL OR TRIM(r.code) <> ''
     """)
     return info
 
@@ -554,8 +559,8 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
 def _unknown_codes(con) -> list[str]:
     """The panel's codes that the mapping lacks (an extra pass, run only when there are some)."""
     return [r[0] for r in con.execute("""
-        SELECT DISTINCT code FROM raw_codes
-        WHERE code IS NOT NULL AND code NOT IN (SELECT code FROM mapping) ORDER BY 1
+        SELECT DISTINCT TRIM(code) FROM raw_codes
+        WHERE TRIM(code) <> '' AND TRIM(code) NOT IN (SELECT code FROM mapping) ORDER BY 1
     """).fetchall()]
 
 
@@ -573,7 +578,7 @@ def _long_raw(con, src, source, columns, pid, grp, week_col, code_col):
         CREATE TEMP VIEW long_src AS
         SELECT NULLIF(TRIM(CAST({_q(pid)} AS VARCHAR)), '') AS person_id,
                TRIM(CAST({_q(week_col)} AS VARCHAR)) AS week_label,
-               NULLIF(TRIM(CAST({_q(code_col)} AS VARCHAR)), '') AS code{gsel}
+               CAST({_q(code_col)} AS VARCHAR) AS code{gsel}
         FROM {src}
     """)
     try:
@@ -693,7 +698,7 @@ def _wide_raw(con, src, source, columns, pid, grp):
     on = ", ".join(_q(str(wk)) for wk in sorted(weeks))
     # UNPIVOT drops empty (NULL) cells: an empty week is "no public benefit" = self-support.
     raw = f"""
-        SELECT person_id, CAST(wk AS INTEGER) AS wk, NULLIF(TRIM(code), '') AS code
+        SELECT person_id, CAST(wk AS INTEGER) AS wk, code
         FROM (UNPIVOT (SELECT person_id, {on} FROM wide_src) ON {on}
               INTO NAME wk VALUE code) u
     """
