@@ -271,8 +271,6 @@ def assert_no_leaks(where: str, text: str | bytes) -> None:
 KNOWN_LEAKS = {
     ("register", "panel_codes.csv"): "register lists unknown panel codes verbatim; a code "
     "column holding names or CPR numbers is echoed",
-    ("register", "panel_wide_header.csv"): "register logs the names of ignored wide-panel "
-    "columns verbatim (a header cell holding a name is echoed)",
 }
 
 
