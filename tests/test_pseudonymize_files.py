@@ -434,13 +434,13 @@ def test_cpr_cohort_is_refused_before_pseudonymisation(cpr_study):
     assert not any(c in str(info.value) for c in cprs[:50])
 
 
-def test_pseudonymised_files_load_link_and_evaluate(cpr_study, tmp_path):
+def test_pseudonymised_files_load_link_and_evaluate(cpr_study, tmp_path, key_file):
     from fastholdelse_eval import evaluate, load_cohort
 
     _, cohort, groups, cprs = cpr_study
     results = {}
     for name in ("a", "b"):
-        key = tmp_path / f"{name}.key"
+        key = key_file.parent / f"{name}.key"  # keys apart from the outputs
         new_key(key)
         pseudonymize_file(cohort, key, tmp_path / f"cohort_{name}.csv")
         pseudonymize_file(groups, key, tmp_path / f"groups_{name}.csv", column="cpr")
@@ -589,3 +589,14 @@ def test_cli_warns_about_other_cpr_columns_and_refuses_open_key(tmp_path, capsys
         code = main(["pseudonymize", str(path), "--key-file", str(key_file), "--out", str(out)])
         assert code == 1 and "chmod 600" in capsys.readouterr().err
         assert not out.exists()
+
+
+def test_warns_when_the_key_sits_next_to_the_output(tmp_path, key_file):
+    path = tmp_path / "in.csv"
+    path.write_text(f"person_id\n{A}\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pseudonymize_file(path, key_file, key_file.parent / "out.csv")
+        assert ["same folder" in str(w.message) for w in caught] == [True]
+        pseudonymize_file(path, key_file, tmp_path / "out.csv")
+        assert len(caught) == 1

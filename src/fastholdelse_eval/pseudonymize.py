@@ -467,6 +467,12 @@ def pseudonymize_file(
         raise MalformedCprError(exc.problems, source=str(path), total=exc.total) from None
 
     notes = _atomic_write(out, lambda tmp: src.write(tmp, col, new))
+    if os.path.realpath(Path(key_file).parent) == os.path.realpath(out.parent):
+        warnings.warn(
+            "the key file is in the same folder as the pseudonymised output; keep the key "
+            "apart from the data (whoever has both can re-identify every person)",
+            UserWarning, stacklevel=2,
+        )
     others = _cpr_like_columns(src, exclude=col)
     for name in others:
         warnings.warn(
