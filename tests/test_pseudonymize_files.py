@@ -31,6 +31,7 @@ from fastholdelse_eval.pseudonymize import (
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 A, B, C = "0102031234", "3112994321", "2902004234"
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX links and permission bits")
 
 
 @pytest.fixture()
@@ -256,6 +257,7 @@ def test_already_pseudonymised_file_is_refused(tmp_path, key_file):
         pseudonymize_file(tmp_path / "once.csv", key_file, tmp_path / "twice.csv")
 
 
+@posix_only
 @pytest.mark.parametrize("target", ["same", "dotted", "symlink", "key"])
 def test_refuses_to_overwrite_input_or_key(tmp_path, key_file, target):
     path = tmp_path / "in.csv"
@@ -306,6 +308,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, key_file, monkeypatch, ki
     assert _folder_listing(tmp_path) == sorted(["keys", path.name])
 
 
+@posix_only
 def test_output_mode_follows_umask_or_replaced_file(tmp_path, key_file):
     path = tmp_path / "in.csv"
     path.write_text(f"person_id\n{A}\n")
