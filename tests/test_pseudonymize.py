@@ -384,3 +384,10 @@ def test_collision_is_refused_not_merged(monkeypatch):
     # The same person twice is one pseudonym, not a collision.
     same = pd.DataFrame({"person_id": ["0102031234", "010203-1234"]})
     assert pseudonymize(same, KEY)["person_id"].nunique() == 1
+
+
+def test_key_paths_expand_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    new_key("~/study.key")
+    assert (tmp_path / "study.key").is_file()
+    assert len(read_key("~/study.key")) == 32

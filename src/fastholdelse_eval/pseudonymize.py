@@ -97,7 +97,7 @@ def new_key(path: str | Path) -> Path:
     Refuses to overwrite an existing file: replacing a key silently would make every later
     pseudonym unrelated to earlier ones.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.parent.is_dir():
         raise KeyFileError(f"cannot create key file {path}: folder {path.parent} does not exist")
     key = secrets.token_bytes(KEY_BYTES)
@@ -129,7 +129,7 @@ def read_key(path: str | Path) -> bytes:
     Raises :class:`KeyFileError` (never showing file content) when the file is missing, is not
     a key file, or — on POSIX — can be read or written by other users.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.exists():
         raise KeyFileError(f"key file {path} not found (create one with "
                            "'fastholdelse-eval pseudonymize --new-key FILE')")
@@ -445,14 +445,14 @@ def pseudonymize_file(
     """
     from .io import table_kind
 
-    path, out = Path(path), Path(out)
+    path, out, key_file = (Path(p).expanduser() for p in (path, out, key_file))
     key = read_key(key_file)
     kind = table_kind(path)
     if table_kind(out) != kind:
         raise ConfigError(f"--out must be a {kind} file like the input (got '{out.suffix}')")
     if not out.parent.is_dir():
         raise ConfigError(f"output folder {out.parent} does not exist")
-    for protected, what in ((path, "the input file"), (Path(key_file), "the key file")):
+    for protected, what in ((path, "the input file"), (key_file, "the key file")):
         if _same_file(out, protected):
             raise ConfigError(f"--out is {what}; write the pseudonymised file elsewhere "
                               "(the input is never overwritten)")
@@ -467,7 +467,7 @@ def pseudonymize_file(
         raise MalformedCprError(exc.problems, source=str(path), total=exc.total) from None
 
     notes = _atomic_write(out, lambda tmp: src.write(tmp, col, new))
-    if os.path.realpath(Path(key_file).parent) == os.path.realpath(out.parent):
+    if os.path.realpath(key_file.parent) == os.path.realpath(out.parent):
         warnings.warn(
             "the key file is in the same folder as the pseudonymised output; keep the key "
             "apart from the data (whoever has both can re-identify every person)",
