@@ -284,3 +284,52 @@ def test_no_small_flow_count_can_be_worked_out(parts, threshold):
             assert len(possible_values(shown, n, threshold, m)) >= 2, (parts, shown)
         if 1 <= n - k < threshold and shown[m] not in ("small", "hidden"):
             pytest.fail(f"complement of {m} is small but {m} is shown: {parts}")
+
+
+def test_sites_with_pooled_flows_keep_the_pooled_rows_and_protect_every_small_cell():
+    """Three sites plus the pooled rows; audited with a full-system rank test (no peeling)."""
+    from fastholdelse_eval.disclosure import _collect, _level_series
+
+    sites = {"A": ((40, 6, 2, 12, 0), (35, 9, 7, 9, 0)),
+             "B": ((22, 3, 6, 9, 0), (30, 5, 4, 11, 0)),
+             "C": ((51, 8, 5, 15, 0), (44, 2, 9, 10, 0))}
+    rows = []
+    pooled = {g: [0] * 5 for g in ("intervention", "control")}
+    for site, (pi, pc) in sites.items():
+        rows += n_rows(sum(pi), sum(pc), site)
+        for m, k1, k0 in zip(FLOW, pi, pc, strict=True):
+            rows += [rate(m, "intervention", k1, sum(pi), site), rate(m, "control", k0, sum(pc),
+                                                                      site)]
+        for j in range(5):
+            pooled["intervention"][j] += pi[j]
+            pooled["control"][j] += pc[j]
+    ni, nc = sum(pooled["intervention"]), sum(pooled["control"])
+    rows += n_rows(ni, nc, "all")
+    for j, m in enumerate(FLOW):
+        rows += [rate(m, "intervention", pooled["intervention"][j], ni, "all"),
+                 rate(m, "control", pooled["control"][j], nc, "all")]
+    table = tidy.frame(rows)
+    res = suppress(table)
+    t = res.table
+    assert (t.loc[t.municipality == "all", "suppressed"] == "").all()
+    assert (t.loc[t.metric == "n", "suppressed"] == "").all()
+
+    cs, row_keys, _ = _collect(table.copy(), _level_series(table))
+    shown_masked = set()
+    for i, (num_key, _den) in row_keys.items():
+        if t.loc[i, "numerator_mask"]:
+            shown_masked.add(num_key)
+    hidden = sorted(k for k, c in cs.cells.items() if not c.shown or k in shown_masked)
+    col = {k: j for j, k in enumerate(hidden)}
+    matrix = np.zeros((len(cs.relations), len(hidden)))
+    for r, (total, parts) in enumerate(cs.relations):
+        for k, coef in [(total, 1.0)] + [(p, -1.0) for p in parts]:
+            if k in col:
+                matrix[r, col[k]] += coef
+    rank = np.linalg.matrix_rank(matrix)
+    small = [k for k in hidden if 1 <= cs.cells[k].value < 5]
+    assert len([k for k in small if cs.cells[k].shown]) == 4
+    for k in small:
+        unit = np.zeros((1, len(hidden)))
+        unit[0, col[k]] = 1.0
+        assert np.linalg.matrix_rank(np.vstack([matrix, unit])) > rank, k

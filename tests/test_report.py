@@ -402,3 +402,17 @@ def test_evaluation_methods(greve_aggregate_path, tmp_path):
     assert "Counts from 1 to 2 are shown as" in html_text
     shown = ev._repr_html_()
     assert "<table" in shown and "<svg" in shown and "<title" in shown
+
+
+def test_several_municipalities_get_a_table_by_site():
+    from fastholdelse_eval import load_cohort
+
+    ev = evaluate(load_cohort(SAMPLE / "aktive_17_aggregate.csv"))
+    doc = build(prepare(ev), lang="da")
+    table = next(t for t in doc.tables() if t.id == "table-sites-rtw_rate")
+    assert table.caption == "Tabel 4. Raskmeldt efter kommune"  # flow, 2 outcome tables
+    assert len(table.rows) == 18 and table.rows[-1][0] == "Alle"
+    tidy = ev.tidy()
+    pooled = tidy[(tidy.municipality == "all") & (tidy.metric == "rtw_rate")
+                  & (tidy.group == "intervention")].iloc[0]
+    assert table.rows[-1][1] == f"{pooled.numerator:,}/{pooled.denominator:,}".replace(",", ".")

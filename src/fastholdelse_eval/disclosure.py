@@ -144,6 +144,9 @@ class _Cells:
     def __init__(self) -> None:
         self.cells: dict[Key, _Cell] = {}
         self.relations: list[tuple[Key, list[Key]]] = []  # total = sum(parts)
+        # totals over municipalities: masking such a total protects a site's small count
+        # without spreading into other sites' tables (masking another site would)
+        self.pooled_totals: set[Key] = set()
         self._relation_ids: set[tuple[Key, tuple[Key, ...]]] = set()
 
     def add(self, key: Key, value: int, shown: bool) -> Key:
@@ -154,14 +157,17 @@ class _Cells:
             cell.shown = True
         return key
 
-    def relate(self, total: Key, parts: list[Key]) -> None:
+    def relate(self, total: Key, parts: list[Key], pooled: bool = False) -> None:
         ident = (total, tuple(sorted(parts)))
         if not parts or ident in self._relation_ids:
             return
         self._relation_ids.add(ident)
         self.relations.append((total, parts))
+        if pooled:
+            self.pooled_totals.add(total)
 
-    def relate_with_remainder(self, total: Key, parts: list[Key], remainder_name: str) -> None:
+    def relate_with_remainder(self, total: Key, parts: list[Key], remainder_name: str,
+                              pooled: bool = False) -> None:
         """total = parts + an implicit remainder (whatever the parts do not cover).
 
         A remainder of 0 is assumed known to the reader (conservative: "the shown parts add up
@@ -173,11 +179,11 @@ class _Cells:
         if rest < 0:  # the parts are not a partition of the total (overlapping); no identity
             return
         if rest == 0:
-            self.relate(total, parts)
+            self.relate(total, parts, pooled)
             return
         m, g, _, level = total
         rem = self.add((m, g, remainder_name, level), rest, shown=False)
-        self.relate(total, [*parts, rem])
+        self.relate(total, [*parts, rem], pooled)
 
 
 def _collect(df: pd.DataFrame, levels: pd.Series
@@ -281,7 +287,7 @@ def _collect(df: pd.DataFrame, levels: pd.Series
             parts = sorted(k for k in shown_keys
                            if k[0] != POOLED_MUNICIPALITY and k[1:] == (g, q, level))
             if parts:
-                cs.relate_with_remainder(key, parts, f"__other_sites:{q}")
+                cs.relate_with_remainder(key, parts, f"__other_sites:{q}", pooled=True)
     return cs, row_keys, implied
 
 
@@ -328,8 +334,48 @@ def _components(cs: _Cells, hidden: set[Key]) -> list[tuple[list[Key], list[int]
     return [(sorted(members), rels.get(root, [])) for root, members in cells.items()]
 
 
-def _determined(cs: _Cells, cells: list[Key], relations: list[int]) -> set[Key]:
-    """Cells of one hidden component whose value follows from the visible cells."""
+def _peel(cs: _Cells, cells: list[Key], relations: list[int], keep: set[Key]
+          ) -> tuple[list[Key], list[int]]:
+    """Drop relations that only fix a cell of their own.
+
+    A hidden cell (not in ``keep``) that occurs in a single relation absorbs it: whatever the
+    other cells are, that relation can be met, so it says nothing about them. Repeating this
+    leaves a much smaller system with the same answer for the kept cells.
+    """
+    hidden = set(cells)
+    rel_cells = {i: [k for k in (cs.relations[i][0], *cs.relations[i][1]) if k in hidden]
+                 for i in relations}
+    count: dict[Key, int] = {}
+    where: dict[Key, set[int]] = {}
+    for i, ks in rel_cells.items():
+        for k in ks:
+            count[k] = count.get(k, 0) + 1
+            where.setdefault(k, set()).add(i)
+    alive = set(relations)
+    todo = [k for k, n in count.items() if n == 1 and k not in keep]
+    while todo:
+        k = todo.pop()
+        if count.get(k) != 1:
+            continue
+        i = next(iter(where[k] & alive))
+        alive.discard(i)
+        for other in rel_cells[i]:
+            count[other] -= 1
+            if count[other] == 1 and other not in keep:
+                todo.append(other)
+    rels = sorted(alive)
+    left = sorted({k for i in rels for k in rel_cells[i]} | (keep & hidden))
+    return left, rels
+
+
+def _determined(cs: _Cells, cells: list[Key], relations: list[int],
+                keep: set[Key] | None = None) -> set[Key]:
+    """Cells of one hidden component whose value follows from the visible cells.
+
+    With ``keep``, only those cells are answered for (the system is peeled first).
+    """
+    if keep is not None:
+        cells, relations = _peel(cs, cells, relations, keep)
     if not relations:
         return set()
     col = {k: j for j, k in enumerate(cells)}
@@ -341,9 +387,11 @@ def _determined(cs: _Cells, cells: list[Key], relations: list[int]) -> set[Key]:
                 matrix[r, col[k]] += coef
     basis = null_space(matrix)
     if basis.size == 0:
-        return set(cells)
-    free = np.linalg.norm(basis, axis=1) > 1e-9
-    return {k for k, f in zip(cells, free, strict=True) if not f}
+        found = set(cells)
+    else:
+        free = np.linalg.norm(basis, axis=1) > 1e-9
+        found = {k for k, f in zip(cells, free, strict=True) if not f}
+    return found if keep is None else found & keep
 
 
 def _domain(c: _Cell, threshold: int, cap: int) -> list[tuple[int, int]]:
@@ -405,19 +453,53 @@ def _protect(cs: _Cells, threshold: int) -> None:
     def small(c: _Cell) -> bool:
         return 1 <= c.value < threshold
 
-    def mask_one(terms_lists: list[list[Key]]) -> bool:
-        candidates = []
-        for terms in terms_lists:
-            total = terms[0]
-            for k in terms:
-                c = cs.cells[k]
-                if c.shown and not c.masked:
-                    # a non-zero part first (smallest), then the relation's total; a zero last:
-                    # a masked zero protects nothing, since readers know it is 0 or ≥ t
-                    candidates.append((c.value == 0, k == total, c.value, k))
-        if not candidates:
+    rels_of: dict[Key, list[int]] = {}
+    for i, (total, parts) in enumerate(cs.relations):
+        for k in (total, *parts):
+            rels_of.setdefault(k, []).append(i)
+
+    def terms(i: int) -> tuple[Key, ...]:
+        return (cs.relations[i][0], *cs.relations[i][1])
+
+    def component(start: Key, hidden: set[Key]) -> tuple[list[Key], list[int]]:
+        """The hidden cells linked to ``start`` and the relations touching them (BFS)."""
+        seen, todo, rels = {start}, [start], set()
+        while todo:
+            k = todo.pop()
+            for i in rels_of.get(k, []):
+                rels.add(i)
+                for other in terms(i):
+                    if other in hidden and other not in seen:
+                        seen.add(other)
+                        todo.append(other)
+        return sorted(seen), sorted(rels)
+
+    def rank(k: Key, own: set[int]) -> tuple:
+        c = cs.cells[k]
+        in_own = any(i in own for i in rels_of[k])
+        is_total = any(terms(i)[0] == k and k not in cs.pooled_totals for i in rels_of[k])
+        pooled = k in cs.pooled_totals
+        # a zero last (a masked zero protects nothing: readers know it is 0 or ≥ t); group
+        # sizes and pooled (all-municipality) totals only when nothing else will do (they
+        # hide a whole group, or the headline); then the cell's own relations, parts before
+        # totals, smaller counts first
+        return (c.value == 0, k[2] == "n", pooled, not in_own, is_total, c.value, k)
+
+    def protect(target: Key, hidden: set[Key], relations: list[int]) -> bool:
+        """Mask one visible cell near ``target``; the first (by rank) that frees it if any."""
+        own = set(rels_of.get(target, []))
+        visible = {k for i in relations for k in terms(i)
+                   if cs.cells[k].shown and not cs.cells[k].masked}
+        ranked = sorted(visible, key=lambda k: rank(k, own))
+        if not ranked:
             return False
-        chosen = min(candidates)[3]
+        chosen = ranked[0]
+        for k in ranked[:25]:
+            trial = hidden | {k}
+            cells, rels = component(target, trial)
+            if target not in _determined(cs, cells, rels, keep={target}):
+                chosen = k
+                break
         cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
         return True
 
@@ -434,29 +516,29 @@ def _protect(cs: _Cells, threshold: int) -> None:
                 continue
             ident = (tuple(cells), tuple(relations))
             if ident not in solved:  # unchanged components are not solved again
-                solved[ident] = _determined(cs, cells, relations)
+                solved[ident] = _determined(cs, cells, relations,
+                                            keep={k for k in cells if small(cs.cells[k])})
             hit = sorted(k for k in solved[ident] if small(cs.cells[k]))
-            if not hit:
-                continue
-            # mask a visible cell of a relation of this component (the cell's own first)
-            own = [i for i in relations if hit[0] in (cs.relations[i][0], *cs.relations[i][1])]
-            for group in (own, relations):
-                if mask_one([[cs.relations[i][0], *cs.relations[i][1]] for i in group]):
-                    changed = True
-                    break
-            else:  # pragma: no cover - a determined cell always has a visible relative
-                raise RuntimeError("disclosure control found no cell to mask")
+            if hit:
+                if not protect(hit[0], hidden, relations):  # pragma: no cover
+                    raise RuntimeError("disclosure control found no cell to mask")
+                changed = True
         if changed:
             continue
         pinned = _interval_exposed(cs, threshold)
         if not pinned:
             return
         done: set[tuple[Key, ...]] = set()
-        for _, terms in pinned:
-            if tuple(terms) not in done:
-                done.add(tuple(terms))
-                if not mask_one([terms]):  # pragma: no cover - the total is visible here
-                    raise RuntimeError("disclosure control found no cell to mask")
+        for k, rel_terms in pinned:
+            if tuple(rel_terms) in done:
+                continue
+            done.add(tuple(rel_terms))
+            visible = [t for t in rel_terms if cs.cells[t].shown and not cs.cells[t].masked]
+            if not visible:  # pragma: no cover - the relation's total is visible here
+                raise RuntimeError("disclosure control found no cell to mask")
+            own = {i for i in rels_of[k] if terms(i) == tuple(rel_terms)}
+            chosen = min(visible, key=lambda t: rank(t, own))
+            cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
     raise RuntimeError("disclosure control did not converge")
 
 

@@ -417,6 +417,28 @@ def _comparison_table(v: _View, F: _Fmt, L: Labels, metrics: list[str], tid: str
                  [False, True, True, True])
 
 
+def _by_site_table(table: pd.DataFrame, sites: list[str], metric: str, F: _Fmt,
+                   L: Labels) -> Table:
+    """One metric per municipality (rows as in the masked table; the pooled row last)."""
+    header = [L("columns.municipality")]
+    for g in ARMS:
+        header += [f"{L.group(g)}: {L('columns.count')}", f"{L.group(g)}: {L('columns.rate_ci')}"]
+    header.append(L("columns.difference_ci"))
+    rows = []
+    for site in [*sites, "all"]:
+        v = _View(table, site)
+        if v.get(metric, "intervention") is None and v.get(metric, "control") is None:
+            continue
+        cells = [L.group("all") if site == "all" else site]
+        for g in ARMS:
+            r = v.get(metric, g)
+            cells += [F.n_of(r), F.est_ci(r)]
+        cells.append(F.est_ci(v.get(metric, "difference")))
+        rows.append(cells)
+    return Table(f"table-sites-{metric}", L("outcomes.by_site", metric=L.metric(metric)),
+                 header, rows, [False, True, True, True, True, True])
+
+
 def _group_table(v: _View, F: _Fmt, L: Labels, metrics: list[str], tid: str,
                  caption: str) -> Table | None:
     """Estimates per group: metric | intervention (CI) | control (CI)."""
@@ -705,6 +727,9 @@ def build(
         add_figure(sec, _render_figure(
             "fig-outcomes", L("outcomes.figure_title"), L("outcomes.figure_desc"),
             draw_rates(v.t, outcome, L), sup, L))
+        sites = [m for m in dict.fromkeys(sup.table["municipality"]) if m != "all"]
+        if len(sites) > 1 and "rtw_rate" in outcome:
+            add_table(sec, _by_site_table(sup.table, sites, "rtw_rate", F, L))
         sections.append(sec)
 
     # 5. durations
