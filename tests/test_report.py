@@ -416,3 +416,12 @@ def test_several_municipalities_get_a_table_by_site():
     pooled = tidy[(tidy.municipality == "all") & (tidy.metric == "rtw_rate")
                   & (tidy.group == "intervention")].iloc[0]
     assert table.rows[-1][1] == f"{pooled.numerator:,}/{pooled.denominator:,}".replace(",", ".")
+
+
+def test_a_rare_category_is_not_named(greve_cohort):
+    d = greve_cohort.data.copy()
+    d.loc[d.index[:2], "diagnosis"] = "ALS"  # two intervention persons
+    ev = evaluate(Cohort(d, name="rare", sources=[], notes=[]), covariates=["diagnosis"])
+    text = render_markdown(build(prepare(ev), lang="en"), "rare").replace("\\", "")
+    assert "ALS" not in text
+    assert "| (category hidden to protect individuals) | <5 | 0 (0.0%) | · |" in text

@@ -681,6 +681,7 @@ def build(
         sections.append(sec)
 
     # 3. baseline
+    rare_levels: set[tuple[str, str]] = set()
     base_metrics = [m for m in v.metrics() if m.startswith("baseline_")]
     if base_metrics:
         sec = Section("baseline", L("sections.baseline"), [Paragraph(L("baseline.intro"))])
@@ -704,7 +705,14 @@ def build(
             subheads.add(len(rows))
             rows.append([L.metric(m), "", "", ""])
             for level in levels:
-                cells = [F.level(level)]
+                arm_rows = [v.get(m, g, level) for g in ARMS]
+                # A category nobody can be counted in may itself identify someone (a rare
+                # diagnosis): its name goes too.
+                rare = all(r is None or r["numerator_mask"] or r["numerator"] == 0
+                           for r in arm_rows)
+                if rare:
+                    rare_levels.add((m, level))
+                cells = [L("baseline.rare_level") if rare else F.level(level)]
                 for g in ARMS:
                     r = v.get(m, g, level)
                     pct = "" if r is None or r["suppressed"] else \
@@ -827,8 +835,13 @@ def build(
         if len(log):
             rows = []
             for _, r in log.iterrows():
-                who = L.metric(r["metric"]) + (f": {F.level(r['level'])}" if r["level"] and
-                                               not r["level"].startswith("@") else "")
+                level = r["level"]
+                if (r["metric"], level) in rare_levels or (
+                        level and r["metric"].startswith("baseline_")
+                        and r["municipality"] != muni):
+                    level = L("baseline.rare_level")  # never name a rare category
+                who = L.metric(r["metric"]) + (f": {F.level(level)}" if level and
+                                               not level.startswith("@") else "")
                 if r["municipality"] not in ("all", muni):
                     who = f"{r['municipality']} — {who}"
                 rows.append([who, L.group(r["group"]), L(f"suppression.{r['reason']}", **thr)])
