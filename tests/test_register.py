@@ -270,6 +270,17 @@ def test_padded_codes_and_blank_cells(tmp_path):
         register_frame(padded, mapping=MAPPING, groups=groups_for(ROWS))
 
 
+def test_float_codes_and_wide_group_column(tmp_path):
+    reference = register_frame(wide_panel(ROWS), mapping=MAPPING, groups=groups_for(ROWS)).frame
+    wide = wide_panel(ROWS)
+    weeks = [c for c in wide.columns if c.startswith("y_")]
+    wide[weeks] = wide[weeks].astype("float64")  # what pandas makes of integer codes with gaps
+    wide["gruppe"] = groups_for(ROWS)["group"]
+    wide.to_parquet(tmp_path / "float.parquet", index=False)
+    got = register_frame(tmp_path / "float.parquet", mapping=MAPPING).frame
+    pd.testing.assert_frame_equal(got, reference)
+
+
 def test_persons_without_group_are_counted_not_named():
     groups = groups_for(ROWS).iloc[:6].copy()
     groups.loc[5, "group"] = ""  # p06: empty group = no group

@@ -519,6 +519,7 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     except Exception as exc:  # duckdb.Error and friends
         raise _duck_error(exc, source) from None
     columns = [str(r[0]) for r in described]
+    types = {str(r[0]): str(r[1]).upper() for r in described}
     keys = {normalize_label(c): c for c in columns}
     pid = _find_column(columns, "person_id")
     grp = _find_column(columns, "group")
@@ -533,9 +534,9 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
                                                           strict=True)])
 
     if week_col is not None and code_col is not None:
-        info, raw = _long_raw(con, src, source, columns, pid, grp, week_col, code_col)
+        info, raw = _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col)
     else:
-        info, raw = _wide_raw(con, src, source, columns, pid, grp)
+        info, raw = _wide_raw(con, src, source, columns, types, pid, grp)
 
     if info.has_group_column and groups_given:
         raise ConfigError(f"{source} has a 'group' column and a groups file was given too; "
@@ -572,13 +573,23 @@ def _check_ids(con, source: str, relation: str, pid: str) -> None:
             source=source)
 
 
-def _long_raw(con, src, source, columns, pid, grp, week_col, code_col):
+def _code_text(column: str, sql_type: str) -> str:
+    """A code column as text. Codes are text; integer codes read as floats (a pandas column with
+    gaps is float64) become ``890``, not ``890.0``."""
+    if sql_type in ("FLOAT", "DOUBLE", "REAL") or sql_type.startswith("DECIMAL"):
+        c = _q(column)
+        return (f"CASE WHEN {c} = FLOOR({c}) THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({c} AS VARCHAR) END")
+    return f"CAST({_q(column)} AS VARCHAR)"
+
+
+def _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col):
     gsel = f", NULLIF(TRIM(CAST({_q(grp)} AS VARCHAR)), '') AS grp" if grp else ""
     con.execute(f"""
         CREATE TEMP VIEW long_src AS
         SELECT NULLIF(TRIM(CAST({_q(pid)} AS VARCHAR)), '') AS person_id,
                TRIM(CAST({_q(week_col)} AS VARCHAR)) AS week_label,
-               CAST({_q(code_col)} AS VARCHAR) AS code{gsel}
+               {_code_text(code_col, types[code_col])} AS code{gsel}
         FROM {src}
     """)
     try:
@@ -634,7 +645,7 @@ def _long_raw(con, src, source, columns, pid, grp, week_col, code_col):
     return info, "SELECT person_id, wk, code FROM long_rows"
 
 
-def _wide_raw(con, src, source, columns, pid, grp):
+def _wide_raw(con, src, source, columns, types, pid, grp):
     weeks: dict[int, str] = {}
     bad, dup, ignored = [], [], []
     for c in columns:
@@ -676,7 +687,7 @@ def _wide_raw(con, src, source, columns, pid, grp):
         raise ValidationError([Problem(None, None, "the panel is empty (no persons)")],
                               source=source)
     # Columns are renamed to their week number so UNPIVOT's name column is the week itself.
-    cols = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(str(wk))}"
+    cols = ", ".join(f"{_code_text(c, types[c])} AS {_q(str(wk))}"
                      for wk, c in sorted(weeks.items()))
     gsel = f", NULLIF(TRIM(CAST({_q(grp)} AS VARCHAR)), '') AS grp" if grp else ""
     con.execute(f"""
