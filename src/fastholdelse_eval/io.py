@@ -77,7 +77,8 @@ def table_kind(path: str | Path) -> str:
     )
 
 
-def _file_problem(path: str | Path, message: str) -> ValidationError:
+def file_problem(path: str | Path, message: str) -> ValidationError:
+    """A file-level :class:`ValidationError` (no row or column), e.g. an unreadable file."""
     return ValidationError([Problem(None, None, message)], source=str(path))
 
 
@@ -104,7 +105,7 @@ def _read_csv(path: Path) -> RawTable:
     data = path.read_bytes()
     text, encoding, bom = _decode(data)
     if not text.strip():
-        raise _file_problem(path, "the file is empty")
+        raise file_problem(path, "the file is empty")
     first_line = text.partition("\n")[0].rstrip("\r")
     sep = _sniff_separator(first_line)
     lineterminator = "\r\n" if "\r\n" in text[: len(first_line) + 2] else "\n"
@@ -141,7 +142,7 @@ def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFra
     try:
         records = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))[1:]
     except csv.Error as exc:
-        raise _file_problem(path, f"not a readable CSV table ({exc})") from None
+        raise file_problem(path, f"not a readable CSV table ({exc})") from None
     too_long = [
         Problem(spreadsheet_row(i), None, f"row has {len(r)} cells but the header has {width}")
         for i, r in enumerate(records)
@@ -172,7 +173,7 @@ def _read_xlsx(path: Path) -> RawTable:
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise _file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), None)
     return RawTable(frame=frame, fmt=TableFormat(kind="xlsx"), path=str(path))
@@ -182,7 +183,7 @@ def _read_parquet(path: Path) -> RawTable:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid and friends
-        raise _file_problem(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+        raise file_problem(path, f"not a readable Parquet file ({type(exc).__name__})") from None
     frame.columns = [str(c) for c in frame.columns]
     return RawTable(frame=frame, fmt=TableFormat(kind="parquet"), path=str(path))
 
@@ -195,15 +196,15 @@ def read_table(path: str | Path) -> RawTable:
     path = Path(path)
     kind = table_kind(path)
     if not path.exists():
-        raise _file_problem(path, "file not found")
+        raise file_problem(path, "file not found")
     if path.is_dir():
-        raise _file_problem(path, "is a folder, not a file")
+        raise file_problem(path, "is a folder, not a file")
     if path.stat().st_size == 0:
-        raise _file_problem(path, "the file is empty")
+        raise file_problem(path, "the file is empty")
     reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind]
     table = reader(path)
     if table.frame.shape[1] == 0:
-        raise _file_problem(path, "the file has no columns")
+        raise file_problem(path, "the file has no columns")
     return table
 
 

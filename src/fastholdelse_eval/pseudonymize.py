@@ -661,20 +661,20 @@ def _splice_csv(data: bytes, fmt, index: int, expected: np.ndarray,
 def _xlsx_source(path: Path) -> _Source:
     import openpyxl
 
-    from .io import _file_problem
+    from .io import file_problem
 
     keep_vba = path.suffix.lower() == ".xlsm"
     try:
         wb = openpyxl.load_workbook(path, keep_vba=keep_vba)
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise _file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
     ws = wb.worksheets[0]
     grid = list(ws.iter_rows(values_only=True))
     # Trailing empty rows (formatting only) are not data.
     while grid and all(v is None or str(v).strip() == "" for v in grid[-1]):
         grid.pop()
     if not grid:
-        raise _file_problem(path, "the first sheet is empty")
+        raise file_problem(path, "the first sheet is empty")
     header_row = 1  # iter_rows starts at A1 whatever the sheet's used range
     header = ["" if v is None else str(v) for v in grid[0]]
     frame = pd.DataFrame(grid[1:], columns=range(len(header)), dtype=object)
@@ -727,13 +727,13 @@ def _parquet_source(path: Path) -> _Source:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from .io import _file_problem
+    from .io import file_problem
 
     try:
         pf = pq.ParquetFile(path)
         table = pf.read()
     except Exception as exc:  # pyarrow raises ArrowInvalid and friends
-        raise _file_problem(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+        raise file_problem(path, f"not a readable Parquet file ({type(exc).__name__})") from None
     names = [str(n) for n in table.column_names]
     blank = np.zeros(table.num_rows, dtype=bool)
     rows = np.arange(table.num_rows) + 2
