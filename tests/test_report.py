@@ -425,3 +425,23 @@ def test_a_rare_category_is_not_named(greve_cohort):
     text = render_markdown(build(prepare(ev), lang="en"), "rare").replace("\\", "")
     assert "ALS" not in text
     assert "| (category hidden to protect individuals) | <5 | 0 (0.0%) | · |" in text
+
+
+def test_identical_across_processes_and_hash_seeds(tmp_path):
+    """Set and dict order must not leak into the output (many masked cells: 17 sites)."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", "report",
+                        str(SAMPLE / "aktive_17_aggregate.csv"), "--out", str(out),
+                        "--format", "md,html", "--lang", "da"], check=True, env=env,
+                       capture_output=True)
+        outputs.append([(out / f"aktive_17_aggregate.da.{ext}").read_bytes()
+                        for ext in ("md", "html")])
+    assert outputs[0] == outputs[1]
+    assert "<5" in outputs[0][0].decode("utf-8").replace("\\", "")

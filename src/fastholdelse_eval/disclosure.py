@@ -310,7 +310,7 @@ def _components(cs: _Cells, hidden: set[Key]) -> list[tuple[list[Key], list[int]
     Determinacy is a property of each component alone, so the linear algebra runs on small
     matrices even for a table with many municipalities.
     """
-    parent: dict[Key, Key] = {k: k for k in hidden}
+    parent: dict[Key, Key] = {k: k for k in sorted(hidden)}  # sorted: same order every run
 
     def find(k: Key) -> Key:
         while parent[k] != k:
@@ -326,7 +326,7 @@ def _components(cs: _Cells, hidden: set[Key]) -> list[tuple[list[Key], list[int]
             for k in terms[1:]:
                 parent[find(k)] = find(terms[0])
     cells: dict[Key, list[Key]] = {}
-    for k in hidden:
+    for k in parent:
         cells.setdefault(find(k), []).append(k)
     rels: dict[Key, list[int]] = {}
     for i, terms in touching:
