@@ -487,10 +487,18 @@ def _duck_error(exc: Exception, source: str) -> ValidationError:
     )
 
 
+def _register(con, name: str, frame: pd.DataFrame) -> None:
+    """Expose a DataFrame to DuckDB through Arrow (older DuckDB releases do not know pandas 3's
+    string dtype)."""
+    import pyarrow as pa
+
+    con.register(name, pa.Table.from_pandas(frame, preserve_index=False))
+
+
 def _source_sql(panel: object, con) -> tuple[str, str]:
     """SQL table expression for the panel and a printable name for messages."""
     if isinstance(panel, pd.DataFrame):
-        con.register("panel_df", panel)
+        _register(con, "panel_df", panel)
         return "panel_df", "panel"
     path = Path(str(panel))
     if not path.exists():
@@ -882,7 +890,7 @@ def _attach_groups(con, groups_df: pd.DataFrame | None, info: PanelInfo):
                                   source=info.source)
         groups_df = pd.DataFrame({"person_id": pg["person_id"].astype("string"),
                                   "group": norm.astype("string")})
-    con.register("groups_df", groups_df)
+    _register(con, "groups_df", groups_df)
     n_panel, n_without, n_not_in_panel, n_spell_without = con.execute(f"""
         WITH persons AS ({persons_sql}),
              grouped AS (SELECT person_id FROM groups_df WHERE "group" IS NOT NULL)
