@@ -212,7 +212,7 @@ def prepare(
         horizon_weeks=options.get("horizon_weeks"),
         sustained_weeks=options.get("sustained_weeks", 4) or 4,
         followup_date=followup,
-        title=title or getattr(cohort, "name", None),
+        title=title,  # no title: the language's default, not a file name
         municipality=municipality or (munis[0] if len(munis) == 1 else None),
         author=author,
         date=_iso(date),
