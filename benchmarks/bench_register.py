@@ -87,7 +87,7 @@ def synthetic_states(n_persons: int, n_weeks: int, seed: int) -> np.ndarray:
     return m
 
 
-def write_panel(path: Path, n_persons: int, n_weeks: int, seed: int) -> dict:
+def write_panel(path: Path, n_persons: int, n_weeks: int, seed: int, long: bool = False) -> dict:
     """Write the wide Parquet panel and the groups file; return sizes."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -102,6 +102,17 @@ def write_panel(path: Path, n_persons: int, n_weeks: int, seed: int) -> dict:
         columns.append(pa.DictionaryArray.from_arrays(idx, dictionary))
         names.append(label)
     pq.write_table(pa.Table.from_arrays(columns, names=names), path, row_group_size=50_000)
+    if long:  # the same panel as person_id, week, code rows (non-empty weeks only)
+        pi, wi = np.nonzero(states)
+        first = date.fromisocalendar(2008, 1, 1).toordinal()
+        labels = pa.array(["{}-W{:02d}".format(*date.fromordinal(first + 7 * j).isocalendar()[:2])
+                           for j in range(n_weeks)])
+        pq.write_table(pa.table({
+            "person_id": ids.take(pa.array(pi)),
+            "week": pa.DictionaryArray.from_arrays(pa.array(wi.astype(np.int32)), labels),
+            "code": pa.DictionaryArray.from_arrays(
+                pa.array(states[pi, wi].astype(np.int32) - 1), dictionary),
+        }), path.with_name("panel_long.parquet"), row_group_size=500_000)
     rng = np.random.default_rng(seed + 1)
     groups = np.where(rng.random(n_persons) < 0.5, "intervention", "control")
     groups_path = path.with_name("groups.parquet")
@@ -127,8 +138,12 @@ def stage_scan(path: Path, tmp: Path, args) -> dict:
 
     con = duckdb.connect(config={"memory_limit": args.memory_limit,
                                  "temp_directory": str(tmp / "spill_scan")})
-    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
-    weeks = [c for c in cols if c.startswith("y_")]
+    if args.layout == "long":
+        path, weeks = path.with_name("panel_long.parquet"), ["code"]
+    else:
+        cols = [r[0] for r in
+                con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
+        weeks = [c for c in cols if c.startswith("y_")]
     out = {}
     for name, expr in (("count_cells", 'COUNT("{c}")'),
                        ("scan", "COUNT(*) FILTER (WHERE \"{c}\" = 'X10')")):
@@ -144,8 +159,9 @@ def stage_scan(path: Path, tmp: Path, args) -> dict:
 def stage_register(path: Path, tmp: Path, args) -> dict:
     from fastholdelse_eval.register import register_frame
 
+    panel = path.with_name("panel_long.parquet") if args.layout == "long" else path
     t, c = time.perf_counter(), cpu_seconds()
-    res = register_frame(path, mapping=path.with_name("mapping.csv"),
+    res = register_frame(panel, mapping=path.with_name("mapping.csv"),
                          groups=path.with_name("groups.parquet"),
                          memory_limit=args.memory_limit, temp_directory=tmp / "spill",
                          progress=args.progress)
@@ -271,7 +287,8 @@ STAGES = {"scan": stage_scan, "register": stage_register, "pandas": stage_pandas
 
 def run_stage(name: str, path: Path, tmp: Path, args) -> dict:
     cmd = [sys.executable, __file__, "--stage", name, "--path", str(path), "--tmp", str(tmp),
-           "--memory-limit", args.memory_limit, "--pandas-sample", str(args.pandas_sample)]
+           "--memory-limit", args.memory_limit, "--pandas-sample", str(args.pandas_sample),
+           "--layout", args.layout]
     if args.progress:
         cmd.append("--progress")
     t = time.perf_counter()
@@ -296,6 +313,9 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="1500MB")
     ap.add_argument("--pandas-sample", type=int, default=3000)
     ap.add_argument("--progress", action="store_true")
+    ap.add_argument("--layout", choices=["wide", "long"], default="wide",
+                    help="panel layout to time (long: person_id, week, code rows of the "
+                         "non-empty weeks, Parquet)")
     ap.add_argument("--keep", type=Path, help="write the panel here instead of a temp dir")
     ap.add_argument("--write-sample", type=Path, metavar="DIR",
                     help="only write the small synthetic sample (data/sample) and stop")
@@ -318,11 +338,13 @@ def main() -> None:
         path = (args.keep or tmp) / "panel.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
-        sizes = write_panel(path, args.persons, args.weeks, args.seed)
+        sizes = write_panel(path, args.persons, args.weeks, args.seed,
+                            long=args.layout == "long")
         gen = time.perf_counter() - t
         print(f"panel: {args.persons:,} persons x {args.weeks} weeks = {sizes['cells']:,} "
               f"person-weeks ({sizes['non_empty']:,} non-empty), "
-              f"{sizes['bytes'] / 1e6:.0f} MB Parquet, generated in {gen:.1f}s")
+              f"{sizes['bytes'] / 1e6:.0f} MB Parquet, generated in {gen:.1f}s; "
+              f"timing the {args.layout} layout")
         scan = run_stage("scan", path, tmp, args)
         reg = run_stage("register", path, tmp, args)
         pan = run_stage("pandas", path, tmp, args)
