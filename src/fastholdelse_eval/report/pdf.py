@@ -57,16 +57,37 @@ def _date(doc: Document) -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+def _widths(pdf: FPDF, t: Table) -> list[float]:
+    """Column widths (mm) from the widest cell; headers may wrap at spaces; the first column
+    (labels) takes what is left when the table is too wide for the page."""
+    pad = 3.0
+    widths = []
+    style, size = pdf.font_style, pdf.font_size_pt
+    pdf.set_font(FONT, "B", size)  # headings (and heading-only rows) are bold
+    words = [max(pdf.get_string_width(w) for w in h.split()) if h.split() else 0.0
+             for h in t.header]
+    pdf.set_font(FONT, style, size)
+    for j in range(len(t.header)):
+        cells = [pdf.get_string_width(row[j]) for row in t.rows if j < len(row)]
+        widths.append(max([*cells, words[j], 8.0]) + pad)
+    total = sum(widths)
+    if total > pdf.epw:
+        others = sum(widths[1:])
+        if others < pdf.epw * 0.75:
+            widths[0] = pdf.epw - others  # labels wrap
+        else:
+            widths = [w * pdf.epw / total for w in widths]
+    return widths
+
+
 def _table(pdf: FPDF, t: Table) -> None:
     pdf.set_font(FONT, "B", 9)
     pdf.multi_cell(0, 5, t.caption, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 7.5 if len(t.header) > 4 else 8.5)
-    first = 2.0 if len(t.header) > 2 else 1.0
-    widths = [first] + [1.0] * (len(t.header) - 1)
-    if t.id == "table-files":
-        widths = [1.0, 2.6]
+    widths = _widths(pdf, t)
     align = ["RIGHT" if num else "LEFT" for num in t.numeric]
-    with pdf.table(col_widths=widths, text_align=align, line_height=4.2,
+    with pdf.table(col_widths=widths, width=min(sum(widths), pdf.epw), text_align=align,
+                   align="LEFT", line_height=4.2,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(233, 238, 243)),
                    borders_layout="HORIZONTAL_LINES", padding=0.8) as table:
         head = table.row()
