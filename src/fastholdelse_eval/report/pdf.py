@@ -58,8 +58,8 @@ def _date(doc: Document) -> dt.datetime | None:
 
 
 def _widths(pdf: FPDF, t: Table) -> list[float]:
-    """Column widths (mm) from the widest cell; headers may wrap at spaces; the first column
-    (labels) takes what is left when the table is too wide for the page."""
+    """Column widths (mm) from the widest cell; headers may wrap at spaces; when the table is
+    too wide for the page, text columns wrap and number columns keep their width."""
     pad = 3.0
     widths = []
     style, size = pdf.font_style, pdf.font_size_pt
@@ -72,9 +72,13 @@ def _widths(pdf: FPDF, t: Table) -> list[float]:
         widths.append(max([*cells, words[j], 8.0]) + pad)
     total = sum(widths)
     if total > pdf.epw:
-        others = sum(widths[1:])
-        if others < pdf.epw * 0.75:
-            widths[0] = pdf.epw - others  # labels wrap
+        # numbers keep their width; text columns share what is left and wrap
+        fixed = sum(w for w, num in zip(widths, t.numeric, strict=True) if num)
+        text = total - fixed
+        if fixed < pdf.epw * 0.7 and text > 0:
+            scale = (pdf.epw - fixed) / text
+            widths = [w if num else w * scale
+                      for w, num in zip(widths, t.numeric, strict=True)]
         else:
             widths = [w * pdf.epw / total for w in widths]
     return widths
