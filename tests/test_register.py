@@ -462,8 +462,9 @@ def test_option_errors(tmp_path):
     for intake in ("2010W01-2010W05", "2010W05..2010W01", "2010W01..later"):
         with pytest.raises(ConfigError):
             register_frame(panel, mapping=MAPPING, groups=groups, intake=intake)
-    with pytest.raises(ConfigError, match="outside the panel"):
-        register_frame(panel, mapping=MAPPING, groups=groups, intake="2011W01..2011W05")
+    for outside in ("2011W01..2011W05", "2011W01..", "..2009W40"):
+        with pytest.raises(ConfigError, match="outside the panel"):
+            register_frame(panel, mapping=MAPPING, groups=groups, intake=outside)
     with pytest.raises(ConfigError, match="memory limit"):
         register_frame(panel, mapping=MAPPING, groups=groups, memory_limit="lots")
     with pytest.raises(ConfigError, match="no groups"):

@@ -800,7 +800,8 @@ def register_frame(
     intake : ``"2009W01..2009W26"`` or a (from, to) pair of week labels/dates; ``None`` = whole
         panel.
     memory_limit, temp_directory : DuckDB memory cap (``"2GB"``) and spill directory.
-    progress : print stage messages (and DuckDB's progress bar) to stderr.
+    progress : print stage messages to stderr (and let DuckDB show its progress bar for long
+        queries).
     """
     stage = _Stages(progress)
     t0 = time.perf_counter()
@@ -818,8 +819,10 @@ def register_frame(
         if info.ignored_columns:
             notes.append(f"ignored {len(info.ignored_columns)} column(s) that are not weeks: "
                          + ", ".join(info.ignored_columns[:_MAX_LISTED]))
-        if lo is not None and hi is not None and (hi < info.first_wk or lo > info.last_wk):
-            raise ConfigError(f"intake {iso_label(lo)}..{iso_label(hi)} lies outside the panel "
+        if (hi is not None and hi < info.first_wk) or (lo is not None and lo > info.last_wk):
+            shown = (f"{'' if lo is None else iso_label(lo)}.."
+                     f"{'' if hi is None else iso_label(hi)}")
+            raise ConfigError(f"intake {shown} lies outside the panel "
                               f"({iso_label(info.first_wk)}..{iso_label(info.last_wk)})")
         stage(f"{info.layout} panel, {info.n_weeks} weeks "
               f"{iso_label(info.first_wk)}..{iso_label(info.last_wk)}; mapping codes to states")
