@@ -400,6 +400,11 @@ def test_duplicate_person_weeks():
         register_frame(pd.concat([long, dup]), mapping=MAPPING,
                        groups=groups_for({SECRET: "", "b": ""}))
     assert "2 person-weeks appear more than once" in error_text(e)
+    blank = pd.DataFrame({"person_id": [SECRET], "week": ["2010-W02"], "code": [" "]})
+    with pytest.raises(ValidationError) as e:  # an explicit empty week next to a code
+        register_frame(pd.concat([long, blank]), mapping=MAPPING,
+                       groups=groups_for({SECRET: "", "b": ""}))
+    assert "column 'week': 1 person-week appear more than once" in error_text(e)
     wide = wide_panel({SECRET: ".S......", "b": "..S....."})
     with pytest.raises(ValidationError) as e:
         register_frame(pd.concat([wide, wide.iloc[[0]]]), mapping=MAPPING,

@@ -334,8 +334,8 @@ STATE_IDS = {state: i for i, state in enumerate(STATES, start=1)}
 # Step 1: one ordered pass over the coded person-weeks ``coded(person_id, wk, sid)`` (``sid``
 # NULL = a code the mapping lacks). Each week learns its neighbours (LAG/LEAD) and only the weeks
 # the rules need are kept: first and last weeks of sick runs (with the state of the week right
-# after), partial weeks, censor weeks, and unmapped weeks. An empty cell / missing person-week has
-# no row: it is a gap, i.e. a non-sick week.
+# after), partial weeks, censor weeks, unmapped weeks, and weeks a person has twice (an error).
+# An empty cell / missing person-week has no row: it is a gap, i.e. a non-sick week.
 MARKS_SQL = """
 WITH nb AS (
     SELECT person_id, wk, sid,
@@ -355,12 +355,14 @@ flagged AS (
                  AND NOT (COALESCE(next_wk, -1) = wk + 1
                           AND COALESCE(next_sid, 0) IN ({sick}, {sick_partial}))
                 THEN 1 ELSE 0 END AS is_end,
-           CASE WHEN next_wk = wk + 1 THEN next_sid END AS after_sid
+           CASE WHEN next_wk = wk + 1 THEN next_sid END AS after_sid,
+           CASE WHEN next_wk = wk THEN 1 ELSE 0 END AS is_dup
     FROM nb
 )
-SELECT person_id, wk, sid, is_start, is_end, after_sid
+SELECT person_id, wk, sid, is_start, is_end, after_sid, is_dup
 FROM flagged
 WHERE is_start = 1 OR is_end = 1 OR sid IN ({sick_partial}, {censor}) OR sid IS NULL
+   OR is_dup = 1
 """
 
 # Step 2: the rules over the (small) marks table. The first sick week after a spell's end is
@@ -468,6 +470,7 @@ class PanelInfo:
     last_wk: int
     has_group_column: bool
     ignored_columns: list[str] = field(default_factory=list)
+    week_column: str | None = None  # long panels: the week column as named in the file
 
     @property
     def n_weeks(self) -> int:
@@ -554,13 +557,17 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     # Surrounding blanks (padded fixed-width exports) are ignored: a code that does not match
     # as it is is matched again trimmed, which costs far less than trimming every cell; a blank
     # cell is an empty one.
-    con.execute("""
+    # A blank code (or an explicit row without one in a long panel) is an empty week: state
+    # self_support, kept as a row so that a week given twice is still seen as a duplicate.
+    con.execute(f"""
         CREATE TEMP VIEW coded AS
-        SELECT r.person_id, r.wk, COALESCE(m.sid, t.sid) AS sid
+        SELECT r.person_id, r.wk,
+               CASE WHEN m.code IS NOT NULL THEN m.sid
+                    WHEN r.code IS NULL OR TRIM(r.code) = '' THEN {STATE_IDS["self_support"]}
+                    ELSE t.sid END AS sid
         FROM raw_codes r
         LEFT JOIN mapping m ON r.code = m.code
         LEFT JOIN mapping t ON t.code = CASE WHEN m.code IS NULL THEN TRIM(r.code) END
-        WHERE m.code IS NOT NULL OR TRIM(r.code) <> ''
     """)
     return info
 
@@ -628,22 +635,12 @@ def _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col):
     con.execute("CREATE TEMP TABLE week_labels (week_label VARCHAR, wk INTEGER)")
     con.executemany("INSERT INTO week_labels VALUES (?, ?)", good)
     wks = [w for _, w in good]
-    info = PanelInfo("long", source, min(wks), max(wks), grp is not None)
+    info = PanelInfo("long", source, min(wks), max(wks), grp is not None, week_column=week_col)
     con.execute("""
         CREATE TEMP VIEW long_rows AS
         SELECT s.*, w.wk FROM long_src s JOIN week_labels w ON s.week_label = w.week_label
     """)
     _check_ids(con, source, "long_src", pid)
-    # Duplicate person-weeks (two rows, or two dates in one week), counted — never listed.
-    n_dup, = con.execute("""
-        SELECT COUNT(*) FROM (SELECT person_id, wk FROM long_rows
-                              GROUP BY person_id, wk HAVING COUNT(*) > 1) d
-    """).fetchone()
-    if n_dup:
-        raise ValidationError([Problem(
-            None, week_col,
-            f"{n_dup} person-week{'s' if n_dup != 1 else ''} appear more than once "
-            "(a person may have one code per week)")], source=source)
     if grp:
         con.execute("""
             CREATE TEMP TABLE panel_groups AS
@@ -829,6 +826,14 @@ def register_frame(
         # One pass over the panel: read, unpivot, map, window; only the marked weeks are kept
         # (they spill to temp_directory if they do not fit under memory_limit).
         con.execute(f"CREATE TEMP TABLE marks AS {marks_sql()}")
+        # Duplicate person-weeks (two rows, or two dates in one week), counted — never listed.
+        n_dup = con.execute("SELECT COUNT(*) FROM (SELECT DISTINCT person_id, wk FROM marks "
+                            "WHERE is_dup = 1) d").fetchone()[0]
+        if n_dup:
+            raise ValidationError([Problem(
+                None, info.week_column,
+                f"{n_dup} person-week{'s' if n_dup != 1 else ''} appear more than once "
+                "(a person may have one code per week)")], source=info.source)
         has_unknown = con.execute("SELECT COUNT(*) FROM marks WHERE sid IS NULL").fetchone()[0]
         if has_unknown:
             unknown = _unknown_codes(con)
