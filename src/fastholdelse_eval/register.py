@@ -11,7 +11,10 @@ States: ``sick``, ``sick_partial``, ``self_support``, ``unemployed``, ``other_be
 **An empty cell (wide) or a missing person-week (long) means "no public benefit" in that week.**
 In DREAM that is self-support (the person is working or otherwise supports themselves), so such a
 week has state ``self_support``, exactly as if it held a code mapped to ``self_support``; an index
-spell followed by an empty week ends with ``end_reason = rtw``, ``end_detail = self_support``.
+spell followed by an empty week ends with ``end_reason = rtw``, ``end_detail = self_support``. A
+blank code, or a long-panel row without a code, is an empty week too. Codes are text and compared
+after trimming surrounding blanks; integral float codes (``890.0``, as pandas stores integer
+columns with gaps) are read as ``890``.
 
 Rules (issue 6; the numbering is used in the tests):
 
