@@ -179,3 +179,13 @@ def test_aggregate_optional_columns_missing(tmp_path):
     text = "kommune;gruppe;antal;raskmeldt\nA;deltager;10;5\nA;kontrol;12;4\n"
     agg = load_cohort(write_csv(tmp_path / "a.csv", text))
     assert agg.data["partial_rtw"].isna().all()
+
+
+def test_end_detail_column_is_kept_as_the_label(tmp_path):
+    text = ("id,group,start_date,end_date,end_reason,end_detail\n"
+            "p1,1,2009-01-05,2009-03-02,rtw,unemployed\n"
+            "p2,0,2009-01-05,2009-03-02,fleksjob,\n")
+    d = load_cohort(write_csv(tmp_path / "e.csv", text), followup_date="2009-10-08").data
+    assert list(d.end_detail) == ["unemployed", "fleksjob"]
+    assert "end_detail" not in load_cohort(tmp_path / "e.csv",
+                                           followup_date="2009-10-08").covariates

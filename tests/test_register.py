@@ -426,7 +426,8 @@ def test_groups_file_problems_name_rows(tmp_path):
     long["group"] = "placebo"
     with pytest.raises(ValidationError) as e:
         register_frame(long, mapping=MAPPING)
-    assert "unknown group value(s): 'placebo'" in error_text(e)
+    assert "1 unknown group value; expected intervention" in error_text(e)
+    assert "placebo" not in error_text(e)
     long["group"] = ["deltager", "kontrol"]
     with pytest.raises(ValidationError) as e:
         register_frame(long, mapping=MAPPING)
@@ -545,3 +546,18 @@ def test_cli_error_writes_nothing(tmp_path, capsys):
                  "--out", str(tmp_path / "cohort.xlsx")])
     assert code == 1
     assert ".csv or .parquet" in capsys.readouterr().err
+
+
+def test_unknown_codes_that_are_not_code_like_are_counted_not_shown():
+    from fastholdelse_eval.errors import is_code_like
+
+    assert [is_code_like(v) for v in ("890", "A7", "XYZ", "Anna", "0101801234", "010180",
+                                      "2009-01-05", "")] == [True, True, True, False, False,
+                                                             False, False, False]
+    long = long_panel({SECRET: ".S.S...."})
+    long.loc[long.index[0], "code"] = "Anna Hansen"
+    long.loc[long.index[1], "code"] = "A7"
+    with pytest.raises(ValidationError) as e:
+        register_frame(long, mapping=MAPPING, groups=groups_for({SECRET: ""}))
+    text = error_text(e)
+    assert "'A7' and 1 more (not shown" in text and "Anna" not in text

@@ -6,7 +6,16 @@ column, which is enough to find the cell in the user's own file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CODE_LIKE = re.compile(r"[A-Z0-9]{1,4}")
+
+
+def is_code_like(value: str) -> bool:
+    """May this value appear in a message? Only short codes of capitals and digits (``890``,
+    ``A7``, ``XYZ``): never a name (lower-case letters, spaces), a CPR number or a date."""
+    return bool(_CODE_LIKE.fullmatch(value))
 
 
 class FastholdelseError(Exception):

@@ -79,7 +79,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, Problem, ValidationError
+from .errors import ConfigError, Problem, ValidationError, is_code_like
 from .schema import COLUMN_LOOKUP, GROUP_LOOKUP, normalize_label
 
 log = logging.getLogger(__name__)
@@ -840,8 +840,13 @@ def register_frame(
         has_unknown = con.execute("SELECT COUNT(*) FROM marks WHERE sid IS NULL").fetchone()[0]
         if has_unknown:
             unknown = _unknown_codes(con)
-            shown = ", ".join(f"'{c}'" for c in unknown[:50])
-            more = f" and {len(unknown) - 50} more" if len(unknown) > 50 else ""
+            # Codes are not personal, but a mis-mapped column could hold names or CPR numbers:
+            # only values that look like benefit codes are shown.
+            listable = [c for c in unknown if is_code_like(c)]
+            shown = ", ".join(f"'{c}'" for c in listable[:50])
+            hidden = len(unknown) - min(len(listable), 50)
+            more = (f"{' and ' if shown else ''}{hidden} more (not shown: only short codes are "
+                    "listed)") if hidden else ""
             raise ValidationError([Problem(
                 None, "code", f"{len(unknown)} code{'s' if len(unknown) != 1 else ''} in the "
                               f"panel {'are' if len(unknown) != 1 else 'is'} not in the mapping: "
@@ -896,9 +901,11 @@ def _attach_groups(con, groups_df: pd.DataFrame | None, info: PanelInfo):
         norm = _normalize_groups(raw)
         bad = sorted(set(raw[norm.isna() & raw.notna()].tolist()))
         if bad:
-            raise ValidationError([Problem(None, "group", "unknown group value(s): "
-                                                          + ", ".join(f"'{b}'" for b in bad))],
-                                  source=info.source)
+            # Values are not echoed: a mis-named column could hold names.
+            raise ValidationError([Problem(
+                None, "group", f"{len(bad)} unknown group value{'s' if len(bad) != 1 else ''}; "
+                               "expected intervention/deltager or control/kontrol")],
+                source=info.source)
         groups_df = pd.DataFrame({"person_id": pg["person_id"].astype("string"),
                                   "group": norm.astype("string")})
     _register(con, "groups_df", groups_df)

@@ -34,6 +34,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "start_date": ("start_date", "startdato", "sygemeldingsdato"),
     "end_date": ("end_date", "slutdato", "ophørsdato"),
     "end_reason": ("end_reason", "afslutningsårsag", "årsag"),
+    # Optional: the original label behind end_reason (fleksjob, self_support, …); by default
+    # the end_reason cell as written.
+    "end_detail": ("end_detail", "afslutningsdetalje"),
     "partial_rtw_date": ("partial_rtw_date", "delvis_raskmeldt_dato"),
     "relapse_date": ("relapse_date", "tilbagefald_dato"),
     "followup_date": ("followup_date", "opfølgningsdato"),

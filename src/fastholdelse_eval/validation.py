@@ -286,7 +286,8 @@ def validate_cohort_frame(
     col.rows(has_end & reason_empty, "end_reason",
              "end_date is set but end_reason is empty (use e.g. raskmeldt, fleksjob, stoppet)")
     out["end_reason"] = reason
-    out["end_detail"] = raw_reason.astype(str)
+    detail = get("end_detail")
+    out["end_detail"] = detail.where(detail != "", raw_reason).astype(str)
 
     # order of dates
     start, end = out["start_date"], out["end_date"]
