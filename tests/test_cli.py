@@ -116,3 +116,20 @@ def test_console_script_subprocess(greve_path):
     bad = subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", "evaluate",
                           "/nonexistent/file.csv"], capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def test_evaluate_suppress_masks_small_cells(capsys, greve_path):
+    from io import StringIO
+
+    code, out, _ = run(capsys, "evaluate", str(greve_path), "--format", "csv", "--suppress")
+    assert code == 0
+    table = pd.read_csv(StringIO(out))
+    drop = table[(table.metric == "dropout_rate") & (table.group == "intervention")].iloc[0]
+    assert pd.isna(drop.numerator) and pd.isna(drop.estimate)  # 3 of 188 is below 5
+    assert drop.numerator_mask == "small"
+    rtw = table[(table.metric == "rtw_rate") & (table.group == "intervention")].iloc[0]
+    assert rtw.numerator == 137 and rtw.estimate == pytest.approx(137 / 188)
+    code, out, _ = run(capsys, "evaluate", str(greve_path), "--format", "csv")
+    assert "numerator_mask" not in out
+    code, _, err = run(capsys, "evaluate", str(greve_path), "--suppress", "--threshold", "0")
+    assert code == 1 and "threshold" in err

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..disclosure import DEFAULT_THRESHOLD, suppress
 from ..errors import ConfigError
 from ..evaluation import evaluate
 from ..loading import load_cohort
@@ -24,6 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--level", type=float, default=0.95,
                         help="confidence level of intervals (default 0.95)")
+    parser.add_argument("--suppress", action="store_true",
+                        help="mask small cells as reports do (for tables you share, e.g. CI "
+                             "artifacts); adds the columns suppressed, numerator_mask, "
+                             "denominator_mask")
+    parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD,
+                        help=f"with --suppress: mask counts below this (default "
+                             f"{DEFAULT_THRESHOLD})")
     parser.add_argument("--horizon-weeks", type=float, default=None,
                         help="horizon of restricted mean and cumulative incidence, in weeks "
                              "(default 26, capped at the last week both groups are observed)")
@@ -47,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     ev = evaluate(cohort, **evaluate_options(args))
     if args.out and Path(args.out).resolve() == Path(args.path).resolve():
         raise ConfigError("--out: would overwrite the input file")
-    text = write_tidy(ev.tidy(), args.format, args.out, summary=ev)
+    table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()
+    text = write_tidy(table, args.format, args.out, summary=ev)
     if text is not None:
         sys.stdout.write(text)
     return 0
