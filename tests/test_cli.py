@@ -131,5 +131,7 @@ def test_evaluate_suppress_masks_small_cells(capsys, greve_path):
     assert rtw.numerator == 137 and rtw.estimate == pytest.approx(137 / 188)
     code, out, _ = run(capsys, "evaluate", str(greve_path), "--format", "csv")
     assert "numerator_mask" not in out
+    code, out, _ = run(capsys, "evaluate", str(greve_path), "--suppress")
+    assert "suppressed (small count)" in out and "137/188" in out
     code, _, err = run(capsys, "evaluate", str(greve_path), "--suppress", "--threshold", "0")
     assert code == 1 and "threshold" in err

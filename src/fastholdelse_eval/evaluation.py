@@ -121,6 +121,9 @@ class Evaluation:
 
 def _format_cell(metric: str, row: pd.Series) -> str:
     est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
+    suppressed = row.get("suppressed", "")
+    if isinstance(suppressed, str) and suppressed:
+        return "suppressed (small count)" if suppressed == "primary" else "suppressed"
     if pd.isna(est):
         return ""
     is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
