@@ -33,6 +33,18 @@ STATE_LABEL = {
 }
 
 
+
+def _style_axes(ax, xmax: float, xlabel: str, ylabel: str, title: str | None) -> None:
+    """Shared look of the probability plots: 0–1 y axis, legend, light grid."""
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(0, xmax if xmax > 0 else 1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", frameon=False)
+    ax.grid(alpha=0.3)
+
 def _axes(ax):
     if ax is None:
         import matplotlib.pyplot as plt
@@ -86,14 +98,7 @@ def plot_km(
         xmax = max(xmax, km.last_time)
     if horizon is not None:
         ax.axvline(horizon, color="#999999", linestyle=":", linewidth=1)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlim(0, xmax if xmax > 0 else 1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", frameon=False)
-    ax.grid(alpha=0.3)
+    _style_axes(ax, xmax, xlabel, ylabel, title)
     if at_risk:
         _at_risk_table(ax, curves, xmax)
     return ax
@@ -141,14 +146,7 @@ def plot_cif(
             ax.fill_between(x, lo, hi, step="post", alpha=0.15, color=style["color"],
                             linewidth=0)
         xmax = max(xmax, cif.last_time)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlim(0, xmax if xmax > 0 else 1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", frameon=False)
-    ax.grid(alpha=0.3)
+    _style_axes(ax, xmax, xlabel, ylabel, title)
     return ax
 
 
