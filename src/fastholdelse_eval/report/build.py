@@ -28,6 +28,7 @@ from ..disclosure import DEFAULT_THRESHOLD, SuppressionResult, suppress
 from ..targets import Target, parse_targets
 from .figures import Draw, Rendered, draw_rates, render
 from .labels import Labels
+from .sites import SITES_LEVEL, comparison_rows, draw_benchmark, draw_forest, mask_cross_site
 
 ARMS = ("intervention", "control")
 OUTCOME_METRICS = ("rtw_rate", "partial_rtw_rate", "active_offer_rate", "dropout_rate",
@@ -183,13 +184,20 @@ def prepare(
     evaluation's targets (judged by ``evaluate``) are parsed again for their wording.
     """
     from ..baseline import baseline_rows, flow_rows
+    from ..errors import ConfigError
 
     cohort = ev.cohort
     options = dict(getattr(ev, "options", {}) or {})
+    level = float(options.get("level", 0.95) or 0.95)
     frames = [ev.tidy()]
     if isinstance(cohort, Cohort):
         frames.append(baseline_rows(cohort, list(options.get("covariates") or [])))
         frames.append(flow_rows(cohort))
+    site_notes: list[str] = []
+    try:  # the cross-municipality comparison (no rows for a single municipality)
+        frames.append(comparison_rows(cohort, level))
+    except ConfigError as exc:
+        site_notes.append(f"municipalities not compared: {exc}")
     table = tidy.concat(frames)
     figures = []
     seen = set()
@@ -208,7 +216,7 @@ def prepare(
         table=table,
         figures=figures,
         targets=parse_targets(options.get("targets")),
-        level=float(options.get("level", 0.95) or 0.95),
+        level=level,
         horizon_weeks=options.get("horizon_weeks"),
         sustained_weeks=options.get("sustained_weeks", 4) or 4,
         followup_date=followup,
@@ -218,7 +226,7 @@ def prepare(
         date=_iso(date),
         description=description,
         notes=list(dict.fromkeys([*getattr(cohort, "notes", []),
-                                  *getattr(ev, "notes", [])])),
+                                  *getattr(ev, "notes", []), *site_notes])),
         sources=[*getattr(cohort, "sources", []), *(extra_sources or [])],
     )
 
@@ -606,15 +614,159 @@ def _target_row(r: pd.Series, unused: list[Target], F: _Fmt, L: Labels) -> list[
     return [f"{name}: {goal}", observed, L(f"targets.{status}")]
 
 
+SITES_METHODS = ("fixed-iv", "mantel-haenszel", "dersimonian-laird", "random-effects-reml",
+                 "paule-mandel", "hartung-knapp", "prediction-interval", "cochran-q",
+                 "higgins-thompson-i2", "municipality-interaction", "indirect-standardisation")
+
+
+def _sites_section(sup: SuppressionResult, F: _Fmt, L: Labels,
+                   add_table: Callable[[Section, Table], None],
+                   add_figure: Callable[[Section, Rendered], None]) -> Section | None:
+    """Municipalities compared: the rows of :func:`.sites.comparison_rows`, masked."""
+    t = sup.table
+    if "level" not in t.columns:
+        return None
+    level = t["level"].astype(object).where(t["level"].notna(), "").map(str)
+    ours = t[level == SITES_LEVEL]
+    if ours.empty:
+        return None
+    sites = sorted(m for m in set(ours["municipality"]) if m != "all")
+    pooled = ours[(ours["municipality"] == "all") & (ours["metric"] == "rtw_rate")]
+
+    def pooled_row(method: str) -> pd.Series | None:
+        hit = pooled[pooled["method"] == method]
+        return hit.iloc[0] if len(hit) else None
+
+    def one(metric: str) -> pd.Series | None:
+        hit = ours[(ours["municipality"] == "all") & (ours["metric"] == metric)]
+        return hit.iloc[0] if len(hit) else None
+
+    primary = next((r for _, r in pooled.iterrows() if str(r.get("primary", "")) == "True"
+                    and str(r["method"]).startswith("random-effects")), None)
+    pi, i2 = pooled_row("prediction-interval"), one("heterogeneity_i2")
+    sec = Section("municipalities", L("sections.municipalities"))
+    shown = [r for r in (primary, pi, i2) if r is not None]
+    if primary is not None and pi is not None and i2 is not None and \
+            not any(r["suppressed"] for r in shown):
+        m, g = "rtw_rate", "difference"
+        sec.blocks.append(Paragraph(L(
+            "sites.intro", k=L.integer(len(sites)), est=F.value(m, g, primary["estimate"]),
+            ci=L.interval(F.bound(m, g, primary["ci_low"]), F.bound(m, g, primary["ci_high"])),
+            pi=L.interval(F.bound(m, g, pi["ci_low"]), F.bound(m, g, pi["ci_high"])),
+            i2=L.percent(i2["estimate"], 0))))
+        sec.blocks.append(Paragraph(L("sites.meaning")))
+    elif shown:
+        sec.blocks.append(Paragraph(L("sites.intro_hidden", k=L.integer(len(sites)))))
+    else:
+        sec.blocks.append(Paragraph(L("sites.intro_none", k=L.integer(len(sites)))))
+
+    # per municipality: group sizes and RTW counts from the evaluation's rows, the effect
+    # (meta-analysis input) from the comparison's
+    header = [L("columns.municipality")]
+    for g in ARMS:
+        header.append(f"{L.group(g)}: {L('sites.returned')}")
+    header.append(L("columns.difference_ci"))
+    rows = []
+    for site in sites:
+        v = _View(t, site)
+        cells = [site]
+        for g in ARMS:
+            r = v.get("rtw_rate", g)
+            pct = "" if r is None or r["suppressed"] else \
+                f" ({F.value('rtw_rate', g, r['estimate'])})"
+            cells.append(F.n_of(r) + pct)
+        eff = ours[(ours["municipality"] == site) & (ours["metric"] == "rtw_rate")
+                   & (ours["group"] == "difference")]
+        cells.append(F.est_ci(eff.iloc[0]) if len(eff) else F.na)
+        rows.append(cells)
+    add_table(sec, Table("table-sites-effects", L("sites.table_sites"), header, rows,
+                         [False, True, True, True], notes=[L("sites.table_sites_note")]))
+
+    # pooled estimates and heterogeneity
+    rows = []
+    for method in ("fixed-iv", "fixed-mh", "random-effects-reml", "random-effects-dl",
+                   "random-effects-pm", "prediction-interval"):
+        r = pooled_row(method)
+        if r is None:
+            continue
+        name = L(f"sites.method_{method.replace('-', '_')}")
+        if str(r.get("primary", "")) == "True" and method != "prediction-interval":
+            name += f" ({L('sites.main')})"
+        rows.append([name, F.est_ci(r), F.p(r)])
+    for metric in ("heterogeneity_q", "heterogeneity_i2", "heterogeneity_tau2",
+                   "interaction_rtw"):
+        r = one(metric)
+        if r is None:
+            continue
+        if r["suppressed"]:
+            value = F.hidden
+        elif metric == "heterogeneity_i2":
+            value = L.percent(r["estimate"], 1)
+            if _finite(r["ci_low"]) and _finite(r["ci_high"]):
+                value += " (" + L.interval(L.number(100 * r["ci_low"], 1),
+                                           L.number(100 * r["ci_high"], 1)) + ")"
+        elif metric == "heterogeneity_tau2":
+            value = L.number(r["estimate"], 4)
+            if _finite(r["ci_low"]) and _finite(r["ci_high"]):
+                value += " (" + L.interval(L.number(r["ci_low"], 4),
+                                           L.number(r["ci_high"], 4)) + ")"
+        else:
+            value = L("sites.chi2_df", value=L.number(r["estimate"], 2),
+                      df=L.integer(r["df"]) if _finite(r.get("df")) else F.na)
+        rows.append([L(f"sites.{metric}"), value, F.p(r)])
+    if rows:
+        add_table(sec, Table("table-sites-pooled", L("sites.table_pooled"),
+                             [L("sites.estimator"), L("columns.estimate_ci"), L("columns.p")],
+                             rows, [False, True, True], notes=[L("sites.table_pooled_note")]))
+    add_figure(sec, _render_figure("fig-sites-forest", L("sites.figure_title"),
+                                   L("sites.figure_desc"), draw_forest(t, sites, L), sup, L,
+                                   size=(7.0, 0.26 * (len(sites) + 4) + 1.2)))
+
+    # benchmarks: expected against observed, in name order (never a ranking)
+    bench = ours[ours["metric"] == "expected_rtw_rate"]
+    if len(bench):
+        group = str(bench["group"].iloc[0])
+        covs = [c for c in str(bench["covariates"].iloc[0] if "covariates" in bench.columns
+                               else "").split(",") if c and c != "nan"]
+        adjust = (L("sites.adjusted", covariates=", ".join(L.covariate(c) for c in covs))
+                  if covs else L("sites.unadjusted"))
+        header = [L("columns.municipality"), L("sites.observed"), L("sites.expected"),
+                  L("sites.benchmark_range"), L("sites.status")]
+        rows = []
+        for site in sites:
+            b = bench[bench["municipality"] == site]
+            o = _View(t, site).get("rtw_rate", group)
+            if b.empty:
+                continue
+            b = b.iloc[0]
+            observed = F.hidden if o is None or o["suppressed"] else \
+                F.value("rtw_rate", group, o["estimate"])
+            if b["suppressed"]:
+                rows.append([site, observed, F.hidden, F.hidden, F.hidden])
+                continue
+            rows.append([site, observed, F.value("rtw_rate", group, b["estimate"]),
+                         L.interval(F.bound("rtw_rate", group, b["ci_low"]),
+                                    F.bound("rtw_rate", group, b["ci_high"])),
+                         L(f"sites.status_{b['benchmark']}") if b.get("benchmark") else F.na])
+        add_table(sec, Table("table-sites-benchmark",
+                             L("sites.table_benchmark", group=L.group(group).lower()),
+                             header, rows, [False, True, True, True, False],
+                             notes=[L("sites.table_benchmark_note", adjustment=adjust)]))
+        add_figure(sec, _render_figure("fig-sites-benchmark", L("sites.benchmark_title"),
+                                       L("sites.benchmark_desc"), draw_benchmark(t, sites, L),
+                                       sup, L, size=(7.0, 0.26 * len(sites) + 1.4)))
+    return sec
+
+
 def _render_figure(spec_id: str, title: str, desc: str, draw: Draw, sup: SuppressionResult,
-                   L: Labels) -> Rendered:
+                   L: Labels, size: tuple[float, float] = (7.0, 3.8)) -> Rendered:
     # Plot methods write a few English words of their own; put them in the report's language.
     words = {"at risk": L("figures.at_risk"), "intervention": L("figures.intervention"),
              "control": L("figures.control")}
     return render(draw, spec_id, title, desc,
                   threshold=sup.threshold if sup.enabled else None,
                   small_text=L.small(sup.threshold), translate=words,
-                  decimal_comma=L.fmt["decimal"] == ",")
+                  decimal_comma=L.fmt["decimal"] == ",", size=size)
 
 
 def build(
@@ -626,7 +778,7 @@ def build(
 ) -> Document:
     """Lay out a report (see the module docstring)."""
     L = Labels(lang, level=inputs.level)
-    sup = suppress(inputs.table, threshold=threshold, enabled=suppression)
+    sup = mask_cross_site(suppress(inputs.table, threshold=threshold, enabled=suppression))
     F = _Fmt(L, sup.threshold)
     muni = main_municipality(sup.table)
     v = _View(sup.table, muni)
@@ -790,7 +942,12 @@ def build(
                              rows, [False, True, False], notes=[L("targets.note")]))
         sections.append(sec)
 
-    # 8. methods
+    # 8. municipalities compared
+    sites_sec = _sites_section(sup, F, L, add_table, add_figure)
+    if sites_sec is not None:
+        sections.append(sites_sec)
+
+    # 9. methods
     sec = Section("methods", L("sections.methods"))
     if inputs.description:
         sec.blocks.append(Paragraph(f"{L('methods.design')}: {inputs.description}"))
@@ -802,10 +959,14 @@ def build(
     sec.blocks.append(Paragraph(L("methods.metrics_heading"), "heading"))
     sec.blocks.append(Definitions(defs))
     methods: list[str] = []
-    for code in dict.fromkeys(m for m in v.t["method"] if m):
+    own_rows = v.t[v.t["level"] != SITES_LEVEL]  # the comparison's estimators: see below
+    for code in dict.fromkeys(m for m in own_rows["method"] if m):
         methods += L.method_keys(code) or [code]
-        if code == "newcombe" and ((v.t["method"] == code) & v.t["p_value"].notna()).any():
+        if code == "newcombe" and ((own_rows["method"] == code)
+                                   & own_rows["p_value"].notna()).any():
             methods.append("fisher")  # p-values of Newcombe differences are Fisher's exact
+    if sites_sec is not None:
+        methods += list(SITES_METHODS)
     refs = []
     for code in dict.fromkeys(methods):
         entry = L.method(code)
@@ -818,7 +979,7 @@ def build(
     sec.blocks.append(Paragraph(L("methods.level")))
     sections.append(sec)
 
-    # 9. data quality
+    # 10. data quality
     sec = Section("data_quality", L("sections.data_quality"))
     if inputs.notes:
         sec.blocks += [Paragraph(L("data_quality.intro")), Bullets(list(inputs.notes))]
@@ -826,7 +987,7 @@ def build(
         sec.blocks.append(Paragraph(L("data_quality.none")))
     sections.append(sec)
 
-    # 10. suppression
+    # 11. suppression
     sec = Section("suppression", L("sections.suppression"))
     thr = {"threshold": L.integer(sup.threshold), "below": L.integer(sup.threshold - 1)}
     if sup.enabled:
@@ -854,7 +1015,7 @@ def build(
         sec.blocks.append(Paragraph(L("suppression.off", **thr), "warning"))
     sections.append(sec)
 
-    # 11. software
+    # 12. software
     sec = Section("software", L("sections.software"),
                   [Paragraph(L("software.version", version=__version__))])
     if inputs.sources:
