@@ -287,7 +287,18 @@ def test_masked_rows_lose_weights_too(small_site):
     assert pd.to_numeric(masked["weight"], errors="coerce").isna().all()
     shown = t[(t["suppressed"] == "") & (t["group"] == "difference")]
     assert set(shown["municipality"]) == {"Kommune B"}
-    assert np.isfinite(pd.to_numeric(shown["weight"])).all()
+    # weights rest on τ², i.e. on every count: gone once anything is hidden
+    assert pd.to_numeric(t["weight"], errors="coerce").isna().all()
+    log = sup.log[sup.log["level"] == SITES_LEVEL]
+    assert list(log["metric"]) == ["pooled_across_municipalities"]
+    # without suppression nothing is masked and the weights are the comparison's
+    raw = mask_cross_site(suppress(small_site["inputs"].table, enabled=False)).table
+    raw = raw[(raw["level"] == SITES_LEVEL) & (raw["group"] == "difference")
+              & (raw["municipality"] != "all")]
+    comp = small_site["comp"]
+    want = comp[(comp.group == "difference") & (comp.municipality != "all")]
+    assert np.allclose(pd.to_numeric(raw["weight"]), want["weight"])
+    assert np.isfinite(pd.to_numeric(raw["weight"])).all()
 
 
 # --- one municipality, determinism ----------------------------------------------------------

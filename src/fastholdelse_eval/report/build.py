@@ -631,6 +631,8 @@ def _sites_section(sup: SuppressionResult, F: _Fmt, L: Labels,
     if ours.empty:
         return None
     sites = sorted(m for m in set(ours["municipality"]) if m != "all")
+    site_rows = t[t["municipality"].isin(sites)]
+    views = {site: _View(part, site) for site, part in site_rows.groupby("municipality")}
     pooled = ours[(ours["municipality"] == "all") & (ours["metric"] == "rtw_rate")]
 
     def pooled_row(method: str) -> pd.Series | None:
@@ -668,7 +670,7 @@ def _sites_section(sup: SuppressionResult, F: _Fmt, L: Labels,
     header.append(L("columns.difference_ci"))
     rows = []
     for site in sites:
-        v = _View(t, site)
+        v = views[site]
         cells = [site]
         for g in ARMS:
             r = v.get("rtw_rate", g)
@@ -735,7 +737,7 @@ def _sites_section(sup: SuppressionResult, F: _Fmt, L: Labels,
         rows = []
         for site in sites:
             b = bench[bench["municipality"] == site]
-            o = _View(t, site).get("rtw_rate", group)
+            o = views[site].get("rtw_rate", group)
             if b.empty:
                 continue
             b = b.iloc[0]

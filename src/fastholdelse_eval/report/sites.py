@@ -124,19 +124,23 @@ def mask_cross_site(sup: SuppressionResult) -> SuppressionResult:
         return sup
     t = t.copy()
     t.loc[hit, list(MASKED_FIELDS)] = np.nan
+    t.loc[hit, "suppressed"] = "secondary"
     for col in EXTRA_MASKED:
         if col in t.columns:
             t[col] = t[col].astype(object)
             t.loc[clear, col] = np.nan if col == "weight" else ""
-    t.loc[hit, "suppressed"] = "secondary"
+    if hidden and "weight" in t.columns:
+        # random-effects weights rest on τ², i.e. on every municipality's counts
+        t.loc[ours, "weight"] = np.nan
     # The log names each hidden thing once: the per-municipality effect is already there
     # (suppress() logs the evaluation's own difference), the pooled rows as one entry.
     log = sup.log[_level(sup.log) != SITES_LEVEL] if len(sup.log) else sup.log
+    masked = ours & (t["suppressed"] != "")
     extra = []
-    if (hit & (t["municipality"] == "all")).any():
+    if (masked & (t["municipality"] == "all")).any():
         extra.append(dict(municipality="all", metric=POOLED_LOG, group="all",
                           level=SITES_LEVEL, field="estimate", reason="derived"))
-    for _, r in t.loc[hit & (t["metric"] == EXPECTED)].iterrows():
+    for _, r in t.loc[masked & (t["metric"] == EXPECTED)].iterrows():
         extra.append(dict(municipality=r["municipality"], metric=EXPECTED, group=r["group"],
                           level=SITES_LEVEL, field="estimate", reason="derived"))
     if extra:
