@@ -139,6 +139,7 @@ def test_pooled_numbers_equal_the_comparison(counts, lang):
     assert _num(100 * re_.ci_low, 1, lang) + to + _num(100 * re_.ci_high, 1, lang) in intro
     assert _num(100 * pi.ci_low, 1, lang) + to + _num(100 * pi.ci_high, 1, lang) in intro
     assert f"I² = {_pct(i2.estimate, 0, lang)}" in intro
+    assert f" {int(re_.k)} " in intro and int(re_.k) == 17
     assert ("prediction interval" if lang == "en" else "prædiktionsinterval") in intro
 
 

@@ -651,8 +651,10 @@ def _sites_section(sup: SuppressionResult, F: _Fmt, L: Labels,
     if primary is not None and pi is not None and i2 is not None and \
             not any(r["suppressed"] for r in shown):
         m, g = "rtw_rate", "difference"
+        k = primary.get("k", np.nan)  # municipalities pooled (both groups present)
         sec.blocks.append(Paragraph(L(
-            "sites.intro", k=L.integer(len(sites)), est=F.value(m, g, primary["estimate"]),
+            "sites.intro", k=L.integer(k if _finite(k) else len(sites)),
+            est=F.value(m, g, primary["estimate"]),
             ci=L.interval(F.bound(m, g, primary["ci_low"]), F.bound(m, g, primary["ci_high"])),
             pi=L.interval(F.bound(m, g, pi["ci_low"]), F.bound(m, g, pi["ci_high"])),
             i2=L.percent(i2["estimate"], 0))))
