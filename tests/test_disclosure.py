@@ -333,3 +333,16 @@ def test_sites_with_pooled_flows_keep_the_pooled_rows_and_protect_every_small_ce
         unit = np.zeros((1, len(hidden)))
         unit[0, col[k]] = 1.0
         assert np.linalg.matrix_rank(np.vstack([matrix, unit])) > rank, k
+
+
+def test_headline_rtw_counts_are_masked_only_as_a_last_resort():
+    """On the 17-municipality sample small dropout/relapse counts force secondary masking;
+    the protection is found among the other outcomes, never the RTW counts."""
+    from conftest import SAMPLE
+
+    from fastholdelse_eval import evaluate, load_cohort
+
+    result = suppress(evaluate(load_cohort(SAMPLE / "aktive_17.csv")).tidy())
+    log = result.log
+    assert (log.reason == "small").any() and (log.reason == "secondary").any()
+    assert not (log.metric == "rtw_rate").any()

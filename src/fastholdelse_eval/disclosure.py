@@ -59,6 +59,8 @@ FLOW_PARTITION = (
     "on_benefit_rate",
     "left_study_rate",
 )
+# The outcome every comparison rests on: masked for protection only when no other will do.
+HEADLINE_QUANTITIES = frozenset({"rtw_rate"})
 # Rates whose denominator is another rate's numerator rather than the group size.
 DENOMINATOR_BASE = {"relapse_rate": "rtw_rate"}
 # Between-group statistics and count-free estimates that reveal the counts of another metric.
@@ -479,11 +481,13 @@ def _protect(cs: _Cells, threshold: int) -> None:
         in_own = any(i in own for i in rels_of[k])
         is_total = any(terms(i)[0] == k and k not in cs.pooled_totals for i in rels_of[k])
         pooled = k in cs.pooled_totals
+        headline = k[2] in HEADLINE_QUANTITIES
         # a zero last (a masked zero protects nothing: readers know it is 0 or ≥ t); group
         # sizes and pooled (all-municipality) totals only when nothing else will do (they
-        # hide a whole group, or the headline); then the cell's own relations, parts before
-        # totals, smaller counts first
-        return (c.value == 0, k[2] == "n", pooled, not in_own, is_total, c.value, k)
+        # hide a whole group, or the headline); the headline outcome (RTW) after the other
+        # outcomes, since every comparison rests on it; then the cell's own relations, parts
+        # before totals, smaller counts first
+        return (c.value == 0, k[2] == "n", pooled, headline, not in_own, is_total, c.value, k)
 
     def protect(target: Key, hidden: set[Key], relations: list[int]) -> bool:
         """Mask one visible cell near ``target``; the first (by rank) that frees it if any."""
