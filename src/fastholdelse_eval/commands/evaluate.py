@@ -9,17 +9,15 @@ from pathlib import Path
 from ..disclosure import DEFAULT_THRESHOLD, suppress
 from ..errors import ConfigError
 from ..evaluation import evaluate
-from ..loading import load_cohort
 from ..output import write_tidy
+from . import add_cohort_arguments, load_from_args
 
 NAME = "evaluate"
 HELP = "evaluate intervention vs control and print or write the tidy result table"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="cohort or aggregate file (.csv, .xlsx, .parquet)")
-    parser.add_argument("--followup-date", help="study-wide follow-up date for rows without one")
-    parser.add_argument("--municipality", help="municipality for rows without one")
+    add_cohort_arguments(parser)
     parser.add_argument("--format", default="table", choices=["table", "csv", "json"],
                         help="output format (default: a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
@@ -50,8 +48,7 @@ def evaluate_options(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    cohort = load_cohort(args.path, followup_date=args.followup_date,
-                         municipality=args.municipality)
+    cohort = load_from_args(args)
     ev = evaluate(cohort, **evaluate_options(args))
     if args.out and Path(args.out).resolve() == Path(args.path).resolve():
         raise ConfigError("--out: would overwrite the input file")
