@@ -49,17 +49,10 @@ from . import meta
 from . import tidy as tidy_mod
 from .cohort import AggregateCohort, Cohort
 from .errors import ConfigError
-from .outcomes import RTW, person_outcomes
+from .outcomes import BINARY_OUTCOMES, RTW, person_outcomes
 from .schema import KNOWN_COVARIATES
 
-OUTCOMES = {
-    # outcome: (person_outcomes column, aggregate count column)
-    "rtw": ("is_rtw", "rtw"),
-    "partial_rtw": ("is_partial_rtw", "partial_rtw"),
-    "dropout": ("is_dropout", "dropout"),
-    "other_benefit": ("is_other_benefit", "other_benefit"),
-    "active_offer": ("active_offer", "active_offer"),
-}
+OUTCOMES = BINARY_OUTCOMES  # outcome: (person_outcomes column, aggregate count column)
 EFFECT_GROUP = {"rd": "difference", "rr": "ratio", "or": "ratio"}
 EFFECT_METHOD = {"rd": "wald-rd", "rr": "wald-log-rr", "or": "wald-log-or"}
 CONTROL_LIMITS = (0.95, 0.998)

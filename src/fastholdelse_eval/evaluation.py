@@ -16,26 +16,8 @@ from . import rates, tidy
 from .cohort import AggregateCohort, Cohort
 from .durations import duration_rows
 from .errors import ConfigError
-from .outcomes import person_outcomes
+from .outcomes import RATE_METRICS, person_outcomes
 from .targets import parse_targets, target_rows
-
-RATE_METRICS = (
-    "rtw_rate",
-    "partial_rtw_rate",
-    "relapse_rate",
-    "dropout_rate",
-    "other_benefit_rate",
-    "active_offer_rate",
-)
-# (numerator count, denominator count) column of the aggregate file per metric.
-AGGREGATE_RATES = {
-    "rtw_rate": ("rtw", "n"),
-    "partial_rtw_rate": ("partial_rtw", "n"),
-    "relapse_rate": ("relapse", "rtw"),
-    "dropout_rate": ("dropout", "n"),
-    "other_benefit_rate": ("other_benefit", "n"),
-    "active_offer_rate": ("active_offer", "n"),
-}
 
 
 @dataclass
@@ -206,7 +188,7 @@ def _persons_rows(out: pd.DataFrame, level: float, municipality: str) -> list[di
 
 def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str) -> list[dict[str, Any]]:
     sums = data.groupby("group")[list(dict.fromkeys(
-        c for pair in AGGREGATE_RATES.values() for c in pair))].sum(min_count=1)
+        c for pair in RATE_METRICS.values() for c in pair))].sum(min_count=1)
 
     def count(group: str, column: str) -> int | None:
         if group not in sums.index or pd.isna(sums.loc[group, column]):
@@ -215,7 +197,7 @@ def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str) -> list
 
     rows = rates.count_rows(count("intervention", "n") or 0, count("control", "n") or 0,
                             municipality=municipality)
-    for metric, (num, den) in AGGREGATE_RATES.items():
+    for metric, (num, den) in RATE_METRICS.items():
         x1, n1 = count("intervention", num), count("intervention", den)
         x0, n0 = count("control", num), count("control", den)
         if None in (x1, n1, x0, n0):

@@ -17,6 +17,25 @@ DAYS_PER_WEEK = 7.0
 # Codes of ``rtw_event`` (time to RTW with competing outcomes).
 CENSORED, RTW, COMPETING = 0, 1, 2
 
+# Binary outcomes: (column of person_outcomes(), count column of the aggregate file).
+BINARY_OUTCOMES = {
+    "rtw": ("is_rtw", "rtw"),
+    "partial_rtw": ("is_partial_rtw", "partial_rtw"),
+    "dropout": ("is_dropout", "dropout"),
+    "other_benefit": ("is_other_benefit", "other_benefit"),
+    "active_offer": ("active_offer", "active_offer"),
+}
+# Rate metrics, in report order: (aggregate count column of the numerator, of the
+# denominator). The relapse rate's base is those who returned, not the whole group.
+RATE_METRICS = {
+    "rtw_rate": ("rtw", "n"),
+    "partial_rtw_rate": ("partial_rtw", "n"),
+    "relapse_rate": ("relapse", "rtw"),
+    "dropout_rate": ("dropout", "n"),
+    "other_benefit_rate": ("other_benefit", "n"),
+    "active_offer_rate": ("active_offer", "n"),
+}
+
 
 def _weeks(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return ((later - earlier).dt.days.to_numpy(dtype="float64")) / DAYS_PER_WEEK

@@ -53,13 +53,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import tidy
+from . import outcomes, tidy
 from .errors import ConfigError
 
 DURATION_ALIASES = ("mean_weeks_on_benefit", "mean_weeks_on_benefit_completed",
                     "weeks_on_benefit", "rmst_weeks_on_benefit", "benefit_duration")
-RATE_METRICS = ("rtw_rate", "partial_rtw_rate", "relapse_rate", "dropout_rate",
-                "active_offer_rate", "other_benefit_rate")
+RATE_METRICS = tuple(outcomes.RATE_METRICS)
 # Metrics with a ``ratio`` row (relative targets) and with a ``difference`` row (absolute).
 RATIO_METRICS = (*RATE_METRICS, "rmst_weeks_on_benefit", "hazard_ratio_rtw")
 DIFFERENCE_METRICS = (*RATE_METRICS, "rmst_weeks_on_benefit", "cif_rtw", "sustained_rtw_rate")
