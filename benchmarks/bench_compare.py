@@ -24,8 +24,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from fastholdelse_eval import Cohort, compare_municipalities  # noqa: E402
-from fastholdelse_eval.outcomes import person_outcomes  # noqa: E402
-from fastholdelse_eval.sample_sites import _site_frame  # noqa: E402
+from fastholdelse_eval.data.outcomes import person_outcomes  # noqa: E402
+from fastholdelse_eval.data.sample_sites import _site_frame  # noqa: E402
 
 
 def study(sites: int, seed: int = 1) -> Cohort:

@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--skip-lifelines", action="store_true")
     args = parser.parse_args()
     from fastholdelse_eval import Cohort
-    from fastholdelse_eval.outcomes import person_outcomes
+    from fastholdelse_eval.data.outcomes import person_outcomes
 
     t0 = time.perf_counter()
     frame = synthetic_frame(args.n)

@@ -50,7 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-per-arm", type=int, default=100_000)
     args = parser.parse_args()
-    from fastholdelse_eval.simulate import simulate_cohort, write_danish_csv
+    from fastholdelse_eval.data.simulate import simulate_cohort, write_danish_csv
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cohort.csv"

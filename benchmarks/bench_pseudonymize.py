@@ -8,7 +8,8 @@ they are random, not real persons):
 * a DREAM-style wide Parquet panel, default 200,000 persons × 104 week columns.
 
 For each it times the baseline — the plain table round trip every rewrite needs at least
-(:func:`fastholdelse_eval.io.read_table` + :func:`~fastholdelse_eval.io.write_table` for the CSV,
+(:func:`~fastholdelse_eval.data.io.read_table` + :func:`~fastholdelse_eval.data.io.write_table` for
+the CSV,
 ``pyarrow.parquet`` read + write for the panel) — and ``pseudonymize_file`` (read, validate every
 CPR, one HMAC per person, byte-level rewrite, scan of the other columns for CPR numbers, atomic
 write), and prints the ratio. Goal: within 3× the baseline. Run once; it is not a test::
@@ -29,8 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fastholdelse_eval.io import read_table, write_table
-from fastholdelse_eval.pseudonymize import new_key, pseudonymize_file
+from fastholdelse_eval.data.io import read_table, write_table
+from fastholdelse_eval.privacy.pseudonymize import new_key, pseudonymize_file
 
 GOAL_RATIO = 3.0
 

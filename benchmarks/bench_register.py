@@ -6,7 +6,7 @@ peak memory (``ru_maxrss``) is per stage:
 
 * ``scan``     — baseline (a): a plain DuckDB scan of the same file that touches every cell
   (``MAX`` of every week column);
-* ``register`` — :func:`fastholdelse_eval.register.register_frame` (read, unpivot, map, rules,
+* ``register`` — :func:`fastholdelse_eval.data.register.register_frame` (read, unpivot, map, rules,
   groups) with ``memory_limit`` and a spill directory;
 * ``pandas``   — baseline (b): a straightforward pandas implementation (melt, then a Python
   function per person via ``groupby``) on a subsample, extrapolated linearly to all persons.
@@ -157,7 +157,7 @@ def stage_scan(path: Path, tmp: Path, args) -> dict:
 
 
 def stage_register(path: Path, tmp: Path, args) -> dict:
-    from fastholdelse_eval.register import register_frame
+    from fastholdelse_eval.data.register import register_frame
 
     panel = path.with_name("panel_long.parquet") if args.layout == "long" else path
     t, c = time.perf_counter(), cpu_seconds()

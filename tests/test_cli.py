@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from helpers import write_csv
 
-from fastholdelse_eval.cli import main
+from fastholdelse_eval.cli.main import main
 
 
 def run(capsys, *argv):
@@ -110,10 +110,10 @@ def test_simulate_writes_files(capsys, tmp_path):
 
 def test_console_script_subprocess(greve_path):
     """The installed entry point works as a real process and exits 1 without a traceback."""
-    ok = subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", "evaluate",
+    ok = subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli.main", "evaluate",
                          str(greve_path)], capture_output=True, text=True, check=False)
     assert ok.returncode == 0 and "72.9 %" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", "evaluate",
+    bad = subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli.main", "evaluate",
                           "/nonexistent/file.csv"], capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
 

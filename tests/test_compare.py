@@ -11,9 +11,10 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from fastholdelse_eval import AggregateCohort, Cohort, ConfigError, compare_municipalities, meta
-from fastholdelse_eval.outcomes import person_outcomes
-from fastholdelse_eval.sample_sites import simulate_sites
+from fastholdelse_eval import AggregateCohort, Cohort, ConfigError, compare_municipalities
+from fastholdelse_eval.data.outcomes import person_outcomes
+from fastholdelse_eval.data.sample_sites import simulate_sites
+from fastholdelse_eval.stats import meta
 
 BCG = np.array([
     [4, 119, 11, 128], [6, 300, 29, 274], [3, 228, 11, 209], [62, 13536, 248, 12619],

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from fastholdelse_eval import Cohort, compare_municipalities, load_cohort
-from fastholdelse_eval.cli import main
-from fastholdelse_eval.sample_sites import (
+from fastholdelse_eval.cli.main import main
+from fastholdelse_eval.data.sample_sites import (
     SMALL_SITES,
     simulate_sites,
     simulate_sites_aggregate,

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastholdelse_eval import ConfigError, tidy
-from fastholdelse_eval.disclosure import suppress
+from fastholdelse_eval import ConfigError
+from fastholdelse_eval.core import tidy
+from fastholdelse_eval.privacy.disclosure import suppress
 
 FLOW = ("rtw_rate", "other_benefit_rate", "dropout_rate", "on_benefit_rate", "left_study_rate")
 
@@ -288,7 +289,7 @@ def test_no_small_flow_count_can_be_worked_out(parts, threshold):
 
 def test_sites_with_pooled_flows_keep_the_pooled_rows_and_protect_every_small_cell():
     """Three sites plus the pooled rows; audited with a full-system rank test (no peeling)."""
-    from fastholdelse_eval.disclosure import _collect, _level_series
+    from fastholdelse_eval.privacy.disclosure import _collect, _level_series
 
     sites = {"A": ((40, 6, 2, 12, 0), (35, 9, 7, 9, 0)),
              "B": ((22, 3, 6, 9, 0), (30, 5, 4, 11, 0)),

@@ -10,9 +10,9 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
 
 from fastholdelse_eval import Cohort, simulate_cohort
-from fastholdelse_eval.durations import covariate_design, duration_rows
-from fastholdelse_eval.errors import ConfigError
-from fastholdelse_eval.outcomes import person_outcomes
+from fastholdelse_eval.analysis.durations import covariate_design, duration_rows
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.data.outcomes import person_outcomes
 
 START = pd.Timestamp("2009-01-05")
 

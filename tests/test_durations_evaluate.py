@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from fastholdelse_eval import evaluate, load_cohort
-from fastholdelse_eval.cli import main
-from fastholdelse_eval.errors import ConfigError
+from fastholdelse_eval.cli.main import main
+from fastholdelse_eval.core.errors import ConfigError
 
 DURATION_METRICS = {"median_weeks_on_benefit", "rmst_weeks_on_benefit", "cif_rtw",
                     "hazard_ratio_rtw", "logrank_rtw", "sustained_rtw_rate",

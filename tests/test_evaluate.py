@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 
 from fastholdelse_eval import AggregateCohort, Cohort, ConfigError, evaluate, load_cohort
-from fastholdelse_eval.simulate import aggregate_counts, simulate_cohort
-from fastholdelse_eval.tidy import TIDY_COLUMNS
+from fastholdelse_eval.core.tidy import TIDY_COLUMNS
+from fastholdelse_eval.data.simulate import aggregate_counts, simulate_cohort
 
 
 def pick(table: pd.DataFrame, metric: str, group: str, municipality: str | None = None):

@@ -11,7 +11,7 @@ import pytest
 from helpers import write_csv
 
 from fastholdelse_eval import AggregateCohort, Cohort, load_cohort
-from fastholdelse_eval.simulate import simulate_greve, to_danish
+from fastholdelse_eval.data.simulate import simulate_greve, to_danish
 
 CANONICAL_DATES = ["start_date", "end_date", "partial_rtw_date", "relapse_date",
                    "followup_date"]

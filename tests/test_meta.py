@@ -14,7 +14,7 @@ from scipy import optimize, stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.meta_analysis import combine_effects
 
-from fastholdelse_eval import meta
+from fastholdelse_eval.stats import meta
 
 # dat.bcg: tpos, tneg, cpos, cneg (Colditz et al. 1994), as in metafor/metadat.
 BCG = np.array([

@@ -2,7 +2,8 @@
 
 Files whose cells are all CPR-like strings or person names are fed through the failure paths of
 every command that reads data — ``validate`` and ``evaluate`` always, ``report``, ``register``
-and ``pseudonymize`` when registered — in-process via :func:`fastholdelse_eval.cli.main` and as a
+and ``pseudonymize`` when registered — in-process via
+:func:`fastholdelse_eval.cli.main.main` and as a
 real subprocess. None of the values may appear in stdout, stderr, log records, warnings or any
 file written (text, zipped XLSX members, Parquet cells, PDF streams).
 """
@@ -24,8 +25,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fastholdelse_eval.cli import build_parser, main
-from fastholdelse_eval.commands import COMMAND_MODULES
+from fastholdelse_eval.cli.commands import COMMAND_MODULES
+from fastholdelse_eval.cli.main import build_parser, main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -325,7 +326,7 @@ def test_key_file_swapped_with_data(inputs, tmp_path, capsys, caplog):
 
 def test_python_api_failures_leak_nothing(inputs, caplog):
     from fastholdelse_eval import load_cohort, validate
-    from fastholdelse_eval.errors import FastholdelseError
+    from fastholdelse_eval.core.errors import FastholdelseError
 
     caplog.set_level(logging.DEBUG)
     for name in COHORT_FILES:
@@ -344,7 +345,7 @@ def test_subprocess_leaks_nothing(command, inputs, tmp_path, key_file):
     out_dir.mkdir()
     argv = build_argv(command, inputs["mixed.csv"], inputs, out_dir, key_file)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", *argv],
+    proc = subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli.main", *argv],
                           capture_output=True, env=env, timeout=120, cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr.decode("utf-8", "replace")[-300:]
     assert b"problem" in proc.stderr
@@ -382,7 +383,7 @@ def test_needles_would_be_found(tmp_path):
 
 @pytest.fixture()
 def key_file(tmp_path):
-    from fastholdelse_eval.pseudonymize import new_key
+    from fastholdelse_eval.privacy.pseudonymize import new_key
 
     path = tmp_path / "secret.key"
     new_key(path)

@@ -77,7 +77,7 @@ def test_random_frames_load_or_fail_cleanly(table):
        mangle=st.lists(st.tuples(st.integers(0, 367), st.integers(0, 13), st.sampled_from(CELLS)),
                        max_size=8))
 def test_mangled_sample_loads_or_fails_cleanly(drop, mangle):
-    from fastholdelse_eval.simulate import simulate_greve, to_danish
+    from fastholdelse_eval.data.simulate import simulate_greve, to_danish
 
     frame = to_danish(_greve()).astype(object)
     for r, c, v in mangle:
@@ -95,7 +95,7 @@ _CACHE: dict = {}
 
 
 def _greve():
-    from fastholdelse_eval.simulate import simulate_greve
+    from fastholdelse_eval.data.simulate import simulate_greve
     if "g" not in _CACHE:
         _CACHE["g"] = simulate_greve(2009)
     return _CACHE["g"]

@@ -1,4 +1,4 @@
-"""Key handling, the HMAC pseudonym and CPR validation (fastholdelse_eval.pseudonymize)."""
+"""Key handling, the HMAC pseudonym and CPR validation (fastholdelse_eval.privacy.pseudonymize)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fastholdelse_eval.errors import ConfigError, FastholdelseError, ValidationError
-from fastholdelse_eval.pseudonymize import (
+from fastholdelse_eval.core.errors import ConfigError, FastholdelseError, ValidationError
+from fastholdelse_eval.privacy.pseudonymize import (
     KEY_BYTES,
     MAX_LISTED_PROBLEMS,
     KeyFileError,
@@ -187,7 +187,7 @@ def test_pseudonym_same_for_every_spelling(spelling):
 
 
 def test_pseudonym_shape_and_never_cpr_like():
-    from fastholdelse_eval.validation import CPR_PATTERN
+    from fastholdelse_eval.data.validation import CPR_PATTERN
 
     rng = np.random.default_rng(7)
     values = [f"{d:02d}{m:02d}{y:02d}{s:04d}" for d, m, y, s in zip(
@@ -280,7 +280,7 @@ def test_malformed_cpr_reasons(value, reason):
 
 def test_vectorised_and_scalar_checks_agree():
     # Two implementations: numpy leap-year arithmetic (files) and the stdlib calendar (one value).
-    from fastholdelse_eval.pseudonymize import _cpr_reasons
+    from fastholdelse_eval.privacy.pseudonymize import _cpr_reasons
 
     rng = np.random.default_rng(11)
     n = 20000
@@ -373,7 +373,7 @@ def test_pseudonymize_frame_column_errors():
 
 
 def test_collision_is_refused_not_merged(monkeypatch):
-    mod = importlib.import_module("fastholdelse_eval.pseudonymize")  # not fe.pseudonymize
+    mod = importlib.import_module("fastholdelse_eval.privacy.pseudonymize")  # not fe.pseudonymize
 
     monkeypatch.setattr(mod, "_pseudonyms_bulk",
                         lambda digits, key: np.array(["paaaaaaaaaaaaaaaa"] * len(digits),

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastholdelse_eval.cli import main
-from fastholdelse_eval.errors import ConfigError, ValidationError
-from fastholdelse_eval.pseudonymize import (
+from fastholdelse_eval.cli.main import main
+from fastholdelse_eval.core.errors import ConfigError, ValidationError
+from fastholdelse_eval.privacy.pseudonymize import (
     new_key,
     pseudonym,
     pseudonymize_file,
@@ -288,7 +288,7 @@ def test_refuses_other_format_and_missing_folder(tmp_path, key_file):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
 def test_failed_write_leaves_no_partial_file(tmp_path, key_file, monkeypatch, kind):
-    mod = importlib.import_module("fastholdelse_eval.pseudonymize")  # not fe.pseudonymize
+    mod = importlib.import_module("fastholdelse_eval.privacy.pseudonymize")  # not fe.pseudonymize
 
     frame = pd.DataFrame({"person_id": [A, B], "x": ["1", "2"]})
     path = tmp_path / f"in.{kind}"
@@ -532,7 +532,7 @@ def test_csv_property_only_ids_change(key_file, tmp_path_factory, spec):
 def test_pseudonymised_panel_and_groups_link_through_register(tmp_path, key_file):
     """CPR-keyed wide panel + groups file, pseudonymised with one key, give the same cohort
     through ``register`` as the same files with plain stand-in ids."""
-    register = pytest.importorskip("fastholdelse_eval.register")
+    register = pytest.importorskip("fastholdelse_eval.data.register")
     from fastholdelse_eval import evaluate
 
     mapping = {"110": "sick", "150": "self_support", "130": "other_benefit"}

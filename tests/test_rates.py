@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fastholdelse_eval import rates, tidy
+from fastholdelse_eval.core import tidy
+from fastholdelse_eval.stats import rates
 
 Z = stats.norm.ppf(0.975)
 

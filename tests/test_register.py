@@ -16,8 +16,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from fastholdelse_eval.errors import ConfigError, ValidationError
-from fastholdelse_eval.register import (
+from fastholdelse_eval.core.errors import ConfigError, ValidationError
+from fastholdelse_eval.data.register import (
     cohort_from_register,
     iso_label,
     parse_intake,
@@ -498,7 +498,7 @@ def test_unreadable_csv_does_not_echo_content(tmp_path):
 
 def test_cli_writes_loadable_cohort(tmp_path, capsys):
     from fastholdelse_eval import load_cohort
-    from fastholdelse_eval.cli import main
+    from fastholdelse_eval.cli.main import main
 
     wide_panel(ROWS).to_parquet(tmp_path / "panel.parquet", index=False)
     pd.DataFrame({"code": list(MAPPING), "state": list(MAPPING.values())}).to_csv(
@@ -525,7 +525,7 @@ def test_cli_writes_loadable_cohort(tmp_path, capsys):
 
 
 def test_cli_error_writes_nothing(tmp_path, capsys):
-    from fastholdelse_eval.cli import main
+    from fastholdelse_eval.cli.main import main
 
     panel = wide_panel({SECRET: ".SS....."})
     panel.loc[0, "y_1005"] = "XYZ"
@@ -549,7 +549,7 @@ def test_cli_error_writes_nothing(tmp_path, capsys):
 
 
 def test_unknown_codes_that_are_not_code_like_are_counted_not_shown():
-    from fastholdelse_eval.errors import is_code_like
+    from fastholdelse_eval.core.errors import is_code_like
 
     assert [is_code_like(v) for v in ("890", "A7", "XYZ", "Anna", "0101801234", "010180",
                                       "2009-01-05", "")] == [True, True, True, False, False,

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastholdelse_eval.errors import ConfigError, ValidationError
-from fastholdelse_eval.register import register_frame
+from fastholdelse_eval.core.errors import ConfigError, ValidationError
+from fastholdelse_eval.data.register import register_frame
 
 # '.' empty, S sick, P sick (partial), W self-support code, U unemployed, O other benefit,
 # N pension, C censor

@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 from fastholdelse_eval import evaluate
-from fastholdelse_eval.cli import main
-from fastholdelse_eval.cohort import Cohort
-from fastholdelse_eval.report.build import build, prepare
-from fastholdelse_eval.report.html import render_html
-from fastholdelse_eval.report.labels import Labels
-from fastholdelse_eval.report.markdown import render_markdown
-from fastholdelse_eval.report.pdf import render_pdf
+from fastholdelse_eval.cli.main import main
+from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.present.build import build, prepare
+from fastholdelse_eval.present.html import render_html
+from fastholdelse_eval.present.labels import Labels
+from fastholdelse_eval.present.markdown import render_markdown
+from fastholdelse_eval.present.pdf import render_pdf
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 TARGETS = [{"metric": "partial_rtw_rate", "direction": "higher", "relative": 0.25},
@@ -82,7 +82,7 @@ def test_both_languages_have_the_same_labels():
             out |= keys(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
         return out
 
-    files = resources.files("fastholdelse_eval.report")
+    files = resources.files("fastholdelse_eval.present")
     da = tomllib.loads(files.joinpath("da.toml").read_text("utf-8"))
     en = tomllib.loads(files.joinpath("en.toml").read_text("utf-8"))
     assert keys(da) == keys(en)
@@ -90,7 +90,7 @@ def test_both_languages_have_the_same_labels():
 
 def test_templates_hold_no_words():
     """All user-facing words come from the label files, none from a template."""
-    files = resources.files("fastholdelse_eval.report").joinpath("templates")
+    files = resources.files("fastholdelse_eval.present").joinpath("templates")
     for name in ("report.html.j2", "report.md.j2"):
         text = files.joinpath(name).read_text("utf-8")
         text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", text, flags=re.S)
@@ -342,7 +342,7 @@ def test_turning_suppression_off_shows_a_banner(tiny):
 
 
 def test_numbers_at_risk_are_masked_in_figures():
-    from fastholdelse_eval.report.figures import render
+    from fastholdelse_eval.present.figures import render
 
     def draw(ax):
         ax.plot([0, 1, 2], [1, 0.5, 0.2])
@@ -437,7 +437,7 @@ def test_identical_across_processes_and_hash_seeds(tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / seed
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", "report",
+        subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli.main", "report",
                         str(SAMPLE / "aktive_17_aggregate.csv"), "--out", str(out),
                         "--format", "md,html", "--lang", "da"], check=True, env=env,
                        capture_output=True)

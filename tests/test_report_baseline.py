@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from fastholdelse_eval import ConfigError
-from fastholdelse_eval.baseline import baseline_rows, flow_rows
-from fastholdelse_eval.cohort import Cohort
+from fastholdelse_eval.analysis.baseline import baseline_rows, flow_rows
+from fastholdelse_eval.data.cohort import Cohort
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from fastholdelse_eval import evaluate, load_cohort
-from fastholdelse_eval.compare import compare_municipalities
-from fastholdelse_eval.report.build import build, prepare
-from fastholdelse_eval.report.html import render_html
-from fastholdelse_eval.report.labels import Labels
-from fastholdelse_eval.report.markdown import render_markdown
+from fastholdelse_eval.analysis.compare import compare_municipalities
+from fastholdelse_eval.present.build import build, prepare
+from fastholdelse_eval.present.html import render_html
+from fastholdelse_eval.present.labels import Labels
+from fastholdelse_eval.present.markdown import render_markdown
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 TITLE = {"da": "Kommuner sammenlignet", "en": "Municipalities compared"}
@@ -252,8 +252,8 @@ def test_small_site_is_masked_with_everything_derived(small_site, lang):
 
 def test_masked_rows_lose_weights_too(small_site):
     """Extra value columns (weights, benchmark verdicts) are cleared with the estimate."""
-    from fastholdelse_eval.disclosure import suppress
-    from fastholdelse_eval.report.sites import SITES_LEVEL, mask_cross_site
+    from fastholdelse_eval.present.sites import SITES_LEVEL, mask_cross_site
+    from fastholdelse_eval.privacy.disclosure import suppress
 
     sup = mask_cross_site(suppress(small_site["inputs"].table))
     t = sup.table[sup.table["level"] == SITES_LEVEL]

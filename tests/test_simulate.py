@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fastholdelse_eval import Cohort
-from fastholdelse_eval.simulate import aggregate_counts, simulate_greve, write_danish_csv
+from fastholdelse_eval.data.simulate import aggregate_counts, simulate_greve, write_danish_csv
 
 
 def test_greve_counts_exact():
@@ -52,7 +52,7 @@ def test_shipped_sample_is_regenerated_byte_for_byte(tmp_path, greve_path, greve
 def test_simulate_command_regenerates_the_17_municipality_sample(tmp_path):
     from conftest import SAMPLE
 
-    from fastholdelse_eval.cli import main
+    from fastholdelse_eval.cli.main import main
 
     person, counts = tmp_path / "a.csv", tmp_path / "b.csv"
     assert main(["simulate", "--scenario", "aktive17", "--out", str(person),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fastholdelse_eval import ConfigError, load_config
-from fastholdelse_eval.study import load_study_cohort
+from fastholdelse_eval.pipeline.study import load_study_cohort
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

@@ -10,8 +10,8 @@ from scipy.stats import norm
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
 
-from fastholdelse_eval.errors import ConfigError
-from fastholdelse_eval.survival import (
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.stats.survival import (
     Estimate,
     aalen_johansen,
     cox_efron,
@@ -317,7 +317,7 @@ def test_cox_compressed_patterns_match_statsmodels(stratified):
     c = np.ceil(rng.uniform(0, 20, n))
     time, event = np.minimum(t, c), t <= c
     strata = rng.integers(0, 3, n) if stratified else None
-    from fastholdelse_eval.survival import _Cells, _compress
+    from fastholdelse_eval.stats.survival import _Cells, _compress
 
     rows, weight = _compress(_Cells.of(time, strata).index, event, x)
     assert rows is not None and rows.size < n / 4 and weight.sum() == n

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from fastholdelse_eval import tidy
-from fastholdelse_eval.errors import ConfigError
-from fastholdelse_eval.targets import Target, parse_target, parse_targets, target_rows
+from fastholdelse_eval.analysis.targets import Target, parse_target, parse_targets, target_rows
+from fastholdelse_eval.core import tidy
+from fastholdelse_eval.core.errors import ConfigError
 
 
 def _table(muni="Greve"):

@@ -1,0 +1,721 @@
+"""KL-style cross-municipality comparison: per-site effects, pooled estimates, heterogeneity and
+fair (risk-adjusted) benchmarks.
+
+``compare_municipalities(data)`` accepts a :class:`~fastholdelse_eval.data.cohort.Cohort` (with a
+``municipality`` column), an
+:class:`~fastholdelse_eval.data.cohort.AggregateCohort`, or a list mixing
+them (each municipality must appear in one source only). It returns a :class:`Comparison` whose
+``.tidy()`` is the DESIGN.md tidy table:
+
+* per municipality: ``n`` and ``<outcome>_rate`` per group (Wilson interval), and the effect
+  (``difference`` for ``measure="rd"``, ``ratio`` for ``rr``/``or``; Wald interval from the
+  meta-analysis variance, the same numbers the pooling uses; 0.5 zero-cell correction only
+  where a cell is zero, flagged in ``zero_corrected``);
+* pooled rows (``municipality = "all"``): ``fixed-iv``, ``fixed-mh``,
+  ``random-effects-reml`` / ``-dl`` / ``-pm`` (suffix ``-hk`` with Hartung–Knapp), and
+  ``prediction-interval`` (estimate = the chosen random-effects estimate, interval = the
+  prediction interval). The chosen estimator's rows have ``primary = True``;
+* heterogeneity rows ``heterogeneity_q`` (Q, df, p), ``heterogeneity_i2`` (0–1, Q-profile
+  interval) and ``heterogeneity_tau2`` (on the analysis scale: log scale for ratio measures);
+* ``interaction_<outcome>``: likelihood-ratio test of municipality × intervention in a logistic
+  model of the grouped counts (works for aggregate data too);
+* person-level extras (municipalities with person-level data only): ``hazard_ratio_rtw`` per
+  municipality and pooled by a Cox model stratified on municipality (Efron ties; competing
+  ends censored, i.e. cause-specific), and ``interaction_hazard_rtw`` (likelihood-ratio test of
+  municipality × intervention in the stratified Cox model);
+* fair benchmarks ``expected_<outcome>_rate`` per municipality for the benchmark group
+  (control by default): a logistic model of the outcome on the covariates present (age, sex,
+  diagnosis, has_employer, …) fitted across all municipalities gives each municipality's
+  expected rate (indirect standardisation). The interval is the range the observed rate should
+  fall in if the municipality were average for its population (variance
+  ``Σ p(1-p) + gᵀ Cov(β) g``, i.e. binomial variation plus the model's own uncertainty);
+  ``p_value`` tests observed = expected. Without covariates (aggregate data) the model has only
+  an intercept, so the benchmark is the pooled rate.
+
+All statistics live here and in :mod:`fastholdelse_eval.stats.meta`; plots only draw them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from fastholdelse_eval.core import tidy as tidy_mod
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
+from fastholdelse_eval.data.outcomes import BINARY_OUTCOMES, RTW, person_outcomes
+from fastholdelse_eval.data.schema import KNOWN_COVARIATES
+from fastholdelse_eval.stats import meta
+
+OUTCOMES = BINARY_OUTCOMES  # outcome: (person_outcomes column, aggregate count column)
+EFFECT_GROUP = {"rd": "difference", "rr": "ratio", "or": "ratio"}
+EFFECT_METHOD = {"rd": "wald-rd", "rr": "wald-log-rr", "or": "wald-log-or"}
+CONTROL_LIMITS = (0.95, 0.998)
+
+Source = Cohort | AggregateCohort
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+def _as_sources(data: Source | Sequence[Source]) -> list[Source]:
+    if isinstance(data, Cohort | AggregateCohort):
+        return [data]
+    if isinstance(data, Iterable) and not isinstance(data, str | bytes | pd.DataFrame):
+        items = list(data)
+        if items and all(isinstance(d, Cohort | AggregateCohort) for d in items):
+            return items
+    raise ConfigError("compare_municipalities needs a Cohort, an AggregateCohort or a list of "
+                      "them (load files with load_cohort)")
+
+
+def _site_counts(sources: list[Source], outcome: str,
+                 notes: list[str]) -> tuple[pd.DataFrame, list[Cohort]]:
+    """One row per municipality: events and persons per group, and where the data came from."""
+    person_col, agg_col = OUTCOMES[outcome]
+    rows: list[pd.DataFrame] = []
+    cohorts: list[Cohort] = []
+    for src in sources:
+        if isinstance(src, Cohort):
+            out = person_outcomes(src)
+            flag = out[person_col]
+            if flag.isna().any():
+                raise ConfigError(f"outcome '{outcome}': {int(flag.isna().sum())} person(s) "
+                                  f"have no value in {src.name or 'a cohort'}; "
+                                  "choose another outcome")
+            f = pd.DataFrame({"municipality": out["municipality"], "group": out["group"],
+                              "event": flag.astype(bool).to_numpy(), "n": 1})
+            counts = f.groupby(["municipality", "group"], sort=False)[["event", "n"]].sum()
+            counts = counts.reset_index().assign(source="person")
+            cohorts.append(src)
+        else:
+            d = src.data
+            if agg_col not in d.columns or d[agg_col].isna().all():
+                raise ConfigError(f"outcome '{outcome}': the aggregate file "
+                                  f"{src.name or ''} has no '{agg_col}' counts")
+            missing = d.loc[d[agg_col].isna(), "municipality"].unique().tolist()
+            if missing:
+                notes.append(f"{', '.join(map(str, missing))}: no '{agg_col}' count reported; "
+                             "left out of the comparison")
+            d = d.loc[d[agg_col].notna()]
+            counts = pd.DataFrame({"municipality": d["municipality"].astype(str),
+                                   "group": d["group"].astype(str),
+                                   "event": d[agg_col].astype("int64"),
+                                   "n": d["n"].astype("int64"), "source": "aggregate"})
+            counts = counts.groupby(["municipality", "group", "source"], sort=False,
+                                    as_index=False)[["event", "n"]].sum()
+        rows.append(counts)
+    long = pd.concat(rows, ignore_index=True)
+    seen: dict[str, int] = {}
+    for i, src in enumerate(sources):
+        for m in src.municipalities:
+            if m in seen and seen[m] != i:
+                raise ConfigError(f"municipality '{m}' appears in more than one input; "
+                                  "give each municipality once")
+            seen[m] = i
+    wide = long.pivot_table(index="municipality", columns="group", values=["event", "n"],
+                            aggfunc="sum", fill_value=0, sort=False)
+    sites = pd.DataFrame({"municipality": wide.index.astype(str)})
+    for g, short in (("intervention", "i"), ("control", "c")):
+        sites[f"x_{short}"] = (wide["event"][g].to_numpy() if g in wide["event"] else 0)
+        sites[f"n_{short}"] = (wide["n"][g].to_numpy() if g in wide["n"] else 0)
+    src_of = long.groupby("municipality", sort=False)["source"].first()
+    sites["source"] = src_of.reindex(sites["municipality"]).to_numpy()
+    sites = sites.astype({"x_i": "int64", "n_i": "int64", "x_c": "int64", "n_c": "int64"})
+    return sites.sort_values("municipality", kind="stable").reset_index(drop=True), cohorts
+
+
+# --- person-level extras ------------------------------------------------------------------------
+
+
+def _cox(cohorts: list[Cohort], sites: Sequence[str], level: float,
+         notes: list[str]) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """Cause-specific Cox HR of RTW per municipality, stratified pooled HR, interaction LR test.
+
+    With municipality strata and one treatment coefficient per municipality the partial
+    likelihood factorises over strata, so the interaction model's log-likelihood is the sum of
+    the per-municipality fits; the LR test compares it with the stratified common-HR model.
+    """
+    from fastholdelse_eval.stats.survival import cox_efron
+
+    out = pd.concat([person_outcomes(c) for c in cohorts], ignore_index=True)
+    out = out.loc[out["municipality"].isin(sites)]
+    rows: list[dict[str, Any]] = []
+    per_site: list[dict[str, Any]] = []
+    if out.empty:
+        return rows, pd.DataFrame()
+    time = out["weeks_on_benefit"].to_numpy()
+    event = (out["rtw_event"] == RTW).to_numpy()
+    treat = (out["group"] == "intervention").to_numpy().astype(float)
+    muni = out["municipality"].to_numpy()
+
+    usable, loglik_sum = [], 0.0
+    for m in sorted(set(muni)):
+        mask = muni == m
+        res = cox_efron(time[mask], event[mask], treat[mask], names=["intervention"])
+        hr = res.hazard_ratio(0, level)
+        per_site.append({"municipality": m, "log_hr": float(res.params[0]),
+                         "se": float(res.se[0]), "converged": res.converged})
+        if not res.converged:
+            notes.append(f"{m}: the Cox model has no finite hazard ratio (e.g. no RTW in one "
+                         "group); left out of the Cox analyses")
+            continue
+        usable.append(m)
+        loglik_sum += res.loglik
+        rows.append(tidy_mod.row("hazard_ratio_rtw", "ratio", hr.estimate, hr.ci_low,
+                                 hr.ci_high, p_value=hr.p_value, method="cox-efron",
+                                 municipality=m))
+    if len(usable) >= 2:
+        mask = np.isin(muni, usable)
+        pooled = cox_efron(time[mask], event[mask], treat[mask], names=["intervention"],
+                           strata=muni[mask])
+        hr = pooled.hazard_ratio(0, level)
+        rows.append(tidy_mod.row("hazard_ratio_rtw", "ratio", hr.estimate, hr.ci_low,
+                                 hr.ci_high, p_value=hr.p_value, method="cox-efron-stratified",
+                                 k=len(usable)))
+        if pooled.converged:
+            lr = max(0.0, 2 * (loglik_sum - pooled.loglik))
+            df = len(usable) - 1
+            rows.append(tidy_mod.row(
+                "interaction_hazard_rtw", "ratio", lr, p_value=float(stats.chi2.sf(lr, df)),
+                method="cox-lr-municipality-x-intervention", df=df))
+    return rows, pd.DataFrame(per_site)
+
+
+def _binomial_deviance(x: np.ndarray, n: np.ndarray, mu: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(x > 0, x * np.log(x / mu), 0.0)
+        b = np.where(n - x > 0, (n - x) * np.log((n - x) / (n - mu)), 0.0)
+    return float(2 * np.sum(a + b))
+
+
+def _interaction_logistic(sites: pd.DataFrame, tol: float = 1e-10,
+                          max_iter: int = 100) -> tuple[float, int, float]:
+    """LR test of municipality × intervention on grouped binomial counts.
+
+    Reduced model: ``logit p = α_municipality + β·intervention``; the full model is saturated,
+    so the LR statistic is the reduced model's deviance, chi²(k-1). Newton–Raphson with the
+    arrow-shaped information matrix solved in O(k) (Schur complement on β). Municipalities with
+    no events (or only events) in both groups fit perfectly for any β and add nothing (nor a
+    degree of freedom).
+    """
+    k = len(sites)
+    if k < 2:
+        return np.nan, 0, np.nan
+    x1, n1 = sites["x_i"].to_numpy(float), sites["n_i"].to_numpy(float)
+    x0, n0 = sites["x_c"].to_numpy(float), sites["n_c"].to_numpy(float)
+    keep = ((x1 + x0) > 0) & ((x1 + x0) < (n1 + n0))
+    x1, n1, x0, n0 = x1[keep], n1[keep], x0[keep], n0[keep]
+    df = int(keep.sum()) - 1
+    if df < 1:
+        return np.nan, max(df, 0), np.nan
+    # Start: α from the pooled site rate, β = 0.
+    pbar = (x1 + x0) / (n1 + n0)
+    alpha, beta = np.log(pbar / (1 - pbar)), 0.0
+    for _ in range(max_iter):
+        p1 = 1 / (1 + np.exp(-(alpha + beta)))
+        p0 = 1 / (1 + np.exp(-alpha))
+        w1, w0 = n1 * p1 * (1 - p1), n0 * p0 * (1 - p0)
+        g_a = (x1 - n1 * p1) + (x0 - n0 * p0)
+        g_b = float(np.sum(x1 - n1 * p1))
+        d = w1 + w0
+        d_beta = (g_b - np.sum(w1 * g_a / d)) / (np.sum(w1) - np.sum(w1**2 / d))
+        d_alpha = (g_a - w1 * d_beta) / d
+        alpha, beta = alpha + d_alpha, beta + d_beta
+        if max(abs(d_beta), float(np.max(np.abs(d_alpha)))) < tol:
+            break
+    else:  # no finite maximum (e.g. no events in any intervention group)
+        return np.nan, df, np.nan
+    mu1 = n1 / (1 + np.exp(-(alpha + beta)))
+    mu0 = n0 / (1 + np.exp(-alpha))
+    lr = max(0.0, _binomial_deviance(x1, n1, mu1) + _binomial_deviance(x0, n0, mu0))
+    return lr, df, float(stats.chi2.sf(lr, df))
+
+
+# --- fair benchmarks ------------------------------------------------------------------------------
+
+
+def _design(frame: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray, list[str]]:
+    cols = [np.ones(len(frame))]
+    names = ["intercept"]
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            cols.append(s.to_numpy(dtype="float64"))
+            names.append(c)
+        else:
+            levels = sorted(s.astype(str).unique().tolist())
+            for lev in levels[1:]:
+                cols.append((s.astype(str) == lev).to_numpy(dtype="float64"))
+                names.append(f"{c}={lev}")
+    return np.column_stack(cols), names
+
+
+def _choose_covariates(cohorts: list[Cohort], sources: list[Source],
+                       covariates: Sequence[str] | None, notes: list[str]) -> list[str]:
+    if any(isinstance(s, AggregateCohort) for s in sources):
+        if covariates:
+            raise ConfigError("covariates need person-level data for every municipality; "
+                              "some inputs are aggregate counts")
+        notes.append("benchmarks are unadjusted (pooled rate): some inputs are aggregate counts")
+        return []
+    frames = [c.data for c in cohorts]
+    if covariates is None:
+        present = [c for c in KNOWN_COVARIATES if all(c in f.columns for f in frames)]
+        chosen = []
+        for c in present:
+            n_missing = int(sum(f[c].isna().sum() for f in frames))
+            if n_missing:
+                notes.append(f"covariate '{c}' has {n_missing} missing value(s); "
+                             "not used in the benchmark model")
+            else:
+                chosen.append(c)
+        return chosen
+    chosen = list(covariates)
+    for c in chosen:
+        if not all(c in f.columns for f in frames):
+            raise ConfigError(f"covariate '{c}' is not a column of every cohort")
+        if any(f[c].isna().any() for f in frames):
+            raise ConfigError(f"covariate '{c}' has missing values; fill them or leave it out")
+    return chosen
+
+
+def _benchmarks(sites: pd.DataFrame, cohorts: list[Cohort], outcome: str, group: str,
+                covariates: list[str], level: float) -> pd.DataFrame:
+    """Expected vs observed rate per municipality (indirect standardisation, logistic model)."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+    short = "i" if group == "intervention" else "c"
+    if covariates:
+        person_col = OUTCOMES[outcome][0]
+        parts = []
+        for c in cohorts:
+            out = person_outcomes(c)
+            keep = (out["group"] == group).to_numpy() & out["municipality"].isin(
+                sites["municipality"]).to_numpy()
+            part = c.data.loc[keep, covariates].reset_index(drop=True)
+            part["municipality"] = out.loc[keep, "municipality"].to_numpy()
+            part["y"] = out.loc[keep, person_col].astype(bool).to_numpy().astype(float)
+            parts.append(part)
+        persons = pd.concat(parts, ignore_index=True)
+        if persons.empty:
+            return pd.DataFrame()
+        X, names = _design(persons, covariates)
+        y = persons["y"].to_numpy()
+        munis = persons["municipality"].to_numpy()
+        try:
+            res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
+        except (np.linalg.LinAlgError, PerfectSeparationError, ValueError) as exc:
+            raise ConfigError(
+                f"the benchmark model on {', '.join(covariates)} cannot be fitted "
+                f"({type(exc).__name__}); pass fewer covariates, or covariates=[] for the "
+                "unadjusted benchmark") from exc
+        p = res.predict(X)
+        cov = np.asarray(res.cov_params())
+        frame = pd.DataFrame({"municipality": munis, "y": y, "p": p, "pq": p * (1 - p)})
+        grad = pd.DataFrame(X * (p * (1 - p))[:, None]).groupby(munis, sort=True).sum()
+        agg = frame.groupby("municipality", sort=True).agg(
+            n=("y", "size"), observed=("y", "sum"), expected=("p", "sum"), var_b=("pq", "sum"))
+        g = grad.loc[agg.index].to_numpy()
+        agg["variance"] = agg["var_b"] + np.einsum("ij,jk,ik->i", g, cov, g)
+        overall = float(y.mean())
+        method = "logistic-indirect-standardisation"
+    else:
+        # Intercept-only logistic model, in closed form on the counts: p = pooled rate, the
+        # intercept's variance 1/(N p(1-p)) adds n² p(1-p)/N to a site's binomial variance.
+        agg = pd.DataFrame({"municipality": sites["municipality"].to_numpy(),
+                            "n": sites[f"n_{short}"].to_numpy(),
+                            "observed": sites[f"x_{short}"].to_numpy()})
+        agg = agg.loc[agg["n"] > 0].set_index("municipality").sort_index()
+        total = int(agg["n"].sum())
+        if total == 0:
+            return pd.DataFrame()
+        overall = float(agg["observed"].sum() / total)
+        pq = overall * (1 - overall)
+        agg["expected"] = agg["n"] * overall
+        agg["variance"] = agg["n"] * pq + agg["n"] ** 2 * pq / total
+        names = ["intercept"]
+        method = "unadjusted-pooled-rate"
+    sd = np.sqrt(agg["variance"].to_numpy())
+    zq = stats.norm.ppf(0.5 + level / 2)
+    n = agg["n"].to_numpy()
+    agg["observed_rate"] = agg["observed"] / n
+    agg["expected_rate"] = agg["expected"] / n
+    agg["limit_low"] = np.clip((agg["expected"] - zq * sd) / n, 0, 1)
+    agg["limit_high"] = np.clip((agg["expected"] + zq * sd) / n, 0, 1)
+    agg["z_score"] = (agg["observed"] - agg["expected"]) / sd
+    agg["p_value"] = 2 * stats.norm.sf(np.abs(agg["z_score"]))
+    agg["standardised_ratio"] = agg["observed"] / agg["expected"]
+    agg["adjusted_rate"] = agg["standardised_ratio"] * overall
+    # Interval for the adjusted rate: observed ± z·sd, rescaled like the estimate.
+    agg["adjusted_low"] = np.clip((agg["observed"] - zq * sd) / agg["expected"] * overall, 0, 1)
+    agg["adjusted_high"] = np.clip((agg["observed"] + zq * sd) / agg["expected"] * overall, 0, 1)
+    agg["overall_rate"] = overall
+    agg["method"] = method
+    agg["covariates"] = ",".join(covariates)
+    agg["model_terms"] = ",".join(names[1:])
+    return agg.reset_index()
+
+
+def _log_axis(ax) -> None:
+    """Log x axis with plain tick labels (0.8, 1, 1.25) instead of powers of ten."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_xscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
+
+
+# --- the result object -------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Per-municipality and pooled comparison; ``.tidy()`` gives the tidy table."""
+
+    measure: str
+    method: str
+    hartung_knapp: bool
+    outcome: str
+    level: float
+    sites: pd.DataFrame  # municipality, x_i, n_i, x_c, n_c, source (+ yi, vi, … when analysed)
+    effects: meta.EffectSizes | None
+    fixed_iv: meta.Pooled | None
+    fixed_mh: meta.Pooled | None
+    random: dict[str, meta.RandomEffects]
+    interaction: tuple[float, int, float]
+    benchmarks: pd.DataFrame
+    benchmark_group: str
+    cox: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    _rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    @property
+    def primary(self) -> meta.RandomEffects | None:
+        """The random-effects fit of the chosen ``method``."""
+        return self.random.get(self.method)
+
+    @property
+    def analysed(self) -> pd.DataFrame:
+        """Sites with both groups, in the order used by the meta-analysis."""
+        return self.sites.loc[self.sites["analysed"]].reset_index(drop=True)
+
+    def _to_scale(self, value: float) -> float:
+        return float(np.exp(value)) if self.measure in ("rr", "or") else float(value)
+
+    def tidy(self) -> pd.DataFrame:
+        """The DESIGN.md tidy table (extra columns: measure, k, df, primary, weight, …)."""
+        return tidy_mod.frame(self._rows)
+
+    # -- plots -----------------------------------------------------------------------------
+
+    def plot_forest(self, ax=None):
+        """Forest plot: site effects (square area ∝ random-effects weight), fixed and random
+        pooled diamonds, and the prediction interval."""
+        import matplotlib.pyplot as plt
+
+        a = self.analysed
+        k = len(a)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.32 * (k + 5) + 1))
+        if k == 0:
+            ax.text(0.5, 0.5, "no municipality with both groups", ha="center",
+                    transform=ax.transAxes)
+            return ax
+        to = np.vectorize(self._to_scale)
+        est, lo, hi = to(a["yi"]), to(a["ci_low"]), to(a["ci_high"])
+        ypos = np.arange(k, 0, -1) + 3
+        w = a["weight"].to_numpy(float) if self.primary is not None else np.ones(k)
+        ax.hlines(ypos, lo, hi, color="0.3", lw=1)
+        ax.scatter(est, ypos, s=30 + 400 * w / w.max(), marker="s", color="0.2", zorder=3)
+
+        def diamond(p: meta.Pooled, y: float, color: str) -> None:
+            xs = [self._to_scale(v) for v in (p.ci_low, p.estimate, p.ci_high, p.estimate)]
+            ax.fill(xs, [y, y + 0.3, y, y - 0.3], color=color, zorder=3)
+
+        labels = list(a["municipality"])
+        re = self.primary
+        if re is not None:
+            diamond(self.fixed_iv, 2, "tab:blue")
+            diamond(re.pooled, 1, "tab:red")
+            ax.hlines(0, self._to_scale(re.pi_low), self._to_scale(re.pi_high),
+                      color="tab:red", lw=2)
+            ax.set_yticks(list(ypos) + [2, 1, 0])
+            hk = ", Hartung–Knapp" if self.hartung_knapp else ""
+            ax.set_yticklabels(labels + ["Fixed effect (IV)",
+                                         f"Random effects ({self.method.upper()}{hk})",
+                                         "Prediction interval"])
+            h = re.heterogeneity
+            ax.set_title(f"k = {k}, I² = {100 * h.i2:.0f} %, τ² = {h.tau2:.3g}", fontsize=9)
+        else:
+            ax.set_yticks(list(ypos))
+            ax.set_yticklabels(labels)
+            ax.set_title(f"k = {k}: nothing to pool", fontsize=9)
+        null = 0.0 if self.measure == "rd" else 1.0
+        ax.axvline(null, color="0.5", ls=":", lw=1)
+        if self.measure != "rd":
+            _log_axis(ax)
+        names = {"rd": "Risk difference", "rr": "Risk ratio", "or": "Odds ratio"}
+        ax.set_xlabel(f"{names[self.measure]} of {self.outcome} (intervention vs control)")
+        ax.set_ylim(-0.8, k + 3.8)
+        return ax
+
+    def plot_funnel(self, ax=None):
+        """Funnel plot of the benchmark: (risk-adjusted) rate against group size, with 95 % and
+        99.8 % control limits around the overall rate."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4.5))
+        b = self.benchmarks
+        if b.empty:
+            ax.text(0.5, 0.5, "no benchmark", ha="center", transform=ax.transAxes)
+            return ax
+        p0 = float(b["overall_rate"].iloc[0])
+        n_grid = np.linspace(max(5, b["n"].min() * 0.7), b["n"].max() * 1.1, 200)
+        for lev, style in zip(CONTROL_LIMITS, ("--", ":"), strict=True):
+            zq = stats.norm.ppf(0.5 + lev / 2)
+            half = zq * np.sqrt(p0 * (1 - p0) / n_grid)
+            ax.plot(n_grid, np.clip(p0 - half, 0, 1), "k" + style, lw=1)
+            ax.plot(n_grid, np.clip(p0 + half, 0, 1), "k" + style, lw=1,
+                    label=f"{100 * lev:g} % limits")
+        ax.axhline(p0, color="0.4", lw=1)
+        ax.scatter(b["n"], b["adjusted_rate"], color="tab:blue", zorder=3)
+        zq = stats.norm.ppf(0.5 + CONTROL_LIMITS[1] / 2)
+        outside = np.abs(b["adjusted_rate"] - p0) > zq * np.sqrt(p0 * (1 - p0) / b["n"])
+        for _, r in b.loc[outside].iterrows():
+            ax.annotate(r["municipality"], (r["n"], r["adjusted_rate"]), fontsize=8,
+                        xytext=(3, 3), textcoords="offset points")
+        adjusted = b["method"].iloc[0] != "unadjusted-pooled-rate"
+        ax.set_xlabel(f"persons in the {self.benchmark_group} group")
+        ax.set_ylabel(f"{'risk-adjusted ' if adjusted else ''}{self.outcome} rate")
+        ax.legend(fontsize=8, loc="lower right")
+        return ax
+
+    def plot_caterpillar(self, ax=None, what: str = "benchmark"):
+        """Municipalities ranked with intervals: ``what="benchmark"`` the risk-adjusted rate
+        (line: overall rate), ``what="effect"`` the intervention effect (line: pooled)."""
+        import matplotlib.pyplot as plt
+
+        if what == "benchmark":
+            b = self.benchmarks
+            if b.empty:
+                raise ConfigError("no benchmark to plot")
+            d = pd.DataFrame({"label": b["municipality"], "est": b["adjusted_rate"],
+                              "lo": b["adjusted_low"], "hi": b["adjusted_high"]})
+            ref = float(b["overall_rate"].iloc[0])
+            xlabel = f"risk-adjusted {self.outcome} rate ({self.benchmark_group} group)"
+        elif what == "effect":
+            a = self.analysed
+            d = pd.DataFrame({"label": a["municipality"],
+                              "est": [self._to_scale(v) for v in a["yi"]],
+                              "lo": [self._to_scale(v) for v in a["ci_low"]],
+                              "hi": [self._to_scale(v) for v in a["ci_high"]]})
+            ref = self._to_scale(self.primary.pooled.estimate) if self.primary else np.nan
+            xlabel = f"effect on {self.outcome} ({self.measure})"
+        else:
+            raise ConfigError("what must be 'benchmark' or 'effect'")
+        d = d.sort_values("est", kind="stable").reset_index(drop=True)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.3 * len(d) + 1.2))
+        y = np.arange(len(d))
+        ax.hlines(y, d["lo"], d["hi"], color="0.3")
+        ax.plot(d["est"], y, "o", color="tab:blue")
+        if np.isfinite(ref):
+            ax.axvline(ref, color="tab:red", ls="--", lw=1)
+        ax.set_yticks(y)
+        ax.set_yticklabels(d["label"])
+        if what == "effect" and self.measure != "rd":
+            _log_axis(ax)
+        ax.set_xlabel(xlabel)
+        return ax
+
+    # -- display ---------------------------------------------------------------------------
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per municipality and pooled estimate: effect with interval, as text."""
+        t = self.tidy()
+        grp = EFFECT_GROUP[self.measure]
+        eff = t.loc[(t["group"] == grp) & (t["metric"] == f"{self.outcome}_rate")]
+        fmt = "{:.3f}" if self.measure == "rd" else "{:.2f}"
+        return pd.DataFrame({
+            "municipality": eff["municipality"], "method": eff["method"],
+            "estimate": [fmt.format(v) for v in eff["estimate"]],
+            "interval": [f"{fmt.format(lo)} to {fmt.format(hi)}"
+                         for lo, hi in zip(eff["ci_low"], eff["ci_high"], strict=True)],
+        }).reset_index(drop=True)
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h4>Cross-municipality comparison: {html.escape(self.outcome)} rate, "
+                 f"{html.escape(self.measure.upper())}</h4>"]
+        if self.primary is not None:
+            p, h = self.primary.pooled, self.primary.heterogeneity
+            parts.append(
+                f"<p>{len(self.analysed)} municipalities. {html.escape(p.method)}: "
+                f"{self._to_scale(p.estimate):.3g} ({100 * self.level:g} % CI "
+                f"{self._to_scale(p.ci_low):.3g} to {self._to_scale(p.ci_high):.3g}); "
+                f"prediction interval {self._to_scale(self.primary.pi_low):.3g} to "
+                f"{self._to_scale(self.primary.pi_high):.3g}. Q = {h.q:.2f} (df {h.df}, "
+                f"p = {h.q_p_value:.3g}), I² = {100 * h.i2:.1f} %, τ² = {h.tau2:.4g}.</p>")
+        parts.append(self.summary_frame().to_html(index=False, escape=True))
+        parts += [f"<p><i>{html.escape(n)}</i></p>" for n in self.notes]
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        k = len(self.analysed)
+        return (f"Comparison({self.outcome}, measure={self.measure}, method={self.method}, "
+                f"municipalities={k})")
+
+
+# --- the analysis --------------------------------------------------------------------------------
+
+
+def compare_municipalities(
+    data: Source | Sequence[Source],
+    *,
+    measure: str = "rd",
+    method: str = "reml",
+    hartung_knapp: bool = False,
+    outcome: str = "rtw",
+    level: float = 0.95,
+    covariates: Sequence[str] | None = None,
+    benchmark_group: str = "control",
+) -> Comparison:
+    """Compare municipalities: per-site effects, pooled fixed/random effects, heterogeneity,
+    person-level Cox extras and risk-adjusted benchmarks (see the module docstring).
+
+    ``covariates``: benchmark-model covariates; default = those of age, sex, diagnosis,
+    has_employer present in every cohort without missing values.
+    """
+    measure = str(measure).lower()
+    method = str(method).lower()
+    if measure not in meta.MEASURES:
+        raise ConfigError(f"measure must be one of {', '.join(meta.MEASURES)}, not '{measure}'")
+    if method not in meta.TAU2_METHODS:
+        raise ConfigError(f"method must be one of {', '.join(meta.TAU2_METHODS)}, not "
+                          f"'{method}'")
+    if outcome not in OUTCOMES:
+        raise ConfigError(f"outcome must be one of {', '.join(OUTCOMES)}, not '{outcome}'")
+    if not 0 < level < 1:
+        raise ConfigError("level must be between 0 and 1, e.g. 0.95")
+    if benchmark_group not in ("control", "intervention"):
+        raise ConfigError("benchmark_group must be 'control' or 'intervention'")
+    sources = _as_sources(data)
+    notes: list[str] = []
+    sites, cohorts = _site_counts(sources, outcome, notes)
+    sites["analysed"] = (sites["n_i"] > 0) & (sites["n_c"] > 0)
+    for m in sites.loc[~sites["analysed"], "municipality"]:
+        notes.append(f"{m}: only one group; shown, but left out of the pooled estimates")
+
+    rows: list[dict[str, Any]] = []
+    rate = f"{outcome}_rate"
+    zq = stats.norm.ppf(0.5 + level / 2)
+    grp = EFFECT_GROUP[measure]
+
+    def rate_rows(name: str, x_i: int, n_i: int, x_c: int, n_c: int) -> None:
+        from statsmodels.stats.proportion import proportion_confint
+
+        for g, x, n in (("intervention", x_i, n_i), ("control", x_c, n_c)):
+            rows.append(tidy_mod.row("n", g, n, municipality=name))
+            if n > 0:
+                lo, hi = proportion_confint(x, n, alpha=1 - level, method="wilson")
+                rows.append(tidy_mod.row(rate, g, x / n, lo, hi, numerator=x, denominator=n,
+                                         method="wilson", municipality=name))
+
+    a = sites.loc[sites["analysed"]]
+    effects = fixed = mh = None
+    random: dict[str, meta.RandomEffects] = {}
+    sites["weight"] = np.nan
+    if len(a):
+        effects = meta.effect_sizes(a["x_i"], a["n_i"], a["x_c"], a["n_c"], measure)
+        sites.loc[sites["analysed"], "yi"] = effects.yi
+        sites.loc[sites["analysed"], "vi"] = effects.vi
+        sites.loc[sites["analysed"], "zero_corrected"] = effects.corrected
+        se = np.sqrt(effects.vi)
+        sites.loc[sites["analysed"], "ci_low"] = effects.yi - zq * se
+        sites.loc[sites["analysed"], "ci_high"] = effects.yi + zq * se
+        if len(a) >= 2:
+            fixed = meta.fixed_iv(effects.yi, effects.vi, level)
+            mh = meta.mantel_haenszel(a["x_i"], a["n_i"], a["x_c"], a["n_c"], measure, level)
+            for m in meta.TAU2_METHODS:
+                random[m] = meta.random_effects(effects.yi, effects.vi, m, hartung_knapp, level)
+            sites.loc[sites["analysed"], "weight"] = random[method].weights
+        else:
+            notes.append("only one municipality with both groups: nothing to pool")
+        if effects.corrected.any():
+            names = ", ".join(a.loc[effects.corrected, "municipality"])
+            notes.append(f"0.5 added to every cell of the 2×2 table of {names} "
+                         "(a zero cell); Mantel–Haenszel uses the counts as they are")
+
+    to = (lambda v: float(np.exp(v))) if measure in ("rr", "or") else float
+
+    for s in sites.itertuples(index=False):
+        rate_rows(s.municipality, s.x_i, s.n_i, s.x_c, s.n_c)
+        if s.analysed:
+            se = np.sqrt(s.vi)
+            rows.append(tidy_mod.row(
+                rate, grp, to(s.yi), to(s.ci_low), to(s.ci_high),
+                p_value=float(2 * stats.norm.sf(abs(s.yi / se))), method=EFFECT_METHOD[measure],
+                municipality=s.municipality, measure=measure, weight=float(s.weight),
+                zero_corrected=bool(s.zero_corrected)))
+
+    tot = sites[["x_i", "n_i", "x_c", "n_c"]].sum()
+    rate_rows("all", int(tot.x_i), int(tot.n_i), int(tot.x_c), int(tot.n_c))
+    k = len(a)
+    if random:
+        for p in (fixed, mh):
+            rows.append(tidy_mod.row(rate, grp, to(p.estimate), to(p.ci_low), to(p.ci_high),
+                                     p_value=p.p_value, method=p.method, measure=measure, k=k))
+        for m, re in random.items():
+            p = re.pooled
+            rows.append(tidy_mod.row(rate, grp, to(p.estimate), to(p.ci_low), to(p.ci_high),
+                                     p_value=p.p_value, method=p.method, measure=measure, k=k,
+                                     df=p.df, primary=m == method, tau2=re.tau2))
+        re = random[method]
+        rows.append(tidy_mod.row(rate, grp, to(re.pooled.estimate), to(re.pi_low),
+                                 to(re.pi_high), method="prediction-interval", measure=measure,
+                                 k=k, df=re.pooled.df, primary=True))
+        h = re.heterogeneity
+        rows.append(tidy_mod.row("heterogeneity_q", grp, h.q, p_value=h.q_p_value,
+                                 method="cochran-q", measure=measure, k=k, df=h.df))
+        rows.append(tidy_mod.row("heterogeneity_i2", grp, h.i2, h.i2_ci[0], h.i2_ci[1],
+                                 method=h.method, measure=measure, k=k))
+        rows.append(tidy_mod.row("heterogeneity_tau2", grp, h.tau2, h.tau2_ci[0], h.tau2_ci[1],
+                                 method=h.method, measure=measure, k=k,
+                                 scale="log" if measure in ("rr", "or") else "difference"))
+    interaction = _interaction_logistic(a)
+    if np.isfinite(interaction[0]):
+        lr, df, p = interaction
+        rows.append(tidy_mod.row(f"interaction_{outcome}", grp, lr, p_value=p,
+                                 method="logistic-lr-municipality-x-intervention", df=df))
+
+    cox = pd.DataFrame()
+    if cohorts:
+        person_sites = sites.loc[sites["analysed"] & (sites["source"] == "person"),
+                                 "municipality"].tolist()
+        cox_rows, cox = _cox(cohorts, person_sites, level, notes)
+        rows += cox_rows
+
+    chosen = _choose_covariates(cohorts, sources, covariates, notes)
+    bench = _benchmarks(sites, cohorts, outcome, benchmark_group, chosen, level)
+    for b in bench.itertuples(index=False):
+        rows.append(tidy_mod.row(
+            f"expected_{rate}", benchmark_group, b.expected_rate, b.limit_low, b.limit_high,
+            numerator=int(b.observed), denominator=int(b.n), p_value=float(b.p_value),
+            method=b.method, municipality=b.municipality, observed_rate=b.observed_rate,
+            standardised_ratio=b.standardised_ratio, adjusted_rate=b.adjusted_rate,
+            z_score=b.z_score, covariates=b.covariates))
+
+    return Comparison(
+        measure=measure, method=method, hartung_knapp=hartung_knapp, outcome=outcome,
+        level=level, sites=sites, effects=effects, fixed_iv=fixed, fixed_mh=mh, random=random,
+        interaction=interaction, benchmarks=bench, benchmark_group=benchmark_group, cox=cox,
+        notes=notes, _rows=rows)

@@ -1,0 +1,274 @@
+"""``evaluate``: the evaluation of one study, intervention vs control, as a tidy table.
+
+Data flow: Cohort → :func:`~fastholdelse_eval.data.outcomes.person_outcomes` → rates (this module)
+and further analyses → one tidy table (DESIGN.md) held by an :class:`Evaluation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fastholdelse_eval.analysis.durations import duration_rows
+from fastholdelse_eval.analysis.targets import parse_targets, target_rows
+from fastholdelse_eval.core import tidy
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
+from fastholdelse_eval.data.outcomes import RATE_METRICS, person_outcomes
+from fastholdelse_eval.stats import rates
+
+
+@dataclass
+class Evaluation:
+    """Result of :func:`evaluate`: the tidy table plus what produced it.
+
+    Attributes
+    ----------
+    cohort : Cohort | AggregateCohort
+    table : DataFrame — the tidy result table (use :meth:`tidy`)
+    options : dict — level, horizon_weeks, covariates, sustained_weeks, targets
+    notes : list[str] — remarks for the reader (skipped analyses, data-quality notes)
+    durations : DurationResult | None — fitted survival curves (person-level cohorts only)
+    """
+
+    cohort: Cohort | AggregateCohort
+    table: pd.DataFrame
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    durations: Any = None
+
+    def _durations(self):
+        if self.durations is None:
+            raise ConfigError("duration plots need person-level data (a Cohort)")
+        return self.durations
+
+    def plot_time_on_benefit(self, ax=None, municipality: str | None = None, **kwargs):
+        """Kaplan–Meier curves of time on benefit with numbers at risk; returns the Axes."""
+        return self._durations().plot_time_on_benefit(ax=ax, municipality=municipality,
+                                                      **kwargs)
+
+    def plot_cif(self, ax=None, municipality: str | None = None, **kwargs):
+        """Cumulative incidence of RTW (competing outcomes); returns the Axes."""
+        return self._durations().plot_cif(ax=ax, municipality=municipality, **kwargs)
+
+    def plot_weekly_status(self, ax=None, municipality: str | None = None, **kwargs):
+        """Weekly share on benefit / returned / other benefit per group; returns the Axes."""
+        return self._durations().plot_weekly_status(ax=ax, municipality=municipality,
+                                                    **kwargs)
+
+    def tidy(self) -> pd.DataFrame:
+        """The tidy result table (a copy)."""
+        return self.table.copy()
+
+    def summary(self, municipality: str | None = None) -> pd.DataFrame:
+        """A wide, readable view: one row per metric, columns per group (rates as %)."""
+        t = self.table
+        muni = municipality or ("all" if "all" in set(t["municipality"]) else
+                                t["municipality"].iloc[0])
+        t = t[t["municipality"] == muni]
+        return summary_frame(t)
+
+    def __repr__(self) -> str:
+        name = getattr(self.cohort, "name", None) or "unnamed"
+        return f"Evaluation({name}: {len(self.table)} result rows)\n{self.summary().to_string()}"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the summary table and the key figure (outcome shares, inline SVG)."""
+        from fastholdelse_eval.present.notebook import repr_html
+
+        return repr_html(self)
+
+    def to_html(self, path: Any, lang: str = "da", **options: Any) -> list:
+        """Write the self-contained HTML report; options: ``threshold``, ``suppression``,
+        ``title``, ``municipality``, ``author``, ``date``, ``description`` (see
+        :mod:`fastholdelse_eval.present`). Returns the files written."""
+        from fastholdelse_eval.pipeline.reports import write_report
+
+        return write_report(self, path, "html", lang, **options)
+
+    def to_markdown(self, path: Any, lang: str = "da", **options: Any) -> list:
+        """Write the Markdown report (figures as SVG files beside it); see :meth:`to_html`."""
+        from fastholdelse_eval.pipeline.reports import write_report
+
+        return write_report(self, path, "md", lang, **options)
+
+    def to_pdf(self, path: Any, lang: str = "da", **options: Any) -> list:
+        """Write the PDF report (fpdf2, no system libraries); see :meth:`to_html`."""
+        from fastholdelse_eval.pipeline.reports import write_report
+
+        return write_report(self, path, "pdf", lang, **options)
+
+
+def _format_cell(metric: str, row: pd.Series) -> str:
+    est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
+    suppressed = row.get("suppressed", "")
+    if isinstance(suppressed, str) and suppressed:
+        return "suppressed (small count)" if suppressed == "primary" else "suppressed"
+    if pd.isna(est):
+        return ""
+    is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
+                                                           "difference")
+    if metric == "n":
+        return f"{int(est)}"
+    if is_rate and row["group"] == "difference":
+        # A difference of two percentages is in percentage points, not per cent.
+        text = f"{100 * est:+.1f} pp"
+        if not pd.isna(low):
+            text += f" ({100 * low:+.1f} to {100 * high:+.1f})"
+    elif is_rate:
+        text = f"{100 * est:.1f} %"
+        if not pd.isna(row["numerator"]):
+            text = f"{int(row['numerator'])}/{int(row['denominator'])} = " + text
+        if not pd.isna(low):
+            text += f" ({100 * low:.1f} to {100 * high:.1f})"
+    else:
+        text = f"{est:.2f}"
+        if not pd.isna(low):
+            text += f" ({low:.2f} to {high:.2f})"
+    if not pd.isna(row["p_value"]):
+        text += f"; p = {row['p_value']:.3g}"
+    return text
+
+
+def _is_proportion(metric: str) -> bool:
+    return metric.endswith("_rate") or metric.startswith(("cif_", "relapse_by_"))
+
+
+def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Format a tidy table (one municipality) as metric × group text cells.
+
+    A metric estimated twice for a group (e.g. an unadjusted and an adjusted hazard ratio)
+    gets one line per estimator, the later ones labelled with their method.
+    """
+    cells: dict[str, dict[str, str]] = {}
+    for _, r in table.iterrows():
+        label = r["metric"]
+        if r["group"] in cells.get(label, {}):
+            label = f"{r['metric']} ({r['method']})"
+        cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r)
+    groups = [g for g in ("intervention", "control", "difference", "ratio")
+              if any(g in v for v in cells.values())]
+    out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)
+    out.index.name = "metric"
+    return out.fillna("")
+
+
+def _persons_rows(out: pd.DataFrame, level: float, municipality: str) -> list[dict[str, Any]]:
+    g = out["group"].to_numpy()
+    i1, i0 = g == "intervention", g == "control"
+    n1, n0 = int(i1.sum()), int(i0.sum())
+    rows = rates.count_rows(n1, n0, municipality=municipality)
+
+    def add(metric: str, events: np.ndarray, base: np.ndarray) -> None:
+        rows.extend(rates.rate_rows(
+            metric, int((events & base & i1).sum()), int((base & i1).sum()),
+            int((events & base & i0).sum()), int((base & i0).sum()),
+            level=level, municipality=municipality))
+
+    everyone = np.ones(len(out), dtype=bool)
+    is_rtw = out["is_rtw"].to_numpy()
+    add("rtw_rate", is_rtw, everyone)
+    add("partial_rtw_rate", out["is_partial_rtw"].to_numpy(), everyone)
+    add("relapse_rate", out["is_relapse"].to_numpy(), is_rtw)
+    add("dropout_rate", out["is_dropout"].to_numpy(), everyone)
+    add("other_benefit_rate", out["is_other_benefit"].to_numpy(), everyone)
+    offer = out["active_offer"]
+    known = offer.notna().to_numpy()
+    if known.any():
+        add("active_offer_rate", offer.fillna(False).to_numpy(dtype=bool), known)
+    completed = out["benefit_ended"].to_numpy()
+    weeks = out["weeks_on_benefit"].to_numpy()
+    rows.extend(rates.mean_rows("mean_weeks_on_benefit_completed",
+                                weeks[completed & i1], weeks[completed & i0],
+                                level=level, municipality=municipality))
+    return rows
+
+
+def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str) -> list[dict[str, Any]]:
+    sums = data.groupby("group")[list(dict.fromkeys(
+        c for pair in RATE_METRICS.values() for c in pair))].sum(min_count=1)
+
+    def count(group: str, column: str) -> int | None:
+        if group not in sums.index or pd.isna(sums.loc[group, column]):
+            return None
+        return int(sums.loc[group, column])
+
+    rows = rates.count_rows(count("intervention", "n") or 0, count("control", "n") or 0,
+                            municipality=municipality)
+    for metric, (num, den) in RATE_METRICS.items():
+        x1, n1 = count("intervention", num), count("intervention", den)
+        x0, n0 = count("control", num), count("control", den)
+        if None in (x1, n1, x0, n0):
+            continue
+        rows.extend(rates.rate_rows(metric, x1, n1, x0, n0, level=level,
+                                    municipality=municipality))
+    return rows
+
+
+def _sites(municipalities: list[str]) -> list[str | None]:
+    """Municipalities to report: each site, plus ``all`` (None) when there are several."""
+    return municipalities if len(municipalities) == 1 else [*municipalities, None]
+
+
+def evaluate(
+    cohort: Cohort | AggregateCohort,
+    *,
+    level: float = 0.95,
+    horizon_weeks: float | None = None,
+    covariates: list[str] | None = None,
+    sustained_weeks: float = 4,
+    targets: list[Any] | None = None,
+) -> Evaluation:
+    """Evaluate intervention vs control.
+
+    Rates (``rtw_rate``, ``partial_rtw_rate``, ``relapse_rate`` among those who returned,
+    ``dropout_rate``, ``other_benefit_rate``, ``active_offer_rate``) get Wilson intervals per
+    group, a Newcombe difference with Fisher's exact p and a Katz ratio; see
+    :mod:`fastholdelse_eval.stats.rates`. ``mean_weeks_on_benefit_completed`` is the naive mean of
+    finished spells (biased by censoring; shown because municipalities report it).
+    With several municipalities, rows come per municipality plus ``all``.
+    Person-level cohorts also get the censoring-aware duration, competing-outcome, Cox and
+    relapse rows of :func:`fastholdelse_eval.analysis.durations.duration_rows` (``horizon_weeks``,
+    ``covariates``, ``sustained_weeks``); ``targets`` are judged as rows by
+    :func:`fastholdelse_eval.analysis.targets.target_rows` (spec in that module's docstring).
+    """
+    if not 0 < level < 1:
+        raise ConfigError("level: must be between 0 and 1 (e.g. 0.95)")
+    options = {"level": level, "horizon_weeks": horizon_weeks,
+               "covariates": list(covariates or []), "sustained_weeks": sustained_weeks,
+               "targets": targets}
+    notes: list[str] = list(getattr(cohort, "notes", []))
+    parse_targets(targets)  # a bad target spec fails before any work
+    durations = None
+    frames = []
+    if isinstance(cohort, AggregateCohort):
+        for site in _sites(cohort.municipalities):
+            data = cohort.data if site is None else cohort.data[cohort.data["municipality"]
+                                                                == site]
+            frames.append(tidy.frame(_aggregate_rows(data, level, site or "all")))
+        notes.append("Aggregate counts: duration, survival and relapse-over-time metrics need "
+                     "person-level data and are not computed.")
+    elif isinstance(cohort, Cohort):
+        missing = [c for c in options["covariates"] if c not in cohort.data.columns]
+        if missing:
+            raise ConfigError(f"covariates: not columns of the cohort: {', '.join(missing)} "
+                              f"(available: {', '.join(cohort.covariates) or 'none'})")
+        out = person_outcomes(cohort)
+        for site in _sites(cohort.municipalities):
+            part = out if site is None else out[out["municipality"] == site]
+            frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
+        durations = duration_rows(cohort, level=level, horizon_weeks=horizon_weeks,
+                                  covariates=options["covariates"],
+                                  sustained_weeks=sustained_weeks, outcomes=out)
+        frames.append(durations.table)
+        notes.extend(durations.notes)
+    else:
+        raise TypeError(f"evaluate() needs a Cohort or AggregateCohort, not {type(cohort)!r}")
+    table = tidy.concat(frames)
+    if targets:
+        table = tidy.concat([table, target_rows(table, targets)])
+    return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
+                      durations=durations)

@@ -1,0 +1,59 @@
+"""``fastholdelse-eval evaluate PATH``: the tidy result table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fastholdelse_eval.analysis.evaluation import evaluate
+from fastholdelse_eval.cli.commands import add_cohort_arguments, load_from_args
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.present.output import write_tidy
+from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
+
+NAME = "evaluate"
+HELP = "evaluate intervention vs control and print or write the tidy result table"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_cohort_arguments(parser)
+    parser.add_argument("--format", default="table", choices=["table", "csv", "json"],
+                        help="output format (default: a readable table)")
+    parser.add_argument("--out", help="write to this file instead of standard output")
+    parser.add_argument("--level", type=float, default=0.95,
+                        help="confidence level of intervals (default 0.95)")
+    parser.add_argument("--suppress", action="store_true",
+                        help="mask small cells as reports do (for tables you share, e.g. CI "
+                             "artifacts); adds the columns suppressed, numerator_mask, "
+                             "denominator_mask")
+    parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD,
+                        help=f"with --suppress: mask counts below this (default "
+                             f"{DEFAULT_THRESHOLD})")
+    parser.add_argument("--horizon-weeks", type=float, default=None,
+                        help="horizon of restricted mean and cumulative incidence, in weeks "
+                             "(default 26, capped at the last week both groups are observed)")
+    parser.add_argument("--covariates", default="",
+                        help="comma-separated columns to adjust the Cox model for, e.g. "
+                             "age,diagnosis")
+    parser.add_argument("--sustained-weeks", type=float, default=4,
+                        help="weeks without relapse after RTW for sustained RTW (default 4)")
+
+
+def evaluate_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments for :func:`evaluate` from the parsed options."""
+    covariates = [c.strip() for c in (args.covariates or "").split(",") if c.strip()]
+    return {"level": args.level, "horizon_weeks": args.horizon_weeks, "covariates": covariates,
+            "sustained_weeks": args.sustained_weeks}
+
+
+def run(args: argparse.Namespace) -> int:
+    cohort = load_from_args(args)
+    ev = evaluate(cohort, **evaluate_options(args))
+    if args.out and Path(args.out).resolve() == Path(args.path).resolve():
+        raise ConfigError("--out: would overwrite the input file")
+    table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()
+    text = write_tidy(table, args.format, args.out, summary=ev)
+    if text is not None:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,66 @@
+"""``fastholdelse-eval report PATH-or-study.toml --out DIR``: the evaluation report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.pipeline.reports import FORMATS, check_formats, write_study_reports
+from fastholdelse_eval.pipeline.study import StudyConfig, load_config
+from fastholdelse_eval.present.labels import LANGUAGES
+
+NAME = "report"
+HELP = ("write the evaluation report (HTML, Markdown, PDF; Danish/English) for a study config "
+        "or a cohort file")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="study config (.toml) or cohort/aggregate file")
+    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument("--lang", default=None,
+                        help=f"language(s), comma-separated: {','.join(LANGUAGES)} "
+                             "(default: the config's, else da)")
+    parser.add_argument("--format", default="html,md,pdf",
+                        help=f"format(s), comma-separated: {','.join(FORMATS)} "
+                             "(default: all three)")
+    parser.add_argument("--threshold", type=int, default=None,
+                        help="suppress counts below this (default: the config's, else 5)")
+    parser.add_argument("--no-suppression", action="store_true",
+                        help="turn disclosure control OFF (the report then carries a warning; "
+                             "never publish such a report)")
+    parser.add_argument("--followup-date", default=None,
+                        help="study-wide follow-up date (overrides the config's)")
+
+
+def _config(path: Path) -> StudyConfig:
+    if path.suffix.lower() == ".toml":
+        return load_config(path)
+    if not path.is_file():
+        raise ConfigError(f"file not found: {path}")
+    # A bare data file: a config with every option at its default.
+    return StudyConfig(data=[path.resolve()])
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _config(Path(args.path))
+    languages = None
+    if args.lang:
+        languages = [x.strip() for x in args.lang.split(",") if x.strip()]
+        bad = [x for x in languages if x not in LANGUAGES]
+        if bad or not languages:
+            raise ConfigError(f"--lang: must be {' or '.join(LANGUAGES)} (comma-separated), "
+                              f"got {args.lang!r}")
+    formats = check_formats(args.format)
+    if args.threshold is not None and args.threshold < 1:
+        raise ConfigError(f"--threshold: must be at least 1, got {args.threshold}")
+    if args.no_suppression:
+        print("WARNING: disclosure control is OFF; the report shows small counts and must not "
+              "be published.", file=sys.stderr)
+    written = write_study_reports(config, args.out, languages=languages, formats=formats,
+                                  threshold=args.threshold, suppression=not args.no_suppression,
+                                  followup_date=args.followup_date)
+    for path in written:
+        print(path)
+    return 0

@@ -1,0 +1,148 @@
+"""The validated study population: :class:`Cohort` (person level) and :class:`AggregateCohort`.
+
+Everything downstream of the sources accepts one of these. Both are thin wrappers around a
+pandas DataFrame in the canonical schema (DESIGN.md), plus study metadata.
+
+Canonical person-level columns (dtypes after validation):
+
+============================  =================  ===============================================
+column                        dtype              meaning
+============================  =================  ===============================================
+``person_id``                 str                pseudonymous id
+``group``                     str                ``intervention`` / ``control``
+``municipality``              str                site (``unknown`` when not given)
+``start_date``                datetime64[ns]     start of the spell
+``end_date``                  datetime64[ns]     NaT = still on benefit at follow-up
+``end_reason``                str                ``rtw``/``other_benefit``/``dropout``/``censored``
+``end_detail``                str                the label as written in the file (``fleksjob``)
+``partial_rtw_date``          datetime64[ns]     NaT = none
+``relapse_date``              datetime64[ns]     NaT = none
+``followup_date``             datetime64[ns]     always set (per row or study-wide)
+``active_offer``              boolean            nullable
+covariates                    as read            ``age``, ``sex``, ``diagnosis``, … and any extra
+============================  =================  ===============================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+CANONICAL_COLUMNS = [
+    "person_id",
+    "group",
+    "municipality",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "end_detail",
+    "partial_rtw_date",
+    "relapse_date",
+    "followup_date",
+    "active_offer",
+]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An input file and its SHA-256, recorded for reproducibility in reports."""
+
+    path: str
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str | Path) -> SourceFile:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return cls(path=str(path), sha256=digest.hexdigest())
+
+
+@dataclass
+class Cohort:
+    """A validated person-level cohort. Build with :func:`load_cohort` or :meth:`from_frame`."""
+
+    data: pd.DataFrame
+    name: str | None = None
+    sources: list[SourceFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        followup_date: object = None,
+        municipality: str | None = None,
+        name: str | None = None,
+    ) -> Cohort:
+        """Validate a DataFrame (any accepted spelling) and return a Cohort.
+
+        Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem.
+        """
+        from fastholdelse_eval.data.validation import validate_cohort_frame
+
+        data, notes = validate_cohort_frame(
+            df, followup_date=followup_date, municipality=municipality
+        )
+        return cls(data=data, name=name, notes=notes)
+
+    @property
+    def covariates(self) -> list[str]:
+        """Columns beyond the canonical ones, usable as covariates."""
+        return [c for c in self.data.columns if c not in CANONICAL_COLUMNS]
+
+    @property
+    def municipalities(self) -> list[str]:
+        return sorted(self.data["municipality"].unique().tolist())
+
+    def subset(self, municipality: str) -> Cohort:
+        """The persons of one municipality, same metadata."""
+        mask = self.data["municipality"] == municipality
+        return Cohort(self.data.loc[mask].reset_index(drop=True), self.name, self.sources,
+                      self.notes)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        counts = self.data["group"].value_counts()
+        return (
+            f"Cohort({self.name or 'unnamed'}: {len(self)} persons, "
+            f"intervention={int(counts.get('intervention', 0))}, "
+            f"control={int(counts.get('control', 0))}, "
+            f"municipalities={len(self.municipalities)})"
+        )
+
+
+@dataclass
+class AggregateCohort:
+    """Counts per municipality × group (DESIGN.md section 2).
+
+    ``data`` columns: ``municipality``, ``group``, then the counts ``n, rtw, partial_rtw,
+    relapse, dropout, active_offer, other_benefit`` as nullable Int64 (NA = not reported).
+    """
+
+    data: pd.DataFrame
+    name: str | None = None
+    sources: list[SourceFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def municipalities(self) -> list[str]:
+        return sorted(self.data["municipality"].unique().tolist())
+
+    def subset(self, municipality: str) -> AggregateCohort:
+        mask = self.data["municipality"] == municipality
+        return AggregateCohort(self.data.loc[mask].reset_index(drop=True), self.name,
+                               self.sources, self.notes)
+
+    def __len__(self) -> int:
+        return int(self.data["n"].sum())
+
+    def __repr__(self) -> str:
+        return (f"AggregateCohort({self.name or 'unnamed'}: {len(self.data)} rows, "
+                f"municipalities={len(self.municipalities)})")

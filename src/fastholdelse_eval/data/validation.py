@@ -1,0 +1,432 @@
+"""Validation of cohort and aggregate tables: every problem at once, nothing loaded on error.
+
+Messages name the spreadsheet row (header = row 1) and the column, and say what is wrong. They
+never repeat a cell's value: a cell may hold a CPR number or a name, and error messages end up in
+logs, terminals and CI output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
+from fastholdelse_eval.data import schema
+from fastholdelse_eval.data.cohort import CANONICAL_COLUMNS
+from fastholdelse_eval.data.io import cells_as_text, spreadsheet_row
+
+CPR_PATTERN = re.compile(r"^\d{6}-?\d{4}$")
+_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+_DMY = r"^(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})$"
+_EXCEL_SERIAL = r"^(?P<serial>\d{5})(?:\.0+)?$"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EARLIEST_DATE = pd.Timestamp("1900-01-01")
+LATEST_DATE = pd.Timestamp("2199-12-31")
+
+DATE_HINT = "expected a date such as 2009-03-02 or 02-03-2009 (day first)"
+
+
+class _Collector:
+    """Collects problems for rows given as boolean masks over the frame's index."""
+
+    def __init__(self, index: pd.Index, labels: Mapping[str, str]):
+        self.index = index
+        self.labels = labels  # canonical name -> column header as written in the file
+        self.problems: list[Problem] = []
+
+    def rows(self, mask: np.ndarray | pd.Series, column: str | None, message: str) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        header = self.labels.get(column, column) if column else None
+        for i in np.flatnonzero(mask):
+            self.problems.append(Problem(spreadsheet_row(self.index[i]), header, message))
+
+    def file(self, column: str | None, message: str) -> None:
+        header = self.labels.get(column, column) if column else None
+        self.problems.append(Problem(None, header, message))
+
+
+# --- shared parsers --------------------------------------------------------------------------
+
+def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Parse text dates (ISO, day-first Danish, Excel serials), vectorised.
+
+    Returns ``(dates, unparseable, impossible)``: dates as datetime64[ns] (NaT where empty or
+    bad), and masks of cells that match no date format, or match one but name no real day
+    (31-02-2009) or lie outside 1900–2199.
+    """
+    # A cohort has few distinct dates (days of a few years): parse each once.
+    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+    dates, unparseable, impossible = _parse_unique_dates(pd.Series(uniques, dtype=str))
+    return (pd.Series(dates.to_numpy()[codes], index=text.index, dtype="datetime64[ns]"),
+            unparseable[codes], impossible[codes])
+
+
+def _parse_unique_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    parts = pd.DataFrame(index=text.index, columns=["y", "m", "d"], dtype=object)
+    for pattern in (_ISO, _DMY):
+        found = text.str.extract(pattern)
+        hit = found["y"].notna() & parts["y"].isna()
+        parts.loc[hit, ["y", "m", "d"]] = found.loc[hit, ["y", "m", "d"]].to_numpy()
+    matched = parts["y"].notna()
+    numbers = parts.loc[matched].astype("int64")
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if matched.any():
+        parsed = pd.to_datetime(
+            pd.DataFrame({"year": numbers["y"], "month": numbers["m"], "day": numbers["d"]}),
+            errors="coerce",
+        )
+        dates.loc[matched] = parsed.astype("datetime64[ns]")
+    serial = text.str.extract(_EXCEL_SERIAL)["serial"]
+    is_serial = serial.notna() & ~matched
+    if is_serial.any():
+        days = serial[is_serial].astype("int64")
+        dates.loc[is_serial] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype(
+            "datetime64[ns]")
+    empty = text.str.len() == 0
+    unparseable = (~empty & ~matched & ~is_serial).to_numpy()
+    out_of_range = dates.notna() & ((dates < EARLIEST_DATE) | (dates > LATEST_DATE))
+    impossible = ((matched & dates.isna()) | out_of_range).to_numpy()
+    dates = dates.where(~out_of_range)
+    return dates, unparseable, impossible
+
+
+def parse_date_option(value: object, option: str = "followup_date") -> pd.Timestamp | None:
+    """A single date given as an option (``--followup-date``); ConfigError if it is not one."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
+        return pd.Timestamp(value).normalize()
+    dates, bad, impossible = parse_dates(pd.Series([str(value).strip()]))
+    if bad[0] or impossible[0] or pd.isna(dates.iloc[0]):
+        raise ConfigError(f"{option}: not a valid date; {DATE_HINT}")
+    return pd.Timestamp(dates.iloc[0])
+
+
+def parse_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Text to float where every non-empty cell is a number (decimal comma allowed), else None."""
+    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+    values = _parse_unique_numbers(pd.Series(uniques, dtype=str), decimal_comma)
+    if values is None:
+        return None
+    return pd.Series(values.to_numpy()[codes], index=text.index, dtype="float64")
+
+
+def _parse_unique_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    s = text.str.strip()
+    if decimal_comma:
+        s = s.str.replace(".", "", regex=False).where(~s.str.match(r"^-?\d+\.\d+$"), s)
+        s = s.str.replace(",", ".", regex=False)
+    nonempty = s.str.len() > 0
+    values = pd.to_numeric(s.where(nonempty), errors="coerce")
+    if (values.isna() & nonempty).any():
+        return None
+    return values.astype("float64")
+
+
+def _map_columns(columns: list[str], lookup: Mapping[str, object],
+                 problems: list[Problem]) -> dict[str, str]:
+    """Map file headers to canonical names; returns canonical -> header."""
+    found: dict[str, str] = {}
+    for header in columns:
+        base = re.fullmatch(r"(.*)\.\d+", header)
+        if base and base.group(1) in columns:
+            # Readers rename a repeated header "id" to "id.1"; say so instead of guessing.
+            problems.append(Problem(None, base.group(1), "column header appears more than once"))
+            continue
+        key = lookup.get(schema.normalize_label(header))
+        if key is None:
+            continue
+        if key in found:
+            problems.append(Problem(None, header,
+                                    f"column means the same as '{found[key]}' ({key}); "
+                                    "keep only one"))
+            continue
+        found[key] = header
+    return found
+
+
+def _prepare(
+    df: pd.DataFrame,
+    lookup: Mapping[str, object],
+    aliases: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    problems: list[Problem],
+    source: str | None,
+) -> tuple[dict[str, str], _Collector, pd.DataFrame, list[str]]:
+    """Shared first steps: map headers, check required columns, cells to text, skip (and
+    note) blank rows. Returns ``(mapping, collector, text, notes)``."""
+    mapping = _map_columns([str(c) for c in df.columns], lookup, problems)
+    col = _Collector(df.index, mapping)
+    col.problems = problems
+    for name in required:
+        if name not in mapping:
+            spellings = ", ".join(aliases[name])
+            col.file(None, f"required column '{name}' is missing (accepted: {spellings})")
+    text = pd.DataFrame({c: cells_as_text(df[c]) for c in df.columns}, index=df.index)
+    blank = _blank_rows(text)
+    notes: list[str] = []
+    if blank.any():
+        rows = [spreadsheet_row(i) for i in df.index[blank]]
+        notes.append(f"{len(rows)} empty row(s) skipped: rows {_row_list(rows)}")
+    text = text.loc[~blank]
+    col.index = text.index
+    if len(text) == 0:
+        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+    return mapping, col, text, notes
+
+
+def _blank_rows(text: pd.DataFrame) -> np.ndarray:
+    return (text == "").all(axis=1).to_numpy()
+
+
+def _map_values(values: pd.Series, lookup: Mapping[str, object]) -> pd.Series:
+    """Map labels through a vocabulary (None where unknown), normalising each distinct label
+    once."""
+    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
+    mapped = np.array([lookup.get(schema.normalize_label(u)) for u in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
+
+
+# --- person-level cohort -----------------------------------------------------------------------
+
+def validate_cohort_frame(
+    df: pd.DataFrame,
+    followup_date: object = None,
+    municipality: str | None = None,
+    decimal_comma: bool = False,
+    source: str | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Validate a person-level table (any accepted spelling) into the canonical schema.
+
+    Returns ``(data, notes)`` where ``notes`` are data-quality remarks for reports (blank rows
+    skipped, defaults applied). Raises :class:`ValidationError` with every problem found.
+    """
+    problems: list[Problem] = []
+    study_followup = parse_date_option(followup_date)
+    if df.shape[1] == 0 or df.shape[0] == 0:
+        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+
+    columns = [str(c) for c in df.columns]
+    mapping, col, text, notes = _prepare(df, schema.COLUMN_LOOKUP, schema.COLUMN_ALIASES,
+                                         schema.REQUIRED_COLUMNS, problems, source)
+    n = len(text)
+
+    def get(name: str) -> pd.Series:
+        return text[mapping[name]] if name in mapping else pd.Series([""] * n, index=text.index,
+                                                                       dtype=str)
+
+    out = pd.DataFrame(index=text.index)
+
+    # person_id
+    pid = get("person_id")
+    if "person_id" in mapping:
+        col.rows(pid == "", "person_id", "person_id is empty")
+        cpr = pid.str.match(CPR_PATTERN).to_numpy()
+        col.rows(cpr, "person_id",
+                 "looks like a CPR number; replace ids with pseudonyms first "
+                 "(fastholdelse-eval pseudonymize)")
+    out["person_id"] = pid
+
+    # group
+    group = _map_values(get("group"), schema.GROUP_LOOKUP)
+    if "group" in mapping:
+        empty = get("group") == ""
+        col.rows(empty, "group", "group is empty")
+        col.rows(group.isna() & ~empty, "group",
+                 "unknown group; expected intervention/deltager or control/kontrol")
+    out["group"] = group.fillna("").astype(str)
+
+    # municipality
+    default_muni = municipality if municipality else "unknown"
+    muni = get("municipality")
+    out["municipality"] = muni.where(muni != "", default_muni).astype(str)
+    if "municipality" in mapping and (muni == "").any():
+        notes.append(f"{int((muni == '').sum())} row(s) without municipality set to "
+                     f"'{default_muni}'")
+
+    # dates
+    for name in schema.DATE_COLUMNS:
+        dates, bad, impossible = parse_dates(get(name))
+        col.rows(bad, name, f"not a date; {DATE_HINT}")
+        col.rows(impossible, name, "impossible date (no such day, or outside 1900–2199)")
+        out[name] = dates
+    if "start_date" in mapping:
+        col.rows(get("start_date") == "", "start_date", "start_date is empty")
+
+    # follow-up: per row, else study-wide
+    fu = out["followup_date"]
+    if study_followup is not None:
+        fu = fu.fillna(study_followup)
+    missing_fu = fu.isna().to_numpy() & (get("followup_date") == "").to_numpy()
+    if missing_fu.all():
+        col.file("followup_date",
+                 "no follow-up date: add a followup_date (opfølgningsdato) column or give "
+                 "one study-wide date (--followup-date / followup_date=)")
+    else:
+        col.rows(missing_fu, "followup_date",
+                 "followup_date is empty and no study-wide follow-up date was given")
+    out["followup_date"] = fu
+
+    # end reason and its consistency with end_date
+    raw_reason = get("end_reason")
+    reason = _map_values(raw_reason, schema.END_REASON_LOOKUP)
+    reason_empty = (raw_reason == "").to_numpy()
+    col.rows(reason.isna().to_numpy() & ~reason_empty, "end_reason",
+             "unknown end reason; expected rtw/raskmeldt, other_benefit/anden ydelse "
+             "(fleksjob, pension, …), dropout/stoppet or censored/igangværende")
+    reason = reason.where(~reason_empty, "censored").fillna("censored").astype(str)
+    has_end = out["end_date"].notna().to_numpy()
+    ending_reason = reason.isin(["rtw", "other_benefit", "dropout"]).to_numpy()
+    end_text_empty = (get("end_date") == "").to_numpy()
+    col.rows(ending_reason & end_text_empty, "end_date",
+             "end_reason says the spell ended, but end_date is empty")
+    col.rows(has_end & reason_empty, "end_reason",
+             "end_date is set but end_reason is empty (use e.g. raskmeldt, fleksjob, stoppet)")
+    out["end_reason"] = reason
+    detail = get("end_detail")
+    out["end_detail"] = detail.where(detail != "", raw_reason).astype(str)
+
+    # order of dates
+    start, end = out["start_date"], out["end_date"]
+    partial, relapse = out["partial_rtw_date"], out["relapse_date"]
+    col.rows((end < start).to_numpy(), "end_date", "end_date is before start_date")
+    col.rows((partial < start).to_numpy(), "partial_rtw_date",
+             "partial_rtw_date is before start_date")
+    col.rows((partial > end).to_numpy(), "partial_rtw_date",
+             "partial_rtw_date is after the spell ended (end_date)")
+    is_rtw = (reason == "rtw").to_numpy()
+    has_relapse = relapse.notna().to_numpy()
+    col.rows(has_relapse & ~is_rtw, "relapse_date",
+             "relapse_date is set but the spell did not end with a return to work (rtw)")
+    col.rows(((relapse < end).to_numpy()) & is_rtw, "relapse_date",
+             "relapse_date is before the return to work (end_date)")
+    for name in ("start_date", "end_date", "partial_rtw_date", "relapse_date"):
+        col.rows((out[name] > fu).to_numpy(), name, f"{name} is after the follow-up date")
+
+    # active offer
+    if "active_offer" in mapping:
+        raw = get("active_offer")
+        flag = _map_values(raw, schema.BOOL_LOOKUP)
+        col.rows(flag.isna().to_numpy() & (raw != "").to_numpy(), "active_offer",
+                 "not a yes/no value; expected ja/nej, yes/no, true/false or 1/0")
+        out["active_offer"] = pd.array(flag.where(raw != "", None).tolist(), dtype="boolean")
+    else:
+        out["active_offer"] = pd.array([pd.NA] * n, dtype="boolean")
+
+    # duplicates within municipality (message names the first row, never the id)
+    if "person_id" in mapping:
+        key = pd.DataFrame({"m": out["municipality"], "p": pid})
+        dup = key.duplicated(keep="first") & (pid != "")
+        if dup.any():
+            positions = pd.Series(np.arange(n), index=text.index)
+            first = positions.groupby([key["m"], key["p"]], sort=False).transform("first")
+            for i in np.flatnonzero(dup.to_numpy()):
+                col.problems.append(Problem(
+                    spreadsheet_row(text.index[i]), mapping["person_id"],
+                    f"duplicate person_id within its municipality (first seen in row "
+                    f"{spreadsheet_row(text.index[first.iloc[i]])})"))
+
+    # covariates: known names canonical, other columns as written; numbers where all are numbers
+    used = set(mapping.values())
+    for name in schema.KNOWN_COVARIATES:
+        if name in mapping:
+            out[name] = _covariate(get(name), decimal_comma)
+    for header in columns:
+        if header in used:
+            continue
+        if _is_unnamed(header):
+            # Excel often saves trailing empty columns; a nameless column with data is an error
+            # because it cannot be named as a covariate or checked.
+            filled = (text[header] != "").to_numpy()
+            if filled.any():
+                col.rows(filled, header, "cell in a column without a header name")
+            continue
+        out[header.strip()] = _covariate(text[header], decimal_comma)
+
+    if col.problems:
+        raise ValidationError(col.problems, source)
+
+    ordered = CANONICAL_COLUMNS + [c for c in out.columns if c not in CANONICAL_COLUMNS]
+    data = out[ordered].reset_index(drop=True)
+    for name in ("person_id", "group", "municipality", "end_reason", "end_detail"):
+        data[name] = data[name].astype(str)
+    return data, notes
+
+
+def _is_unnamed(header: str) -> bool:
+    return not header.strip() or bool(re.fullmatch(r"Unnamed: \d+(\.\d+)?", header.strip()))
+
+
+def _covariate(text: pd.Series, decimal_comma: bool) -> pd.Series:
+    numbers = parse_numbers(text, decimal_comma)
+    if numbers is not None and (text != "").any():
+        return numbers
+    return text.where(text != "", None).astype("str")
+
+
+def _row_list(rows: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+# --- aggregate counts -------------------------------------------------------------------------
+
+def looks_aggregate(columns: list[str]) -> bool:
+    """An aggregate file has a count column ``n``/``antal`` and no person id."""
+    keys = {schema.normalize_label(c) for c in columns}
+    has_n = bool(keys & {schema.normalize_label(a) for a in schema.AGGREGATE_ALIASES["n"]})
+    has_id = any(schema.COLUMN_LOOKUP.get(k) == "person_id" for k in keys)
+    return has_n and not has_id
+
+
+def validate_aggregate_frame(
+    df: pd.DataFrame, municipality: str | None = None, source: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Validate an aggregate-counts table (one row per municipality × group)."""
+    problems: list[Problem] = []
+    mapping, col, text, notes = _prepare(df, schema.AGGREGATE_LOOKUP, schema.AGGREGATE_ALIASES,
+                                         ("group", "n", "rtw"), problems, source)
+
+    out = pd.DataFrame(index=text.index)
+    default_muni = municipality if municipality else "unknown"
+    muni = text[mapping["municipality"]] if "municipality" in mapping else pd.Series(
+        [""] * len(text), index=text.index, dtype=str)
+    out["municipality"] = muni.where(muni != "", default_muni).astype(str)
+    if "group" in mapping:
+        raw = text[mapping["group"]]
+        group = _map_values(raw, schema.GROUP_LOOKUP)
+        col.rows(group.isna().to_numpy(), "group",
+                 "unknown group; expected intervention/deltager or control/kontrol")
+        out["group"] = group.fillna("").astype(str)
+    for name in schema.AGGREGATE_COUNTS:
+        if name not in mapping:
+            out[name] = pd.array([pd.NA] * len(text), dtype="Int64")
+            continue
+        raw = text[mapping[name]]
+        ok = raw.str.fullmatch(r"\d+") | (raw == "")
+        col.rows(~ok.to_numpy(), name, "not a whole number of persons (0 or more)")
+        if name in ("n", "rtw"):
+            col.rows((raw == "").to_numpy(), name, f"{name} is empty")
+        values = pd.to_numeric(raw.where(ok & (raw != "")), errors="coerce")
+        out[name] = pd.array(values.tolist(), dtype="Int64")
+    if "n" in mapping:
+        for name in schema.AGGREGATE_COUNTS[1:]:
+            if name in mapping:
+                over = (out[name] > out["n"]).fillna(False).to_numpy(dtype=bool)
+                col.rows(over, name, f"{name} is larger than n")
+        if "relapse" in mapping and "rtw" in mapping:
+            over = (out["relapse"] > out["rtw"]).fillna(False).to_numpy(dtype=bool)
+            col.rows(over, "relapse", "relapse is larger than rtw (relapse counts those who "
+                                      "returned to work)")
+        col.rows((out["n"] == 0).fillna(False).to_numpy(dtype=bool), "n", "n is 0")
+    if "group" in out:
+        dup = out.duplicated(["municipality", "group"], keep="first").to_numpy()
+        col.rows(dup, "group", "a second row for the same municipality and group")
+    if col.problems:
+        raise ValidationError(col.problems, source)
+    data = out.reset_index(drop=True)
+    data = data[["municipality", "group", *schema.AGGREGATE_COUNTS]]
+    return data, notes

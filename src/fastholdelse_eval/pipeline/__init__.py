@@ -1,0 +1,1 @@
+"""The pipeline: study config → load → evaluate → compare → suppress → document → write."""

@@ -1,0 +1,222 @@
+"""Study configs (TOML) and the check of a study's own targets against its results.
+
+A study config names the data and the options of one evaluation, so that a report can be rebuilt
+in CI from the config alone::
+
+    title = "Aktive – hurtigere tilbage"
+    municipality = "Greve"
+    data = "greve_2009.csv"          # or a list of files; paths relative to this config
+    followup_date = 2009-10-08       # TOML date or "2009-10-08"
+    horizon_weeks = 26
+    sustained_weeks = 4
+    covariates = ["age", "diagnosis"]
+    language = "da"                  # da | en, or both: ["da", "en"]
+    suppression_threshold = 5
+    author = "Jobcenter Greve"
+    date = 2009-11-01                # the report's date; no date = none printed
+    description = "Assignment by odd/even birth year."
+
+    [[targets]]                      # see fastholdelse_eval.analysis.targets for the full spec
+    metric = "partial_rtw_rate"
+    direction = "higher"
+    relative = 0.25                  # intervention ≥ 25 % above control
+    label = "25 % flere delvise raskmeldinger"
+
+Unknown keys are errors (a typo must not silently fall back to a default); every error names the
+key. Targets are checked here and judged by :func:`fastholdelse_eval.analysis.targets.target_rows`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fastholdelse_eval.core.errors import ConfigError
+
+LANGUAGES = ("da", "en")
+
+
+@dataclass
+class StudyConfig:
+    """A parsed study config; ``data`` paths are absolute (resolved against the config)."""
+
+    data: list[Path]
+    title: str | None = None
+    municipality: str | None = None
+    followup_date: dt.date | None = None
+    horizon_weeks: float | None = None
+    sustained_weeks: float = 4
+    covariates: list[str] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    languages: list[str] = field(default_factory=lambda: ["da"])
+    suppression_threshold: int = 5
+    level: float = 0.95
+    author: str | None = None
+    date: dt.date | None = None
+    description: str | None = None
+    path: Path | None = None
+
+
+_KEYS = {
+    "title", "municipality", "data", "followup_date", "horizon_weeks", "sustained_weeks",
+    "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
+    "description",
+}
+
+
+def _text(raw: dict, key: str, where: str = "") -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}{key}: must be non-empty text")
+    return value.strip()
+
+
+def _number(raw: dict, key: str, *, positive: bool = True, where: str = "") -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{where}{key}: must be a number, got {value!r}")
+    if positive and value <= 0:
+        raise ConfigError(f"{where}{key}: must be greater than 0, got {value!r}")
+    return float(value)
+
+
+def _date(raw: dict, key: str) -> dt.date | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"{key}: must be a date like 2009-10-08, got {value!r}")
+
+
+def _targets(raw: object) -> list[dict[str, Any]]:
+    """Targets as in :mod:`fastholdelse_eval.analysis.targets` (checked here, judged there)."""
+    from fastholdelse_eval.analysis.targets import parse_target
+
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ConfigError("targets: must be a list ([[targets]] tables or strings such as "
+                          "\"partial_rtw_rate higher 25%\")")
+    for i, spec in enumerate(raw, start=1):
+        try:
+            parse_target(spec)
+        except ConfigError as exc:
+            text = str(exc).removeprefix("targets: ")
+            raise ConfigError(f"targets[{i}]: {text}") from None
+    return list(raw)
+
+
+def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
+    """Check a config mapping (as read from TOML) and resolve data paths against ``base``."""
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown key in study config (allowed: "
+                          f"{', '.join(sorted(_KEYS))})")
+    data = raw.get("data")
+    if data is None:
+        raise ConfigError("data: missing; name the cohort file, e.g. data = \"cohort.csv\"")
+    files = [data] if isinstance(data, str) else data
+    if not isinstance(files, list) or not files or not all(
+            isinstance(f, str) and f.strip() for f in files):
+        raise ConfigError("data: must be a file name or a non-empty list of file names")
+    paths = [(base / f).resolve() for f in files]
+    for f, p in zip(files, paths, strict=True):
+        if not p.is_file():
+            raise ConfigError(f"data: file not found: {f} (relative to {base})")
+    covariates = raw.get("covariates", [])
+    if not isinstance(covariates, list) or not all(isinstance(c, str) for c in covariates):
+        raise ConfigError("covariates: must be a list of column names")
+    language = raw.get("language", "da")
+    languages = [language] if isinstance(language, str) else language
+    if not isinstance(languages, list) or not languages or any(
+            lang not in LANGUAGES for lang in languages):
+        raise ConfigError(f"language: must be one of {', '.join(LANGUAGES)} or a list of them, "
+                          f"got {language!r}")
+    threshold = raw.get("suppression_threshold", 5)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ConfigError(f"suppression_threshold: must be a whole number ≥ 1, "
+                          f"got {threshold!r}")
+    level = _number(raw, "level")
+    if level is not None and not level < 1:
+        raise ConfigError(f"level: must be between 0 and 1 (e.g. 0.95), got {level!r}")
+    sustained = _number(raw, "sustained_weeks")
+    return StudyConfig(
+        data=paths,
+        title=_text(raw, "title"),
+        municipality=_text(raw, "municipality"),
+        followup_date=_date(raw, "followup_date"),
+        horizon_weeks=_number(raw, "horizon_weeks"),
+        sustained_weeks=4 if sustained is None else sustained,
+        covariates=list(covariates),
+        targets=_targets(raw.get("targets")),
+        languages=list(dict.fromkeys(languages)),
+        suppression_threshold=threshold,
+        level=0.95 if level is None else level,
+        author=_text(raw, "author"),
+        date=_date(raw, "date"),
+        description=_text(raw, "description"),
+    )
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read a study config TOML file; :class:`ConfigError` names the offending key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"study config not found: {path}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: study config must be UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    config = parse_config(raw, path.resolve().parent)
+    config.path = path
+    return config
+
+
+def load_study_cohort(config: StudyConfig, followup_date: object = None):
+    """Load (and validate) the config's data file(s) into one cohort.
+
+    ``followup_date`` overrides the config's. Several files are stacked; their persons must not
+    overlap within a municipality.
+    """
+    from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
+    from fastholdelse_eval.data.loading import load_cohort
+
+    followup = followup_date if followup_date is not None else config.followup_date
+    if isinstance(followup, dt.date):
+        followup = followup.isoformat()
+    parts = [load_cohort(p, followup_date=followup, municipality=config.municipality,
+                         name=config.title) for p in config.data]
+    if len(parts) == 1:
+        return parts[0]
+    kinds = {type(p) for p in parts}
+    if len(kinds) != 1:
+        raise ConfigError("data: mixes person-level and aggregate files")
+    data = pd.concat([p.data for p in parts], ignore_index=True)
+    sources = [s for p in parts for s in p.sources]
+    notes = [n for p in parts for n in p.notes]
+    if kinds == {Cohort}:
+        if data.duplicated(["municipality", "person_id"]).any():
+            raise ConfigError("data: the same person_id occurs in more than one file "
+                              "within a municipality")
+        return Cohort(data=data, name=config.title, sources=sources, notes=notes)
+    return AggregateCohort(data=data, name=config.title, sources=sources, notes=notes)

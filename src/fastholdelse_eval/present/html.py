@@ -1,0 +1,33 @@
+"""Self-contained HTML report: one file, inline CSS and SVG figures, no URL of any kind."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from fastholdelse_eval.core.version import __version__
+from fastholdelse_eval.present.build import Document
+from fastholdelse_eval.present.labels import Labels
+
+
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("fastholdelse_eval.present", "templates"),
+                       autoescape=select_autoescape(["html", "j2"], default=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(doc: Document) -> str:
+    """The complete HTML page of a document (deterministic for the same document)."""
+    labels = Labels(doc.lang)
+    css = resources.files(__package__).joinpath("templates/report.css").read_text("utf-8")
+    return _env().get_template("report.html.j2").render(
+        doc=doc, css=css.strip(), version=__version__, toc=labels("report.toc"),
+        figure_label=labels("report.figure"))
+
+
+def write_html(doc: Document, path: str | Path) -> list[Path]:
+    path = Path(path)
+    path.write_text(render_html(doc), encoding="utf-8", newline="\n")
+    return [path]

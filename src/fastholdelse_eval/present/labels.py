@@ -1,0 +1,182 @@
+"""Every user-facing word of a report, and number formatting per language.
+
+The words live in ``da.toml`` and ``en.toml`` next to this module (one place, easy to translate
+or correct); number formatting follows each language's conventions:
+
+=========  ==========  ==========  ====================  ===========
+language   percent     count       difference            p-value
+=========  ==========  ==========  ====================  ===========
+``da``     ``72,9 %``  ``1.234``   ``+18,9 pct.-point``  ``0,012``
+``en``     ``72.9%``   ``1,234``   ``+18.9 pp``          ``0.012``
+=========  ==========  ==========  ====================  ===========
+
+Negative numbers use the typographic minus sign (U+2212).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from fastholdelse_eval.core.errors import ConfigError
+
+LANGUAGES = ("da", "en")
+# Metric families with a parameter in the name: (pattern, label entry, placeholder name).
+_FAMILIES = ((re.compile(r"^relapse_by_(\d+(?:\.\d+)?)_weeks$"), "relapse_by", "weeks"),)
+# Estimator codes of the tidy table's ``method`` column are free text such as
+# "kaplan-meier; brookmeyer-crowley log-log"; each known part maps to one reference entry.
+_METHOD_PARTS = (
+    ("rmst", "rmst"), ("aalen-johansen", "aalen-johansen"), ("log-rank", "logrank"),
+    ("logrank", "logrank"), ("cox", "cox-efron"), ("kaplan-meier", "kaplan-meier"),
+    ("brookmeyer", "brookmeyer-crowley"), ("newcombe", "newcombe"), ("wilson", "wilson"),
+    ("katz", "katz-log"), ("welch", "welch-t"), ("fisher", "fisher"),
+    ("dersimonian", "dersimonian-laird"), ("reml", "random-effects-reml"), ("smd", "smd"),
+    ("wald", "wald"), ("delta", "delta-method"),
+)
+
+
+@cache
+def _load(lang: str) -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(f"{lang}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def check_language(lang: object) -> str:
+    if lang not in LANGUAGES:
+        raise ConfigError(f"language: must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    return str(lang)
+
+
+class Labels:
+    """Labels and number formatting of one language (``Labels("da")``)."""
+
+    def __init__(self, lang: str = "da", level: float = 0.95):
+        self.lang = check_language(lang)
+        self.data = _load(self.lang)
+        self.fmt = self.data["format"]
+        self.level = level
+        digits = 0 if abs(100 * level - round(100 * level)) < 1e-9 else 1
+        # Placeholders every label may use without the caller passing them.
+        self.defaults = {"level": self.percent(level, digits), "horizon_weeks": "?",
+                         "sustained_weeks": "?"}
+
+    # --- words ------------------------------------------------------------------------------
+
+    def __call__(self, dotted: str, **values: Any) -> str:
+        """The label at ``section.key``, with ``{placeholders}`` filled from ``values``."""
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"no label {dotted!r} for language {self.lang!r}")
+            node = node[part]
+        if not isinstance(node, str):
+            raise KeyError(f"label {dotted!r} is not text")
+        return node.format(**{**self.defaults, **values})
+
+    def has(self, dotted: str) -> bool:
+        try:
+            self(dotted)
+        except KeyError:
+            return False
+        return True
+
+    def group(self, group: str) -> str:
+        return self.data["groups"].get(group, group)
+
+    def _metric_entry(self, metric: str) -> tuple[dict | None, dict[str, str]]:
+        entry = self.data["metrics"].get(metric)
+        if entry is not None:
+            return entry, {}
+        for pattern, key, name in _FAMILIES:
+            m = pattern.match(metric)
+            if m:
+                return self.data["metrics"][key], {name: self.number(float(m.group(1)), 0)}
+        return None, {}
+
+    def metric(self, metric: str) -> str:
+        """Display name of a metric; baseline covariates by their covariate label."""
+        if metric.startswith("baseline_"):
+            return self.covariate(metric[len("baseline_"):])
+        entry, params = self._metric_entry(metric)
+        return entry["name"].format(**{**self.defaults, **params}) if entry else metric
+
+    def definition(self, metric: str, **values: Any) -> str:
+        entry, params = self._metric_entry(metric)
+        if entry is None:
+            return ""
+        return entry["definition"].format(**{**self.defaults, **values, **params})
+
+    def covariate(self, name: str) -> str:
+        return self.data["covariates"].get(name, name)
+
+    @staticmethod
+    def method_keys(method: str) -> list[str]:
+        """Reference entries behind a ``method`` code (exact entry, else its known parts)."""
+        code = method.strip().lower()
+        if code in _load("en")["methods_ref"]:
+            return [code]
+        keys = [key for part, key in _METHOD_PARTS if part in code]
+        return list(dict.fromkeys(keys))
+
+    def method(self, method: str) -> tuple[str, str] | None:
+        """(name, reference) of an estimator, or None if there is no label for it."""
+        entry = self.data["methods_ref"].get(method)
+        return (entry["name"], entry["reference"]) if entry else None
+
+    # --- numbers ----------------------------------------------------------------------------
+
+    def _digits(self, value: float, digits: int, sign: bool = False) -> str:
+        rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+        # Python writes 1,234.5; swap in the language's separators through a placeholder.
+        text = f"{abs(rounded):,.{digits}f}"
+        text = text.replace(",", "\0").replace(".", self.fmt["decimal"])
+        text = text.replace("\0", self.fmt["thousands"])
+        if rounded < 0:
+            return self.fmt["minus"] + text
+        return "+" + text if sign and rounded > 0 else text
+
+    def integer(self, value: float | int) -> str:
+        """A count: ``1.234`` (da), ``1,234`` (en)."""
+        return self._digits(float(value), 0)
+
+    def number(self, value: float, digits: int = 2, sign: bool = False) -> str:
+        if value is None or not math.isfinite(value):
+            return self.fmt["na"]
+        return self._digits(float(value), digits, sign)
+
+    def percent(self, proportion: float, digits: int = 1, sign: bool = False) -> str:
+        """A proportion as a percentage: ``72,9 %`` (da), ``72.9%`` (en)."""
+        if proportion is None or not math.isfinite(proportion):
+            return self.fmt["na"]
+        return self.fmt["percent"].format(value=self._digits(100 * proportion, digits, sign))
+
+    def points(self, difference: float, digits: int = 1) -> str:
+        """A difference of proportions in percentage points, with its sign."""
+        if difference is None or not math.isfinite(difference):
+            return self.fmt["na"]
+        return self.fmt["points"].format(value=self._digits(100 * difference, digits, True))
+
+    def interval(self, low: str, high: str) -> str:
+        return self.fmt["interval"].format(low=low, high=high)
+
+    def p_value(self, p: float) -> str:
+        """Three decimals (``0,012``); below 0.001 as ``<0,001``."""
+        if p is None or not math.isfinite(p):
+            return self.fmt["na"]
+        if p < 0.001:
+            return self.fmt["p_below"].format(value=self._digits(0.001, 3))
+        return self._digits(p, 3)
+
+    def p_phrase(self, p: float) -> str:
+        """p in running text: ``= 0,012`` or ``< 0,001``."""
+        text = self.p_value(p)
+        if text.startswith("<"):
+            return "< " + text[1:]
+        return "= " + text
+
+    def small(self, threshold: int) -> str:
+        return self.fmt["small"].format(threshold=self.integer(threshold))

@@ -1,0 +1,1 @@
+"""Privacy: disclosure control of tidy tables and figures, and pseudonymization of CPR numbers."""

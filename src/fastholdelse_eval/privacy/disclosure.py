@@ -1,0 +1,642 @@
+"""Statistical disclosure control for the tidy table: small-cell suppression.
+
+Policy (the report's "suppression log" section repeats it in plain words)
+-----------------------------------------------------------------------
+* **Primary suppression.** A count from 1 to ``threshold - 1`` (default threshold 5, so 1–4) is
+  shown as ``"<5"``; the rate, interval and p-value of its row are masked.
+* **Complements count too.** A rate row is a 2×2 cell pair: 185 of 188 returned discloses that
+  3 did not. Such implicit counts (denominator − numerator, the remainder of a flow partition,
+  returned − sustained) are protected exactly like shown counts.
+* **Secondary suppression.** The table is published as a whole, so a masked count must not be
+  recoverable from the rest of it: totals (n minus the other outcomes of the flow), the other
+  group plus a total, the per-municipality rows plus the pooled row, returned minus sustained,
+  category counts of a baseline covariate. Every such identity is written down as a linear
+  relation between cells; a small cell is safe only if the visible cells do not determine it
+  (checked exactly: the cell's unit vector must lie outside the row space of the relations
+  restricted to the hidden cells), nor pinned by what a reader knows about hidden cells ("<5" is
+  1–4; a cell masked for protection is 0 or at least 5, else it would say "<5"): each relation
+  must leave at least two possible values. While some small cell is exposed, the smallest
+  visible non-zero part of one of its relations (else the total) is masked as well
+  ("secondary"), and the checks repeat.
+* **Derived rows.** A difference, ratio, p-value, standardised mean difference, hazard ratio,
+  log-rank test or target assessment is masked when a row it is derived from is masked (a
+  difference plus the other group's rate gives the masked rate back). Estimates without counts
+  (median, RMST, cumulative incidence) are masked when their group's size or event count is.
+* **Zeros are not suppressed.** "0 of 180" says that nobody in a group of at least
+  ``threshold`` persons had the outcome; it identifies no individual and is not a small cell.
+  The same holds for "all of them" (complement 0). Both are common, informative results, and
+  hiding them would force masking of many honest zeros with no gain in protection.
+
+:func:`suppress` is a pure function: it returns a new table and a log, never changes its input.
+Suppression can be turned off only explicitly (``enabled=False``), and reports then carry a
+warning banner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import null_space
+
+from fastholdelse_eval.core.errors import ConfigError
+
+DEFAULT_THRESHOLD = 5
+
+ARM_GROUPS = ("intervention", "control")
+TOTAL_GROUPS = ("all", "total")
+POOLED_MUNICIPALITY = "all"
+
+# Outcomes that partition a group at follow-up (each person in exactly one). The flow section
+# shows them side by side, so one masked part would otherwise be n minus the others.
+FLOW_PARTITION = (
+    "rtw_rate",
+    "other_benefit_rate",
+    "dropout_rate",
+    "on_benefit_rate",
+    "left_study_rate",
+)
+# The outcome every comparison rests on: masked for protection only when no other will do.
+HEADLINE_QUANTITIES = frozenset({"rtw_rate"})
+# Rates whose denominator is another rate's numerator rather than the group size.
+DENOMINATOR_BASE = {"relapse_rate": "rtw_rate"}
+# Between-group statistics and count-free estimates that reveal the counts of another metric.
+DERIVED_FROM = {
+    "hazard_ratio_rtw": ("rtw_rate",),
+    "logrank_rtw": ("rtw_rate",),
+    "cif_rtw": ("rtw_rate",),
+    "median_weeks_on_benefit": ("n",),
+    "rmst_weeks_on_benefit": ("n",),
+    "sustained_rtw_rate": ("rtw_rate",),
+}
+# Prefixes of metric families, e.g. ``relapse_by_4_weeks`` rests on the relapse counts.
+DERIVED_FROM_PREFIX = {"relapse_by_": ("relapse_rate",)}
+MASKED_FIELDS = ("estimate", "ci_low", "ci_high", "p_value")
+OPTIONAL_MASKED_FIELDS = ("sd", "se")
+
+Key = tuple[str, str, str, str]  # (municipality, group, quantity, level)
+
+
+@dataclass
+class SuppressionResult:
+    """The masked tidy table and what was masked.
+
+    ``table`` keeps every row of the input with masked values set to NaN/NA and three extra
+    columns: ``suppressed`` (``""``, ``"primary"`` or ``"secondary"`` for the row),
+    ``numerator_mask`` and ``denominator_mask`` (``""``, ``"small"`` = show ``"<threshold"``,
+    ``"hidden"`` = masked to protect another cell). ``log`` has one row per masked count:
+    municipality, metric, group, level, field, reason — never a value.
+    """
+
+    table: pd.DataFrame
+    log: pd.DataFrame
+    threshold: int
+    enabled: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Cell:
+    key: Key
+    value: int
+    shown: bool  # a count that appears in the table (False: implicit, e.g. a complement)
+    masked: bool = False
+    reason: str = ""
+
+
+def _check_threshold(threshold: object) -> int:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)):
+        raise ConfigError(f"suppression threshold must be a whole number, got {threshold!r}")
+    if threshold < 1:
+        raise ConfigError(f"suppression threshold must be at least 1, got {threshold}")
+    return int(threshold)
+
+
+def _text(df: pd.DataFrame, column: str) -> pd.Series:
+    if column not in df.columns:
+        return pd.Series([""] * len(df), index=df.index, dtype=object)
+    col = df[column].astype(object)
+    return col.where(col.notna(), "").map(str)
+
+
+def _level_series(df: pd.DataFrame) -> pd.Series:
+    """The part of a row's identity beyond (municipality, group, metric): level and horizon."""
+    level = _text(df, "level")
+    horizon = _text(df, "horizon_weeks")
+    return level.where(horizon == "", level + "@" + horizon)
+
+
+def _int_or_none(value: object) -> int | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return int(value)
+
+
+class _Cells:
+    """Count cells of the table plus the linear relations that tie them together."""
+
+    def __init__(self) -> None:
+        self.cells: dict[Key, _Cell] = {}
+        self.relations: list[tuple[Key, list[Key]]] = []  # total = sum(parts)
+        # totals over municipalities: masking such a total protects a site's small count
+        # without spreading into other sites' tables (masking another site would)
+        self.pooled_totals: set[Key] = set()
+        self._relation_ids: set[tuple[Key, tuple[Key, ...]]] = set()
+
+    def add(self, key: Key, value: int, shown: bool) -> Key:
+        cell = self.cells.get(key)
+        if cell is None:
+            self.cells[key] = _Cell(key, int(value), shown)
+        elif shown:
+            cell.shown = True
+        return key
+
+    def relate(self, total: Key, parts: list[Key], pooled: bool = False) -> None:
+        ident = (total, tuple(sorted(parts)))
+        if not parts or ident in self._relation_ids:
+            return
+        self._relation_ids.add(ident)
+        self.relations.append((total, parts))
+        if pooled:
+            self.pooled_totals.add(total)
+
+    def relate_with_remainder(self, total: Key, parts: list[Key], remainder_name: str,
+                              pooled: bool = False) -> None:
+        """total = parts + an implicit remainder (whatever the parts do not cover).
+
+        A remainder of 0 is assumed known to the reader (conservative: "the shown parts add up
+        to the total" is easy to notice), so the relation is then total = parts exactly.
+        """
+        if not parts:
+            return
+        rest = self.cells[total].value - sum(self.cells[p].value for p in parts)
+        if rest < 0:  # the parts are not a partition of the total (overlapping); no identity
+            return
+        if rest == 0:
+            self.relate(total, parts, pooled)
+            return
+        m, g, _, level = total
+        rem = self.add((m, g, remainder_name, level), rest, shown=False)
+        self.relate(total, [*parts, rem], pooled)
+
+
+def _collect(df: pd.DataFrame, levels: pd.Series
+             ) -> tuple[_Cells, dict[int, tuple], set[int]]:
+    """Cells and relations; per row (numerator key, denominator key); rows of implied counts."""
+    cs = _Cells()
+    row_keys: dict[int, tuple] = {}
+    implied: set[int] = set()
+    den_of: dict[Key, int] = {}  # numerator cell -> its row's denominator
+    records = df[["municipality", "metric", "group", "estimate", "numerator",
+                  "denominator"]].to_dict("index")
+    counted = [i for i, r in records.items() if r["group"] in ARM_GROUPS + TOTAL_GROUPS]
+
+    # Group sizes first, so rates can share them as denominators.
+    for i in (i for i in counted if records[i]["metric"] == "n"):
+        r = records[i]
+        value = _int_or_none(r["numerator"])
+        if value is None:
+            value = _int_or_none(r["estimate"])
+        if value is None:
+            continue
+        key = cs.add((r["municipality"], r["group"], "n", ""), value, shown=True)
+        row_keys[i] = (key, None)
+
+    ordered = sorted(
+        (i for i in counted if records[i]["metric"] != "n"),
+        # base rates (rtw) before the rates that use them as a denominator (relapse)
+        key=lambda i: (records[i]["metric"] in DENOMINATOR_BASE, i),
+    )
+    for i in ordered:
+        r = records[i]
+        m, g, metric, level = r["municipality"], r["group"], r["metric"], levels[i]
+        num = _int_or_none(r["numerator"])
+        den = _int_or_none(r["denominator"])
+        if num is None and den is not None and _is_share(metric) and _finite(r["estimate"]):
+            # A share without its count (Kaplan–Meier, cumulative incidence, …) still
+            # implies one: estimate × denominator ≈ persons. Protect that count too.
+            num = int(round(float(r["estimate"]) * den))
+            implied.add(i)
+        num_key = den_key = None
+        if num is not None:
+            num_key = cs.add((m, g, metric, level), num, shown=True)
+        if den is not None:
+            if metric.startswith("baseline_"):
+                den_key = (m, g, metric, "__nonmissing")
+                cs.add(den_key, den, shown=True)
+                n_key = (m, g, "n", "")
+                if n_key in cs.cells:
+                    cs.relate_with_remainder(n_key, [den_key], f"__missing:{metric}")
+            else:
+                base = (m, g, DENOMINATOR_BASE.get(metric, "n"), "")
+                if base in cs.cells and cs.cells[base].value == den:
+                    den_key = base
+                else:
+                    den_key = cs.add((m, g, metric, f"{level}__den"), den, shown=True)
+            if num_key is not None and den - num >= 0:
+                comp = cs.add((m, g, f"not:{metric}", level), den - num, shown=False)
+                cs.relate(den_key, [num_key, comp])
+        row_keys[i] = (num_key, den_key)
+        if num_key is not None and den is not None:
+            den_of[num_key] = den
+
+    groups = sorted({(k[0], k[1]) for k in cs.cells})
+    for m, g in groups:
+        n_key = (m, g, "n", "")
+        if n_key in cs.cells:
+            parts = [(m, g, q, "") for q in FLOW_PARTITION if (m, g, q, "") in cs.cells]
+            parts = [p for p in parts if den_of.get(p) == cs.cells[n_key].value]
+            if len(parts) >= 2:
+                cs.relate_with_remainder(n_key, parts, "__flow_rest")
+        rtw, sus = (m, g, "rtw_rate", ""), (m, g, "sustained_rtw_rate", "")
+        if rtw in cs.cells and sus in cs.cells:
+            cs.relate_with_remainder(rtw, [sus], "__early_relapse")
+        # Finished spells (the denominator of their mean) = returned + other benefit + stopped.
+        done = (m, g, "mean_weeks_on_benefit_completed", "__den")
+        if done in cs.cells:
+            parts = [(m, g, q, "") for q in ("rtw_rate", "other_benefit_rate", "dropout_rate")
+                     if (m, g, q, "") in cs.cells]
+            cs.relate_with_remainder(done, parts, "__other_ends")
+
+    # Baseline categories: the levels of one covariate add up to its non-missing count.
+    by_cov: dict[tuple[str, str, str], list[Key]] = {}
+    for key in cs.cells:
+        m, g, q, level = key
+        if q.startswith("baseline_") and level and not level.startswith("__"):
+            by_cov.setdefault((m, g, q), []).append(key)
+    for (m, g, q), parts in by_cov.items():
+        den_key = (m, g, q, "__nonmissing")
+        if den_key in cs.cells:
+            cs.relate_with_remainder(den_key, sorted(parts), "__other_levels")
+
+    # Totals over groups and over municipalities.
+    shown_keys = [k for k, c in cs.cells.items() if c.shown]
+    for key in shown_keys:
+        m, g, q, level = key
+        if g in TOTAL_GROUPS:
+            parts = [(m, a, q, level) for a in ARM_GROUPS if (m, a, q, level) in cs.cells]
+            if parts:
+                cs.relate_with_remainder(key, parts, f"__other_groups:{q}")
+        if m == POOLED_MUNICIPALITY:
+            parts = sorted(k for k in shown_keys
+                           if k[0] != POOLED_MUNICIPALITY and k[1:] == (g, q, level))
+            if parts:
+                cs.relate_with_remainder(key, parts, f"__other_sites:{q}", pooled=True)
+    return cs, row_keys, implied
+
+
+def _finite(value: object) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_share(metric: str) -> bool:
+    """Metrics whose estimate is a share of the denominator's persons."""
+    return (metric.endswith("_rate") or metric.startswith(("cif_", "relapse_by_"))) and \
+        not metric.startswith("baseline_")
+
+
+def _components(cs: _Cells, hidden: set[Key]) -> list[tuple[list[Key], list[int]]]:
+    """Hidden cells linked by relations: (cells, indices of the relations touching them).
+
+    Determinacy is a property of each component alone, so the linear algebra runs on small
+    matrices even for a table with many municipalities.
+    """
+    parent: dict[Key, Key] = {k: k for k in sorted(hidden)}  # sorted: same order every run
+
+    def find(k: Key) -> Key:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    touching: list[tuple[int, list[Key]]] = []
+    for i, (total, parts) in enumerate(cs.relations):
+        terms = [k for k in (total, *parts) if k in hidden]
+        if terms:
+            touching.append((i, terms))
+            for k in terms[1:]:
+                parent[find(k)] = find(terms[0])
+    cells: dict[Key, list[Key]] = {}
+    for k in parent:
+        cells.setdefault(find(k), []).append(k)
+    rels: dict[Key, list[int]] = {}
+    for i, terms in touching:
+        rels.setdefault(find(terms[0]), []).append(i)
+    return [(sorted(members), rels.get(root, [])) for root, members in cells.items()]
+
+
+def _peel(cs: _Cells, cells: list[Key], relations: list[int], keep: set[Key]
+          ) -> tuple[list[Key], list[int]]:
+    """Drop relations that only fix a cell of their own.
+
+    A hidden cell (not in ``keep``) that occurs in a single relation absorbs it: whatever the
+    other cells are, that relation can be met, so it says nothing about them. Repeating this
+    leaves a much smaller system with the same answer for the kept cells.
+    """
+    hidden = set(cells)
+    rel_cells = {i: [k for k in (cs.relations[i][0], *cs.relations[i][1]) if k in hidden]
+                 for i in relations}
+    count: dict[Key, int] = {}
+    where: dict[Key, set[int]] = {}
+    for i, ks in rel_cells.items():
+        for k in ks:
+            count[k] = count.get(k, 0) + 1
+            where.setdefault(k, set()).add(i)
+    alive = set(relations)
+    todo = [k for k, n in count.items() if n == 1 and k not in keep]
+    while todo:
+        k = todo.pop()
+        if count.get(k) != 1:
+            continue
+        i = next(iter(where[k] & alive))
+        alive.discard(i)
+        for other in rel_cells[i]:
+            count[other] -= 1
+            if count[other] == 1 and other not in keep:
+                todo.append(other)
+    rels = sorted(alive)
+    left = sorted({k for i in rels for k in rel_cells[i]} | (keep & hidden))
+    return left, rels
+
+
+def _determined(cs: _Cells, cells: list[Key], relations: list[int],
+                keep: set[Key] | None = None) -> set[Key]:
+    """Cells of one hidden component whose value follows from the visible cells.
+
+    With ``keep``, only those cells are answered for (the system is peeled first).
+    """
+    if keep is not None:
+        cells, relations = _peel(cs, cells, relations, keep)
+    if not relations:
+        return set()
+    col = {k: j for j, k in enumerate(cells)}
+    matrix = np.zeros((len(relations), len(cells)))
+    for r, i in enumerate(relations):
+        total, parts = cs.relations[i]
+        for k, coef in [(total, 1.0)] + [(p, -1.0) for p in parts]:
+            if k in col:
+                matrix[r, col[k]] += coef
+    basis = null_space(matrix)
+    if basis.size == 0:
+        found = set(cells)
+    else:
+        free = np.linalg.norm(basis, axis=1) > 1e-9
+        found = {k for k, f in zip(cells, free, strict=True) if not f}
+    return found if keep is None else found & keep
+
+
+def _domain(c: _Cell, threshold: int, cap: int) -> list[tuple[int, int]]:
+    """What a reader who knows this policy can tell about a hidden cell's value."""
+    if not c.shown:
+        return [(0, cap)]  # never printed (a complement, a remainder): anything
+    if c.reason == "small":
+        return [(1, threshold - 1)]  # printed as "<threshold"
+    return [(0, 0), (threshold, cap)]  # masked for protection: a count 1..t-1 would say "<t"
+
+
+def _sum_domain(domains: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Possible sums of independent cells, each a union of integer intervals (merged)."""
+    acc = [(0, 0)]
+    for dom in domains:
+        sums = sorted((a + c, b + d) for a, b in acc for c, d in dom)
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sums:
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        acc = merged
+    return acc
+
+
+def _interval_exposed(cs: _Cells, threshold: int) -> list[tuple[Key, list[Key]]]:
+    """Small hidden cells pinned to one value by a relation plus the bounds a reader knows.
+
+    Example: "<5" and a protecting cell that must be 0 or ≥ 5 adding up to 6 leave only 1.
+    Returns (cell, terms of the relation) pairs.
+    """
+    out = []
+    for total, parts in cs.relations:
+        t_cell = cs.cells[total]
+        if t_cell.masked or not t_cell.shown:
+            continue
+        hidden = [k for k in parts if cs.cells[k].masked or not cs.cells[k].shown]
+        if not hidden:
+            continue
+        rest = t_cell.value - sum(cs.cells[k].value for k in parts if k not in hidden)
+        cap = t_cell.value
+        for k in hidden:
+            c = cs.cells[k]
+            if not 1 <= c.value < threshold:
+                continue
+            others = _sum_domain([_domain(cs.cells[h], threshold, cap) for h in hidden
+                                  if h != k])
+            vmin, vmax = (1, threshold - 1) if c.shown else (0, cap)
+            # values v with rest − v a possible sum of the others (the intervals are disjoint)
+            feasible = sum(max(0, min(vmax, rest - lo) - max(vmin, rest - hi) + 1)
+                           for lo, hi in others)
+            if feasible < 2:
+                out.append((k, [total, *parts]))
+    return out
+
+
+def _protect(cs: _Cells, threshold: int) -> None:
+    def small(c: _Cell) -> bool:
+        return 1 <= c.value < threshold
+
+    rels_of: dict[Key, list[int]] = {}
+    for i, (total, parts) in enumerate(cs.relations):
+        for k in (total, *parts):
+            rels_of.setdefault(k, []).append(i)
+
+    def terms(i: int) -> tuple[Key, ...]:
+        return (cs.relations[i][0], *cs.relations[i][1])
+
+    def component(start: Key, hidden: set[Key]) -> tuple[list[Key], list[int]]:
+        """The hidden cells linked to ``start`` and the relations touching them (BFS)."""
+        seen, todo, rels = {start}, [start], set()
+        while todo:
+            k = todo.pop()
+            for i in rels_of.get(k, []):
+                rels.add(i)
+                for other in terms(i):
+                    if other in hidden and other not in seen:
+                        seen.add(other)
+                        todo.append(other)
+        return sorted(seen), sorted(rels)
+
+    def rank(k: Key, own: set[int]) -> tuple:
+        c = cs.cells[k]
+        in_own = any(i in own for i in rels_of[k])
+        is_total = any(terms(i)[0] == k and k not in cs.pooled_totals for i in rels_of[k])
+        pooled = k in cs.pooled_totals
+        headline = k[2] in HEADLINE_QUANTITIES
+        # a zero last (a masked zero protects nothing: readers know it is 0 or ≥ t); group
+        # sizes and pooled (all-municipality) totals only when nothing else will do (they
+        # hide a whole group, or the headline); the headline outcome (RTW) after the other
+        # outcomes, since every comparison rests on it; then the cell's own relations, parts
+        # before totals, smaller counts first
+        return (c.value == 0, k[2] == "n", pooled, headline, not in_own, is_total, c.value, k)
+
+    def protect(target: Key, hidden: set[Key], relations: list[int]) -> bool:
+        """Mask one visible cell near ``target``; the first (by rank) that frees it if any."""
+        own = set(rels_of.get(target, []))
+        visible = {k for i in relations for k in terms(i)
+                   if cs.cells[k].shown and not cs.cells[k].masked}
+        ranked = sorted(visible, key=lambda k: rank(k, own))
+        if not ranked:
+            return False
+        chosen = ranked[0]
+        for k in ranked[:25]:
+            trial = hidden | {k}
+            cells, rels = component(target, trial)
+            if target not in _determined(cs, cells, rels, keep={target}):
+                chosen = k
+                break
+        cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
+        return True
+
+    for c in cs.cells.values():
+        if c.shown and small(c):
+            c.masked, c.reason = True, "small"
+    solved: dict[tuple, set[Key]] = {}
+    for _ in range(len(cs.cells) + 1):
+        hidden = {k for k, c in cs.cells.items() if c.masked or not c.shown}
+        changed = False
+        # Components are independent: protect every exposed one in this pass.
+        for cells, relations in _components(cs, hidden):
+            if not any(small(cs.cells[k]) for k in cells):
+                continue
+            ident = (tuple(cells), tuple(relations))
+            if ident not in solved:  # unchanged components are not solved again
+                solved[ident] = _determined(cs, cells, relations,
+                                            keep={k for k in cells if small(cs.cells[k])})
+            hit = sorted(k for k in solved[ident] if small(cs.cells[k]))
+            if hit:
+                if not protect(hit[0], hidden, relations):  # pragma: no cover
+                    raise RuntimeError("disclosure control found no cell to mask")
+                changed = True
+        if changed:
+            continue
+        pinned = _interval_exposed(cs, threshold)
+        if not pinned:
+            return
+        done: set[tuple[Key, ...]] = set()
+        for k, rel_terms in pinned:
+            if tuple(rel_terms) in done:
+                continue
+            done.add(tuple(rel_terms))
+            visible = [t for t in rel_terms if cs.cells[t].shown and not cs.cells[t].masked]
+            if not visible:  # pragma: no cover - the relation's total is visible here
+                raise RuntimeError("disclosure control found no cell to mask")
+            own = {i for i in rels_of[k] if terms(i) == tuple(rel_terms)}
+            chosen = min(visible, key=lambda t: rank(t, own))
+            cs.cells[chosen].masked, cs.cells[chosen].reason = True, "secondary"
+    raise RuntimeError("disclosure control did not converge")
+
+
+def suppress(
+    tidy: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, enabled: bool = True
+) -> SuppressionResult:
+    """Mask small cells of a tidy table (see the module docstring for the policy).
+
+    ``enabled=False`` returns the table unchanged apart from the empty mask columns; callers
+    must then show a warning (the report does).
+    """
+    threshold = _check_threshold(threshold)
+    df = tidy.copy()
+    masked_fields = list(MASKED_FIELDS) + [c for c in OPTIONAL_MASKED_FIELDS if c in df.columns]
+    levels = _level_series(df)
+    df["suppressed"] = ""
+    df["numerator_mask"] = ""
+    df["denominator_mask"] = ""
+    log_cols = ["municipality", "metric", "group", "level", "field", "reason"]
+    if not enabled or df.empty:
+        return SuppressionResult(df, pd.DataFrame(columns=log_cols), threshold, enabled)
+
+    cs, row_keys, implied = _collect(df, levels)
+    _protect(cs, threshold)
+
+    munis, metrics = df["municipality"].tolist(), df["metric"].tolist()
+    groups, lv = df["group"].tolist(), levels.tolist()
+    pos = {i: p for p, i in enumerate(df.index)}
+    n_rows = len(df)
+    row_reason = [""] * n_rows
+    num_mask, den_mask = [""] * n_rows, [""] * n_rows
+    clear_counts = [False] * n_rows  # derived rows lose their counts too
+    masked_rows: dict[tuple[str, str, str, str], str] = {}  # (m, g, metric, level) -> reason
+    log: list[dict] = []
+    for i, (num_key, den_key) in row_keys.items():
+        p = pos[i]
+        reasons = []
+        for fld, key in (("numerator", num_key), ("denominator", den_key)):
+            if key is None or not cs.cells[key].masked:
+                continue
+            cell = cs.cells[key]
+            reasons.append("primary" if cell.reason == "small" else "secondary")
+            if fld == "numerator" and i in implied:
+                # the count was never shown; only the estimate that implies it is masked
+                fld = "estimate"
+            else:
+                (num_mask if fld == "numerator" else den_mask)[p] = (
+                    "small" if cell.reason == "small" else "hidden")
+            log.append(dict(municipality=munis[p], metric=metrics[p], group=groups[p],
+                            level=lv[p], field=fld, reason=cell.reason))
+        if reasons:
+            row_reason[p] = "primary" if "primary" in reasons else "secondary"
+            masked_rows[(munis[p], groups[p], metrics[p], lv[p])] = row_reason[p]
+
+    masked_groups = {(m, g) for (m, g, q, _) in masked_rows if q == "n"}
+    # Derived rows: everything not yet decided that depends on a masked row.
+    for p in range(n_rows):
+        if row_reason[p]:
+            continue
+        m, g, metric, level = munis[p], groups[p], metrics[p], lv[p]
+        sources = _sources(metric)
+        if g in ARM_GROUPS + TOTAL_GROUPS:
+            hit = (m, g) in masked_groups or any(
+                (m, g, s, x) in masked_rows for s in sources for x in (level, ""))
+        else:
+            hit = any((m, a, s, x) in masked_rows
+                      for a in ARM_GROUPS for s in sources for x in (level, "")) or any(
+                (m, a) in masked_groups for a in ARM_GROUPS)
+        if hit:
+            row_reason[p] = "secondary"
+            # counts on a derived row (e.g. events behind a test) go too: with the other
+            # group's count they would give the hidden one back
+            clear_counts[p] = True
+            log.append(dict(municipality=m, metric=metric, group=g, level=level,
+                            field="estimate", reason="derived"))
+
+    rows = np.array([bool(r) for r in row_reason])
+    is_n = np.array([m == "n" for m in metrics])
+    num_hidden = np.array([bool(x) for x in num_mask]) | np.array(clear_counts)
+    den_hidden = np.array([bool(x) for x in den_mask]) | np.array(clear_counts)
+    df.loc[rows, masked_fields] = np.nan
+    df.loc[rows & is_n, "estimate"] = np.nan
+    df.loc[num_hidden, "numerator"] = pd.NA
+    df.loc[den_hidden, "denominator"] = pd.NA
+    df["suppressed"] = row_reason
+    df["numerator_mask"] = num_mask
+    df["denominator_mask"] = den_mask
+    log_df = pd.DataFrame(log, columns=log_cols)
+    return SuppressionResult(df, log_df, threshold, enabled)
+
+
+def _sources(metric: str) -> Iterable[str]:
+    """Metrics whose masking also masks ``metric`` (itself, its target, its estimators)."""
+    base = re.sub(r"^target[_:]", "", metric)
+    extra = [s for prefix, src in DERIVED_FROM_PREFIX.items() if base.startswith(prefix)
+             for s in src]
+    return (metric, base, *DERIVED_FROM.get(base, ()), *extra)
