@@ -18,8 +18,12 @@ def is_code_like(value: str) -> bool:
     return bool(_CODE_LIKE.fullmatch(value))
 
 
-class FastholdelseError(Exception):
-    """Base class for every error caused by input or options (not by a bug)."""
+class FastholdelseError(ValueError):
+    """Base class for every error caused by input or options (not by a bug).
+
+    A ``ValueError`` so that callers who catch the standard "bad value" error (and code written
+    before this package had its own errors) keep working; the CLI catches this class and prints
+    the message, never a traceback."""
 
 
 @dataclass(frozen=True, order=True)
@@ -55,3 +59,7 @@ class ValidationError(FastholdelseError):
 
 class ConfigError(FastholdelseError):
     """A study config or command-line option is wrong."""
+
+
+class EstimationError(FastholdelseError):
+    """An estimator could not produce a result from these data (no convergence, no root)."""

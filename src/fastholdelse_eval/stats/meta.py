@@ -47,6 +47,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from fastholdelse_eval.core.errors import ConfigError, EstimationError
+
 MEASURES = ("rd", "rr", "or")
 TAU2_METHODS = ("reml", "dl", "pm")
 ZERO_CELL_ADD = 0.5
@@ -89,7 +91,7 @@ class EffectSizes:
 def _check_measure(measure: str) -> str:
     m = str(measure).lower()
     if m not in MEASURES:
-        raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}")
+        raise ConfigError(f"measure must be one of {MEASURES}, not {measure!r}")
     return m
 
 
@@ -99,13 +101,13 @@ def _tables(events1, n1, events2, n2) -> tuple[np.ndarray, ...]:
     c = np.asarray(events2, dtype="float64")
     n2 = np.asarray(n2, dtype="float64")
     if not (a.shape == n1.shape == c.shape == n2.shape) or a.ndim != 1:
-        raise ValueError("events and totals must be 1-d arrays of the same length")
+        raise ConfigError("events and totals must be 1-d arrays of the same length")
     if np.any(~np.isfinite(np.concatenate([a, n1, c, n2]))):
-        raise ValueError("counts must be finite")
+        raise ConfigError("counts must be finite")
     if np.any(a < 0) or np.any(c < 0) or np.any(a > n1) or np.any(c > n2):
-        raise ValueError("events must lie between 0 and the group size")
+        raise ConfigError("events must lie between 0 and the group size")
     if np.any(n1 <= 0) or np.any(n2 <= 0):
-        raise ValueError("every group needs at least one person")
+        raise ConfigError("every group needs at least one person")
     return a, n1 - a, c, n2 - c
 
 
@@ -165,7 +167,7 @@ def _wald(estimate: float, se: float, level: float, method: str,
 
 def _check_level(level: float) -> float:
     if not 0 < level < 1:
-        raise ValueError("level must be between 0 and 1, e.g. 0.95")
+        raise ConfigError("level must be between 0 and 1, e.g. 0.95")
     return float(level)
 
 
@@ -173,9 +175,9 @@ def _yv(yi, vi) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(yi, dtype="float64")
     v = np.asarray(vi, dtype="float64")
     if y.shape != v.shape or y.ndim != 1 or y.size == 0:
-        raise ValueError("yi and vi must be non-empty 1-d arrays of the same length")
+        raise ConfigError("yi and vi must be non-empty 1-d arrays of the same length")
     if np.any(~np.isfinite(y)) or np.any(~np.isfinite(v)) or np.any(v <= 0):
-        raise ValueError("yi must be finite and vi finite and positive")
+        raise ConfigError("yi must be finite and vi finite and positive")
     return y, v
 
 
@@ -253,7 +255,7 @@ def _upper_bracket(f, start: float) -> float:
         if f(hi) < 0:
             return hi
         hi *= 2
-    raise ArithmeticError("could not bracket the root for tau²")
+    raise EstimationError("could not bracket the root for tau²")
 
 
 def tau2_pm(yi, vi, tol: float = 1e-12) -> float:
@@ -316,7 +318,7 @@ def _fisher_scoring(t2: float, y: np.ndarray, v: np.ndarray, tol: float,
         if abs(new - t2) < tol:
             return new
         t2 = new
-    raise ArithmeticError("REML estimation of tau² did not converge")  # pragma: no cover
+    raise EstimationError("REML estimation of tau² did not converge")  # pragma: no cover
 
 
 def tau2_reml(yi, vi, tol: float = 1e-10, max_iter: int = 200) -> float:
@@ -420,7 +422,7 @@ def random_effects(yi, vi, method: str = "reml", hartung_knapp: bool = False,
     method = str(method).lower()
     estimators = {"reml": tau2_reml, "dl": tau2_dl, "pm": tau2_pm}
     if method not in estimators:
-        raise ValueError(f"method must be one of {TAU2_METHODS}, not {method!r}")
+        raise ConfigError(f"method must be one of {TAU2_METHODS}, not {method!r}")
     k = y.size
     tau2 = estimators[method](y, v)
     w = 1 / (v + tau2)
