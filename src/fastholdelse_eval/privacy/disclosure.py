@@ -22,6 +22,10 @@ Policy (the report's "suppression log" section repeats it in plain words)
   log-rank test or target assessment is masked when a row it is derived from is masked (a
   difference plus the other group's rate gives the masked rate back). Estimates without counts
   (median, RMST, cumulative incidence) are masked when their group's size or event count is.
+* **Fail closed.** What a metric reveals (is it a share, what is its denominator, which rows
+  it rests on, is it part of the flow) comes from the metric registry
+  (:mod:`fastholdelse_eval.core.metrics`). A row whose metric is not registered is masked
+  whole (estimate, interval, p-value and counts; logged as ``unregistered``).
 * **Zeros are not suppressed.** "0 of 180" says that nobody in a group of at least
   ``threshold`` persons had the outcome; it identifies no individual and is not a small cell.
   The same holds for "all of them" (complement 0). Both are common, informative results, and
@@ -34,7 +38,6 @@ warning banner.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import null_space
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
 
 DEFAULT_THRESHOLD = 5
@@ -50,30 +54,10 @@ ARM_GROUPS = ("intervention", "control")
 TOTAL_GROUPS = ("all", "total")
 POOLED_MUNICIPALITY = "all"
 
-# Outcomes that partition a group at follow-up (each person in exactly one). The flow section
-# shows them side by side, so one masked part would otherwise be n minus the others.
-FLOW_PARTITION = (
-    "rtw_rate",
-    "other_benefit_rate",
-    "dropout_rate",
-    "on_benefit_rate",
-    "left_study_rate",
-)
+# What each metric reveals is declared in the registry (core/metrics.py); these are views of it.
+FLOW_PARTITION = tuple(m.name for m in metrics.iter_metrics() if m.disclosure.flow_partition)
 # The outcome every comparison rests on: masked for protection only when no other will do.
-HEADLINE_QUANTITIES = frozenset({"rtw_rate"})
-# Rates whose denominator is another rate's numerator rather than the group size.
-DENOMINATOR_BASE = {"relapse_rate": "rtw_rate"}
-# Between-group statistics and count-free estimates that reveal the counts of another metric.
-DERIVED_FROM = {
-    "hazard_ratio_rtw": ("rtw_rate",),
-    "logrank_rtw": ("rtw_rate",),
-    "cif_rtw": ("rtw_rate",),
-    "median_weeks_on_benefit": ("n",),
-    "rmst_weeks_on_benefit": ("n",),
-    "sustained_rtw_rate": ("rtw_rate",),
-}
-# Prefixes of metric families, e.g. ``relapse_by_4_weeks`` rests on the relapse counts.
-DERIVED_FROM_PREFIX = {"relapse_by_": ("relapse_rate",)}
+HEADLINE_QUANTITIES = frozenset(m.name for m in metrics.iter_metrics() if m.disclosure.headline)
 MASKED_FIELDS = ("estimate", "ci_low", "ci_high", "p_value")
 OPTIONAL_MASKED_FIELDS = ("sd", "se")
 
@@ -213,7 +197,7 @@ def _collect(df: pd.DataFrame, levels: pd.Series
     ordered = sorted(
         (i for i in counted if records[i]["metric"] != "n"),
         # base rates (rtw) before the rates that use them as a denominator (relapse)
-        key=lambda i: (records[i]["metric"] in DENOMINATOR_BASE, i),
+        key=lambda i: (_denominator_base(records[i]["metric"]) != "n", i),
     )
     for i in ordered:
         r = records[i]
@@ -229,14 +213,14 @@ def _collect(df: pd.DataFrame, levels: pd.Series
         if num is not None:
             num_key = cs.add((m, g, metric, level), num, shown=True)
         if den is not None:
-            if metric.startswith("baseline_"):
+            if _is_baseline(metric):
                 den_key = (m, g, metric, "__nonmissing")
                 cs.add(den_key, den, shown=True)
                 n_key = (m, g, "n", "")
                 if n_key in cs.cells:
                     cs.relate_with_remainder(n_key, [den_key], f"__missing:{metric}")
             else:
-                base = (m, g, DENOMINATOR_BASE.get(metric, "n"), "")
+                base = (m, g, _denominator_base(metric), "")
                 if base in cs.cells and cs.cells[base].value == den:
                     den_key = base
                 else:
@@ -270,7 +254,7 @@ def _collect(df: pd.DataFrame, levels: pd.Series
     by_cov: dict[tuple[str, str, str], list[Key]] = {}
     for key in cs.cells:
         m, g, q, level = key
-        if q.startswith("baseline_") and level and not level.startswith("__"):
+        if _is_baseline(q) and level and not level.startswith("__"):
             by_cov.setdefault((m, g, q), []).append(key)
     for (m, g, q), parts in by_cov.items():
         den_key = (m, g, q, "__nonmissing")
@@ -301,9 +285,21 @@ def _finite(value: object) -> bool:
 
 
 def _is_share(metric: str) -> bool:
-    """Metrics whose estimate is a share of the denominator's persons."""
-    return (metric.endswith("_rate") or metric.startswith(("cif_", "relapse_by_"))) and \
-        not metric.startswith("baseline_")
+    """Metrics whose estimate is a share of the denominator's persons (the registry says)."""
+    found = metrics.lookup(metric)
+    return found is not None and found.disclosure.share
+
+
+def _is_baseline(metric: str) -> bool:
+    """Rows of a baseline characteristic: per-level shares adding up to its recorded count."""
+    found = metrics.lookup(metric)
+    return found is not None and found.name == "baseline_{covariate}"
+
+
+def _denominator_base(metric: str) -> str:
+    """The metric whose count is ``metric``'s denominator (``n``: the group size)."""
+    found = metrics.lookup(metric)
+    return found.disclosure.denominator_base if found is not None else "n"
 
 
 def _components(cs: _Cells, hidden: set[Key]) -> list[tuple[list[Key], list[int]]]:
@@ -565,10 +561,13 @@ def suppress(
     if not enabled or df.empty:
         return SuppressionResult(df, pd.DataFrame(columns=log_cols), threshold, enabled)
 
-    cs, row_keys, implied = _collect(df, levels)
+    # Fail closed: a metric the registry does not know may reveal anything, so it is masked
+    # whole and kept out of the relations (its counts cannot be trusted to protect others).
+    unknown = np.array([metrics.lookup(m) is None for m in df["metric"]], dtype=bool)
+    cs, row_keys, implied = _collect(df.loc[~unknown], levels.loc[~unknown])
     _protect(cs, threshold)
 
-    munis, metrics = df["municipality"].tolist(), df["metric"].tolist()
+    munis, names = df["municipality"].tolist(), df["metric"].tolist()
     groups, lv = df["group"].tolist(), levels.tolist()
     pos = {i: p for p, i in enumerate(df.index)}
     n_rows = len(df)
@@ -591,18 +590,24 @@ def suppress(
             else:
                 (num_mask if fld == "numerator" else den_mask)[p] = (
                     "small" if cell.reason == "small" else "hidden")
-            log.append(dict(municipality=munis[p], metric=metrics[p], group=groups[p],
+            log.append(dict(municipality=munis[p], metric=names[p], group=groups[p],
                             level=lv[p], field=fld, reason=cell.reason))
         if reasons:
             row_reason[p] = "primary" if "primary" in reasons else "secondary"
-            masked_rows[(munis[p], groups[p], metrics[p], lv[p])] = row_reason[p]
+            masked_rows[(munis[p], groups[p], names[p], lv[p])] = row_reason[p]
+
+    for p in np.flatnonzero(unknown):
+        row_reason[p] = "primary"
+        clear_counts[p] = True
+        log.append(dict(municipality=munis[p], metric=names[p], group=groups[p], level=lv[p],
+                        field="estimate", reason="unregistered"))
 
     masked_groups = {(m, g) for (m, g, q, _) in masked_rows if q == "n"}
     # Derived rows: everything not yet decided that depends on a masked row.
     for p in range(n_rows):
         if row_reason[p]:
             continue
-        m, g, metric, level = munis[p], groups[p], metrics[p], lv[p]
+        m, g, metric, level = munis[p], groups[p], names[p], lv[p]
         sources = _sources(metric)
         if g in ARM_GROUPS + TOTAL_GROUPS:
             hit = (m, g) in masked_groups or any(
@@ -620,7 +625,7 @@ def suppress(
                             field="estimate", reason="derived"))
 
     rows = np.array([bool(r) for r in row_reason])
-    is_n = np.array([m == "n" for m in metrics])
+    is_n = np.array([m == "n" for m in names])
     num_hidden = np.array([bool(x) for x in num_mask]) | np.array(clear_counts)
     den_hidden = np.array([bool(x) for x in den_mask]) | np.array(clear_counts)
     df.loc[rows, masked_fields] = np.nan
@@ -636,7 +641,7 @@ def suppress(
 
 def _sources(metric: str) -> Iterable[str]:
     """Metrics whose masking also masks ``metric`` (itself, its target, its estimators)."""
-    base = re.sub(r"^target[_:]", "", metric)
-    extra = [s for prefix, src in DERIVED_FROM_PREFIX.items() if base.startswith(prefix)
-             for s in src]
-    return (metric, base, *DERIVED_FROM.get(base, ()), *extra)
+    base = metrics.target_base(metric)
+    found = metrics.lookup(base)
+    rests_on = found.disclosure.rests_on if found is not None else ()
+    return (metric, base, *rests_on)
