@@ -53,20 +53,24 @@ from typing import Any
 
 import pandas as pd
 
-from fastholdelse_eval.core import tidy
+from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.data import outcomes
 
-DURATION_ALIASES = ("mean_weeks_on_benefit", "mean_weeks_on_benefit_completed",
-                    "weeks_on_benefit", "rmst_weeks_on_benefit", "benefit_duration")
-RATE_METRICS = tuple(outcomes.RATE_METRICS)
-# Metrics with a ``ratio`` row (relative targets) and with a ``difference`` row (absolute).
-RATIO_METRICS = (*RATE_METRICS, "rmst_weeks_on_benefit", "hazard_ratio_rtw")
-DIFFERENCE_METRICS = (*RATE_METRICS, "rmst_weeks_on_benefit", "cif_rtw", "sustained_rtw_rate")
-PERSON_LEVEL_ONLY = ("rmst_weeks_on_benefit", "cif_rtw", "sustained_rtw_rate",
-                     "hazard_ratio_rtw")
-TARGET_METRICS = (*RATE_METRICS, "sustained_rtw_rate", "cif_rtw", "hazard_ratio_rtw",
-                  *DURATION_ALIASES)
+# Which metrics take a target, on which between-group rows they are judged and whether they need
+# person-level data is declared in the metric registry; these are views of it.
+DURATION_ALIASES = (*metrics.TARGET_ALIASES,
+                    *(m.name for m in metrics.iter_metrics()
+                      if m.target is not None and m.target.judged_as == "rmst_weeks_on_benefit"),
+                    "rmst_weeks_on_benefit")
+TARGET_METRICS = metrics.target_metrics()
+RATIO_METRICS = tuple(m.name for m in metrics.iter_metrics()
+                      if m.target is not None and "ratio" in m.target.comparisons
+                      and not m.target.judged_as)
+DIFFERENCE_METRICS = tuple(m.name for m in metrics.iter_metrics()
+                           if m.target is not None and "difference" in m.target.comparisons
+                           and not m.target.judged_as)
+PERSON_LEVEL_ONLY = tuple(m.name for m in metrics.iter_metrics()
+                          if m.target is not None and m.target.person_level_only)
 _LOWER = ("lower", "shorter", "fewer", "less", "lavere", "kortere", "færre", "faerre", "mindre")
 _HIGHER = ("higher", "longer", "more", "greater", "højere", "hoejere", "længere", "laengere",
            "flere", "større", "stoerre")
@@ -89,7 +93,7 @@ class Target:
 
     @property
     def judged_metric(self) -> str:
-        return "rmst_weeks_on_benefit" if self.metric in DURATION_ALIASES else self.metric
+        return metrics.judged_as(self.metric)
 
     @property
     def is_duration(self) -> bool:
@@ -183,7 +187,7 @@ def parse_target(spec: Mapping[str, Any] | str | Target) -> Target:
         raise ConfigError(f"targets: {metric}: give 'relative' or 'absolute', not both")
     relative = None if relative is None else _amount(relative, "relative")
     absolute = None if absolute is None else _amount(absolute, "absolute")
-    judged = "rmst_weeks_on_benefit" if metric in DURATION_ALIASES else metric
+    judged = metrics.judged_as(metric)
     if relative is not None and judged not in RATIO_METRICS:
         raise ConfigError(f"targets: {metric} has no ratio to judge a relative target on; "
                           "give 'absolute' instead")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.data.cohort import Cohort
 
 DAYS_PER_WEEK = 7.0
@@ -25,16 +26,9 @@ BINARY_OUTCOMES = {
     "other_benefit": ("is_other_benefit", "other_benefit"),
     "active_offer": ("active_offer", "active_offer"),
 }
-# Rate metrics, in report order: (aggregate count column of the numerator, of the
-# denominator). The relapse rate's base is those who returned, not the whole group.
-RATE_METRICS = {
-    "rtw_rate": ("rtw", "n"),
-    "partial_rtw_rate": ("partial_rtw", "n"),
-    "relapse_rate": ("relapse", "rtw"),
-    "dropout_rate": ("dropout", "n"),
-    "other_benefit_rate": ("other_benefit", "n"),
-    "active_offer_rate": ("active_offer", "n"),
-}
+# Rate metrics, in report order: (aggregate count column of the numerator, of the denominator),
+# as declared in the metric registry. The relapse rate's base is those who returned.
+RATE_METRICS = metrics.rate_metrics()
 
 
 def _weeks(later: pd.Series, earlier: pd.Series) -> np.ndarray:
