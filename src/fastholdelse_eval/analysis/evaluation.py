@@ -14,11 +14,15 @@ import pandas as pd
 
 from fastholdelse_eval.analysis.durations import duration_rows
 from fastholdelse_eval.analysis.targets import parse_targets, target_rows
-from fastholdelse_eval.core import tidy
+from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.formatting import Formatter
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.outcomes import RATE_METRICS, person_outcomes
 from fastholdelse_eval.stats import rates
+
+# The terminal and notebook view: plain ASCII numbers (see core.formatting).
+TERMINAL = Formatter("plain")
 
 
 @dataclass
@@ -109,32 +113,34 @@ def _format_cell(metric: str, row: pd.Series) -> str:
         return "suppressed (small count)" if suppressed == "primary" else "suppressed"
     if pd.isna(est):
         return ""
+    f = TERMINAL
     is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
                                                            "difference")
     if metric == "n":
-        return f"{int(est)}"
+        return f.integer(est)
     if is_rate and row["group"] == "difference":
         # A difference of two percentages is in percentage points, not per cent.
-        text = f"{100 * est:+.1f} pp"
+        text = f.points(est)
         if not pd.isna(low):
-            text += f" ({100 * low:+.1f} to {100 * high:+.1f})"
+            text += f" ({f.interval(f.number(100 * low, 1, True), f.number(100 * high, 1, True))})"
     elif is_rate:
-        text = f"{100 * est:.1f} %"
+        text = f.percent(est)
         if not pd.isna(row["numerator"]):
-            text = f"{int(row['numerator'])}/{int(row['denominator'])} = " + text
+            text = f"{f.integer(row['numerator'])}/{f.integer(row['denominator'])} = " + text
         if not pd.isna(low):
-            text += f" ({100 * low:.1f} to {100 * high:.1f})"
+            text += f" ({f.interval(100 * low, 100 * high, 1)})"
     else:
-        text = f"{est:.2f}"
+        text = f.number(est, 2)
         if not pd.isna(low):
-            text += f" ({low:.2f} to {high:.2f})"
+            text += f" ({f.interval(low, high, 2)})"
     if not pd.isna(row["p_value"]):
-        text += f"; p = {row['p_value']:.3g}"
+        text += f"; p = {f.significant(row['p_value'], 3)}"
     return text
 
 
 def _is_proportion(metric: str) -> bool:
-    return metric.endswith("_rate") or metric.startswith(("cif_", "relapse_by_"))
+    found = metrics.lookup(metrics.target_base(metric))
+    return found is not None and found.kind is metrics.Kind.PROPORTION
 
 
 def summary_frame(table: pd.DataFrame) -> pd.DataFrame:

@@ -15,18 +15,16 @@ Negative numbers use the typographic minus sign (U+2212).
 
 from __future__ import annotations
 
-import math
-import re
 import tomllib
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.formatting import Formatter, NumberFormat
 
 LANGUAGES = ("da", "en")
-# Metric families with a parameter in the name: (pattern, label entry, placeholder name).
-_FAMILIES = ((re.compile(r"^relapse_by_(\d+(?:\.\d+)?)_weeks$"), "relapse_by", "weeks"),)
 # Estimator codes of the tidy table's ``method`` column are free text such as
 # "kaplan-meier; brookmeyer-crowley log-log"; each known part maps to one reference entry.
 _METHOD_PARTS = (
@@ -58,6 +56,7 @@ class Labels:
         self.lang = check_language(lang)
         self.data = _load(self.lang)
         self.fmt = self.data["format"]
+        self.numbers = Formatter(NumberFormat.from_mapping(self.fmt))
         self.level = level
         digits = 0 if abs(100 * level - round(100 * level)) < 1e-9 else 1
         # Placeholders every label may use without the caller passing them.
@@ -88,14 +87,17 @@ class Labels:
         return self.data["groups"].get(group, group)
 
     def _metric_entry(self, metric: str) -> tuple[dict | None, dict[str, str]]:
-        entry = self.data["metrics"].get(metric)
-        if entry is not None:
-            return entry, {}
-        for pattern, key, name in _FAMILIES:
-            m = pattern.match(metric)
-            if m:
-                return self.data["metrics"][key], {name: self.number(float(m.group(1)), 0)}
-        return None, {}
+        """Name and definition of a metric from the registry, with its family parameters."""
+        found = metrics.lookup("baseline_{covariate}" if metric == "baseline" else metric)
+        if found is None:
+            # report headings that are not metrics (e.g. pooled_across_municipalities)
+            return self.data["metrics"].get(metric), {}
+        params = metrics.parameters(metric)
+        if "weeks" in params:
+            params["weeks"] = self.number(float(params["weeks"]), 0)
+        if "metric" in params:  # target:<metric>
+            params["metric"] = self.metric(params["metric"])
+        return {"name": found.label(self.lang), "definition": found.definition(self.lang)}, params
 
     def metric(self, metric: str) -> str:
         """Display name of a metric; baseline covariates by their covariate label."""
@@ -127,49 +129,32 @@ class Labels:
         entry = self.data["methods_ref"].get(method)
         return (entry["name"], entry["reference"]) if entry else None
 
-    # --- numbers ----------------------------------------------------------------------------
+    # --- numbers: delegated to the one formatter (core.formatting) ----------------------------
 
     def _digits(self, value: float, digits: int, sign: bool = False) -> str:
-        rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-        # Python writes 1,234.5; swap in the language's separators through a placeholder.
-        text = f"{abs(rounded):,.{digits}f}"
-        text = text.replace(",", "\0").replace(".", self.fmt["decimal"])
-        text = text.replace("\0", self.fmt["thousands"])
-        if rounded < 0:
-            return self.fmt["minus"] + text
-        return "+" + text if sign and rounded > 0 else text
+        return self.numbers.fixed(value, digits, sign)
 
     def integer(self, value: float | int) -> str:
         """A count: ``1.234`` (da), ``1,234`` (en)."""
-        return self._digits(float(value), 0)
+        return self.numbers.integer(value)
 
     def number(self, value: float, digits: int = 2, sign: bool = False) -> str:
-        if value is None or not math.isfinite(value):
-            return self.fmt["na"]
-        return self._digits(float(value), digits, sign)
+        return self.numbers.number(value, digits, sign)
 
     def percent(self, proportion: float, digits: int = 1, sign: bool = False) -> str:
         """A proportion as a percentage: ``72,9 %`` (da), ``72.9%`` (en)."""
-        if proportion is None or not math.isfinite(proportion):
-            return self.fmt["na"]
-        return self.fmt["percent"].format(value=self._digits(100 * proportion, digits, sign))
+        return self.numbers.percent(proportion, digits, sign)
 
     def points(self, difference: float, digits: int = 1) -> str:
         """A difference of proportions in percentage points, with its sign."""
-        if difference is None or not math.isfinite(difference):
-            return self.fmt["na"]
-        return self.fmt["points"].format(value=self._digits(100 * difference, digits, True))
+        return self.numbers.points(difference, digits)
 
     def interval(self, low: str, high: str) -> str:
-        return self.fmt["interval"].format(low=low, high=high)
+        return self.numbers.interval(low, high)
 
     def p_value(self, p: float) -> str:
         """Three decimals (``0,012``); below 0.001 as ``<0,001``."""
-        if p is None or not math.isfinite(p):
-            return self.fmt["na"]
-        if p < 0.001:
-            return self.fmt["p_below"].format(value=self._digits(0.001, 3))
-        return self._digits(p, 3)
+        return self.numbers.p_value(p)
 
     def p_phrase(self, p: float) -> str:
         """p in running text: ``= 0,012`` or ``< 0,001``."""
@@ -179,4 +164,4 @@ class Labels:
         return "= " + text
 
     def small(self, threshold: int) -> str:
-        return self.fmt["small"].format(threshold=self.integer(threshold))
+        return self.numbers.small(threshold)
