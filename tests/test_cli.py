@@ -135,3 +135,73 @@ def test_evaluate_suppress_masks_small_cells(capsys, greve_path):
     assert "suppressed (small count)" in out and "137/188" in out
     code, _, err = run(capsys, "evaluate", str(greve_path), "--suppress", "--threshold", "0")
     assert code == 1 and "threshold" in err
+
+
+# --- the command table and last-resort errors (issue 10) ------------------------------------
+
+def test_command_table_matches_the_command_modules():
+    import importlib
+    from pathlib import Path
+
+    from fastholdelse_eval.cli import commands
+    from fastholdelse_eval.cli.main import COMMANDS, command_module
+
+    on_disk = {p.stem for p in Path(commands.__file__).parent.glob("*.py")} - {"__init__"}
+    assert set(COMMANDS) == on_disk
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(command_module(name))
+        assert (module.NAME, module.HELP) == (name, help_text)
+
+
+def test_parser_for_one_command_equals_the_full_parser():
+    from fastholdelse_eval.cli.main import COMMANDS, build_parser
+
+    def options(parser, name):
+        sub = next(a for a in parser._actions if a.dest == "command").choices[name]
+        return [(a.option_strings, a.dest, a.default, a.choices, a.nargs, a.help)
+                for a in sub._actions]
+
+    full = build_parser()
+    for name in COMMANDS:
+        assert options(build_parser([name]), name) == options(full, name)
+
+
+@pytest.mark.parametrize("exc", [ValueError("bad value 0102031234"),
+                                 ZeroDivisionError("0102031234 / 0"),
+                                 FloatingPointError("overflow at 0102031234")])
+def test_stray_value_and_arithmetic_errors_give_a_message_without_values(
+        capsys, monkeypatch, greve_path, exc):
+    from fastholdelse_eval.cli.commands import validate
+
+    def boom(args):
+        raise exc
+
+    monkeypatch.setattr(validate, "run", boom)
+    code, out, err = run(capsys, "validate", str(greve_path))
+    assert code == 1
+    assert "Traceback" not in err and "0102031234" not in err
+    assert f"validate: the computation failed ({type(exc).__name__})" in err
+
+
+def test_package_errors_are_messages(capsys, monkeypatch, greve_path):
+    from fastholdelse_eval.cli.commands import validate
+    from fastholdelse_eval.core.errors import ConfigError
+
+    def boom(args):
+        raise ConfigError("--level: must be between 0 and 1")
+
+    monkeypatch.setattr(validate, "run", boom)
+    code, out, err = run(capsys, "validate", str(greve_path))
+    assert code != 0
+    assert err.strip() == "fastholdelse-eval validate: --level: must be between 0 and 1"
+
+
+def test_stray_error_with_debug_shows_the_traceback(monkeypatch, greve_path):
+    from fastholdelse_eval.cli.commands import validate
+
+    def boom(args):
+        raise ZeroDivisionError("x")
+
+    monkeypatch.setattr(validate, "run", boom)
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", "validate", str(greve_path)])

@@ -280,7 +280,7 @@ def test_malformed_cpr_reasons(value, reason):
 
 def test_vectorised_and_scalar_checks_agree():
     # Two implementations: numpy leap-year arithmetic (files) and the stdlib calendar (one value).
-    from fastholdelse_eval.privacy.pseudonymize import _cpr_reasons
+    from fastholdelse_eval.privacy.pseudonyms import _cpr_reasons
 
     rng = np.random.default_rng(11)
     n = 20000
@@ -373,7 +373,8 @@ def test_pseudonymize_frame_column_errors():
 
 
 def test_collision_is_refused_not_merged(monkeypatch):
-    mod = importlib.import_module("fastholdelse_eval.privacy.pseudonymize")  # not fe.pseudonymize
+    # The module that computes them (privacy.pseudonymize re-exports it); not fe.pseudonymize.
+    mod = importlib.import_module("fastholdelse_eval.privacy.pseudonyms")
 
     monkeypatch.setattr(mod, "_pseudonyms_bulk",
                         lambda digits, key: np.array(["paaaaaaaaaaaaaaaa"] * len(digits),

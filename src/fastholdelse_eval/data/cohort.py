@@ -31,19 +31,10 @@ from pathlib import Path
 
 import pandas as pd
 
-CANONICAL_COLUMNS = [
-    "person_id",
-    "group",
-    "municipality",
-    "start_date",
-    "end_date",
-    "end_reason",
-    "end_detail",
-    "partial_rtw_date",
-    "relapse_date",
-    "followup_date",
-    "active_offer",
-]
+from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
+from fastholdelse_eval.data.validation import validate_cohort_frame
+
+__all__ = ["CANONICAL_COLUMNS", "AggregateCohort", "Cohort", "SourceFile"]
 
 
 @dataclass(frozen=True)
@@ -83,8 +74,6 @@ class Cohort:
 
         Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem.
         """
-        from fastholdelse_eval.data.validation import validate_cohort_frame
-
         data, notes = validate_cohort_frame(
             df, followup_date=followup_date, municipality=municipality
         )

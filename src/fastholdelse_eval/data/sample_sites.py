@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.data.cohort import CANONICAL_COLUMNS
+from fastholdelse_eval.data.sample_files import aggregate_counts, write_danish_csv
+from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
 N_SITES = 17
 SITE_NAMES = [f"Kommune {chr(ord('A') + i)}" for i in range(N_SITES)]
@@ -144,16 +145,12 @@ def simulate_sites(seed: int = DEFAULT_SEED) -> pd.DataFrame:
 
 def simulate_sites_aggregate(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """The same study as counts per municipality × group (aggregate-file columns)."""
-    from fastholdelse_eval.data.simulate import aggregate_counts
-
     return aggregate_counts(simulate_sites(seed))
 
 
 def write_sample_files(directory: str | Path = "data/sample",
                        seed: int = DEFAULT_SEED) -> tuple[Path, Path]:
     """Write ``aktive_17.csv`` and ``aktive_17_aggregate.csv`` (Danish CSV) to ``directory``."""
-    from fastholdelse_eval.data.simulate import aggregate_counts, write_danish_csv
-
     directory = Path(directory)
     frame = simulate_sites(seed)
     person, aggregate = directory / "aktive_17.csv", directory / "aktive_17_aggregate.csv"

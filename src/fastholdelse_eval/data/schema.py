@@ -24,6 +24,21 @@ def normalize_label(text: object) -> str:
 
 # --- person-level cohort file -------------------------------------------------------------
 
+# Column order of a validated cohort's data (canonical columns first, covariates after).
+CANONICAL_COLUMNS = [
+    "person_id",
+    "group",
+    "municipality",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "end_detail",
+    "partial_rtw_date",
+    "relapse_date",
+    "followup_date",
+    "active_offer",
+]
+
 REQUIRED_COLUMNS = ("person_id", "group", "start_date")
 DATE_COLUMNS = ("start_date", "end_date", "partial_rtw_date", "relapse_date", "followup_date")
 KNOWN_COVARIATES = ("age", "sex", "diagnosis", "has_employer")

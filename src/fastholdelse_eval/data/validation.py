@@ -15,8 +15,8 @@ import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data import schema
-from fastholdelse_eval.data.cohort import CANONICAL_COLUMNS
 from fastholdelse_eval.data.io import cells_as_text, spreadsheet_row
+from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
 CPR_PATTERN = re.compile(r"^\d{6}-?\d{4}$")
 _ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"

@@ -1,40 +1,19 @@
-"""Keyed pseudonymisation of CPR numbers (HMAC-SHA256), so real extracts can be analysed and linked.
+"""Pseudonymise a whole file (CSV, XLSX, Parquet) in place of its CPR column, every other byte,
+cell or column unchanged, written atomically.
 
-A plain hash of a CPR number is not a pseudonym: the whole CPR space (~3.7×10⁸ numbers) can be
-hashed in minutes and every hash reversed. Here the hash is keyed with a secret 256-bit key kept
-apart from the data (HMAC-SHA256, RFC 2104): without the key nobody can compute or reverse a
-pseudonym; with the same key the same person gets the same pseudonym in every file (cohort,
-register panel, groups file), so the files still link.
-
-Pseudonym format: ``"p"`` + the first 80 bits of ``HMAC-SHA256(key, cpr_digits)`` in lowercase
-base32 (RFC 4648 alphabet ``a–z2–7``) — 17 characters, e.g. ``p3kq7xw2m4a5bzc6d``. It contains
-letters, so it can never be mistaken for (or refused as) a CPR number, and base32 is
-case-insensitive, so spreadsheet case changes do no harm. Collision risk (birthday bound,
-``n²/2⁸¹``): 1.5×10⁻¹¹ for all ~6 million persons in Denmark, 5.7×10⁻⁸ for the entire CPR
-space; a collision within a file is nevertheless checked and refused rather than merged.
-
-CPR validation: the value is stripped of surrounding whitespace and one ``-`` after the date
-part (``DDMMYY-XXXX``), and must then be 10 ASCII digits whose date part is a real date (the
-century follows from the 7th digit, so 29 February is checked exactly). There is no modulus-11
-check: numbers without it have been issued since 2007. Malformed values are reported by
-spreadsheet row (header = row 1) and column only — never the value — and nothing is written.
-
-Key file: one line of 64 hex digits after a ``#`` comment line; created with owner-only
-permissions (0600). On POSIX systems a key file that other users can read or write (any of the
-"other" permission bits) is refused, because anyone who can read the key can re-identify the
-data; group access is allowed, as a study team may deliberately share a key through a group.
-Windows has no such permission bits and is not checked.
+The keys, the CPR validation and the HMAC pseudonym are in
+:mod:`fastholdelse_eval.privacy.pseudonyms` (re-exported here, so
+``from fastholdelse_eval.privacy.pseudonymize import new_key, pseudonym, pseudonymize`` keeps
+working); this module adds the file formats. CSV fields are rewritten one per record, XLSX cells
+edited with openpyxl, Parquet columns replaced in Arrow; those libraries load only when a file of
+their kind is read.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime
-import hmac
 import json
 import os
 import re
-import secrets
 import stat
 import tempfile
 import warnings
@@ -45,357 +24,41 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.core.errors import ConfigError, FastholdelseError, Problem, ValidationError
-from fastholdelse_eval.data.schema import COLUMN_ALIASES, normalize_label
-
-KEY_BYTES = 32  # 256-bit key
-PSEUDONYM_PREFIX = "p"
-PSEUDONYM_BITS = 80
-PSEUDONYM_LENGTH = len(PSEUDONYM_PREFIX) + PSEUDONYM_BITS // 5  # 17
-KEY_HEADER = (
-    "# fastholdelse-eval pseudonymisation key (HMAC-SHA256). Secret: keep it apart from the "
-    "data; see docs/pseudonymization.md"
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.data.io import (
+    file_problem,
+    read_table,
+    table_kind,
+    write_table,
 )
-# A key file is tiny; anything larger is the wrong file (e.g. a data file passed by mistake).
-_MAX_KEY_FILE_BYTES = 4096
-# Past this many malformed rows the list is cut short: the rest is counted, not listed.
-MAX_LISTED_PROBLEMS = 200
+from fastholdelse_eval.privacy.pseudonyms import (
+    _CPR_SHAPE,
+    _ZERO_FORMAT,
+    KEY_BYTES,
+    KEY_HEADER,
+    MAX_LISTED_PROBLEMS,
+    PSEUDONYM_BITS,
+    PSEUDONYM_LENGTH,
+    PSEUDONYM_PREFIX,
+    KeyFileError,
+    MalformedCprError,
+    _cpr_reasons,
+    _pseudonyms_for,
+    _resolve_column,
+    _text_cells,
+    new_key,
+    normalize_cpr,
+    pseudonym,
+    pseudonymize,
+    read_key,
+)
 
-_CPR_SHAPE = re.compile(r"[0-9]{6}-?[0-9]{4}")
-_PSEUDONYM_SHAPE = re.compile(r"p[a-z2-7]{16}", re.IGNORECASE)
-_ZERO_FORMAT = re.compile(r'0{10}|0{6}\\?"?-"?0{4}')
-_HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
-
-
-class KeyFileError(ConfigError):
-    """The key file is missing, malformed or readable by other users."""
-
-
-class MalformedCprError(ValidationError):
-    """CPR values that cannot be pseudonymised, by row and column (never the value)."""
-
-    def __init__(self, problems: list[Problem], source: str | None = None,
-                 total: int | None = None):
-        super().__init__(problems, source)
-        # Rows in file order, the "… and N more rows" summary last.
-        self.problems = sorted(problems, key=lambda p: (p.row is None, p.row or 0, p.message))
-        self.total = total if total is not None else len(problems)
-        head = f"{source}: " if source else ""
-        total = self.total
-        lines = [f"{head}{total} malformed CPR value{'s' if total != 1 else ''}; nothing was "
-                 "written."]
-        lines += [f"  - {p}" for p in self.problems]
-        self.args = ("\n".join(lines),)
-
-
-# --- key handling ----------------------------------------------------------------------------
-
-
-def new_key(path: str | Path) -> Path:
-    """Create a key file with a fresh random 256-bit key, readable by its owner only (0600).
-
-    Refuses to overwrite an existing file: replacing a key silently would make every later
-    pseudonym unrelated to earlier ones.
-    """
-    path = Path(path).expanduser()
-    if not path.parent.is_dir():
-        raise KeyFileError(f"cannot create key file {path}: folder {path.parent} does not exist")
-    key = secrets.token_bytes(KEY_BYTES)
-    try:
-        # O_EXCL makes "refuse to overwrite" atomic; mode 0600 from the start, so the key is
-        # never readable by others, not even for a moment.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise KeyFileError(
-            f"key file {path} already exists; it was not overwritten (a new key gives new, "
-            "unlinkable pseudonyms). Choose another path or delete the old key on purpose."
-        ) from None
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)  # in case a umask-free filesystem ignored the mode
-        os.write(fd, f"{KEY_HEADER}\n{key.hex()}\n".encode("ascii"))
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        path.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    return path
-
-
-def read_key(path: str | Path) -> bytes:
-    """Read a key file written by :func:`new_key`; return the 32-byte key.
-
-    Raises :class:`KeyFileError` (never showing file content) when the file is missing, is not
-    a key file, or — on POSIX — can be read or written by other users.
-    """
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise KeyFileError(f"key file {path} not found (create one with "
-                           "'fastholdelse-eval pseudonymize --new-key FILE')")
-    if not path.is_file():
-        raise KeyFileError(f"key file {path} is not a regular file")
-    st = path.stat()
-    if os.name == "posix" and st.st_mode & (stat.S_IRWXO):
-        raise KeyFileError(
-            f"key file {path} can be accessed by other users (permissions "
-            f"{stat.filemode(st.st_mode)}); anyone who reads it can re-identify the data. "
-            f"Restrict it with 'chmod 600 {path}' and consider whether it has leaked."
-        )
-    if st.st_size > _MAX_KEY_FILE_BYTES:
-        raise KeyFileError(f"{path} is not a key file (too large); did you swap the data "
-                           "file and the key file?")
-    try:
-        text = path.read_bytes().decode("ascii")
-    except UnicodeDecodeError:
-        raise KeyFileError(f"{path} is not a key file (not plain text)") from None
-    lines = [ln.strip() for ln in text.splitlines()]
-    lines = [ln for ln in lines if ln and not ln.startswith("#")]
-    if len(lines) != 1 or not _HEX_KEY.fullmatch(lines[0]):
-        raise KeyFileError(f"{path} is not a valid key file (expected one line of 64 hex "
-                           "digits, as written by 'fastholdelse-eval pseudonymize --new-key')")
-    return bytes.fromhex(lines[0])
-
-
-def _check_key(key: bytes) -> bytes:
-    if not isinstance(key, bytes | bytearray) or len(key) != KEY_BYTES:
-        raise KeyFileError(f"the key must be {KEY_BYTES} bytes (use read_key(path))")
-    return bytes(key)
-
-
-# --- CPR numbers and pseudonyms ---------------------------------------------------------------
-
-
-def _cpr_reasons(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Normalise CPR-number text; return (digits, reason) — reason is "" where valid.
-
-    Vectorised over ``values`` (call it on unique values). Reasons never contain the value.
-    """
-    text = values.astype(str).str.strip()
-    shape_ok = text.str.fullmatch(_CPR_SHAPE.pattern)
-    # The hyphen may only sit after the date part, so the pattern above fixes its position.
-    digits = text.str.replace("-", "", n=1, regex=False).where(shape_ok, "")
-    reason = pd.Series("", index=values.index, dtype=str)
-
-    ok = shape_ok.to_numpy(dtype=bool)
-    d = digits[ok]
-    if len(d):
-        day = d.str.slice(0, 2).astype(int).to_numpy()
-        month = d.str.slice(2, 4).astype(int).to_numpy()
-        yy = d.str.slice(4, 6).astype(int).to_numpy()
-        seventh = d.str.slice(6, 7).astype(int).to_numpy()
-        # The century follows from the 7th digit (CPR-kontoret's table).
-        century = np.select(
-            [seventh <= 3, (seventh == 4) | (seventh == 9), seventh <= 8],
-            [1900, np.where(yy <= 36, 2000, 1900), np.where(yy <= 57, 2000, 1800)],
-        )
-        year = century + yy
-        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-        days_in_month = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-        month_ok = (month >= 1) & (month <= 12)
-        max_day = np.where(month_ok, days_in_month[np.clip(month, 0, 12)], 0)
-        max_day = np.where(month_ok & (month == 2) & leap, 29, max_day)
-        bad_month = ~month_ok
-        bad_day = month_ok & ((day < 1) | (day > max_day))
-        sub = np.where(
-            bad_month, "impossible date part: the month (digits 3–4) is not 01–12",
-            np.where(bad_day, "impossible date part: no such day (digits 1–2) in that month", ""),
-        )
-        reason[ok] = sub
-
-    bad = ~ok
-    if bad.any():
-        t = text[bad]
-        n_digits = t.str.len()
-        all_digits = t.str.fullmatch(r"[0-9]+")
-        sub = pd.Series(
-            "not a CPR number (expected 10 digits: DDMMYYXXXX or DDMMYY-XXXX)",
-            index=t.index, dtype=str,
-        )
-        sub[t == ""] = "empty; every row needs a CPR number"
-        sub[all_digits & (n_digits == 9)] = (
-            "9 digits, not 10: a leading zero was probably lost when the file was saved "
-            "(e.g. by Excel); keep the column as text"
-        )
-        sub[t.str.fullmatch(r"[0-9]{9,10}\.0+")] = (
-            "stored as a decimal number; keep the column as text"
-        )
-        sub[t.str.fullmatch(_PSEUDONYM_SHAPE.pattern, case=False)] = (
-            "already a pseudonym; the file seems to be pseudonymised already"
-        )
-        reason[bad] = sub
-    digits = digits.where(reason == "", "")
-    return digits, reason
-
-
-def normalize_cpr(value: object) -> str:
-    """``" 010203-1234 "`` → ``"0102031234"``; :class:`ValueError` (no value shown) if invalid.
-
-    One value at a time, checked with the standard library's calendar; :func:`_cpr_reasons` is
-    the vectorised twin used for files (the tests hold the two to the same answers).
-    """
-    text = str(value).strip()
-    if not _CPR_SHAPE.fullmatch(text):
-        _, reason = _cpr_reasons(pd.Series([text], dtype=str))  # the helpful wording
-        raise ValueError(f"not a valid CPR number: {reason.iloc[0]}")
-    digits = text.replace("-", "")
-    day, month, yy, seventh = int(digits[:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6])
-    if seventh <= 3:
-        century = 1900
-    elif seventh in (4, 9):
-        century = 2000 if yy <= 36 else 1900
-    else:
-        century = 2000 if yy <= 57 else 1800
-    if not 1 <= month <= 12:
-        raise ValueError("not a valid CPR number: impossible date part: the month (digits 3–4) "
-                         "is not 01–12")
-    try:
-        datetime.date(century + yy, month, day)
-    except ValueError:
-        raise ValueError("not a valid CPR number: impossible date part: no such day "
-                         "(digits 1–2) in that month") from None
-    return digits
-
-
-def pseudonym(cpr_normalised: str, key: bytes) -> str:
-    """The pseudonym of one CPR number: ``"p"`` + base32 of the first 80 bits of its HMAC-SHA256.
-
-    Accepts ``DDMMYYXXXX`` or ``DDMMYY-XXXX``; the HMAC is always taken over the 10 digits, so
-    both spellings give the same pseudonym.
-    """
-    return _pseudonym_digits(normalize_cpr(cpr_normalised), _check_key(key))
-
-
-def _pseudonym_digits(digits: str, key: bytes) -> str:
-    mac = hmac.digest(key, digits.encode("ascii"), "sha256")
-    return PSEUDONYM_PREFIX + base64.b32encode(mac[: PSEUDONYM_BITS // 8]).decode("ascii").lower()
-
-
-_B32 = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz234567", dtype=np.uint8)
-
-
-def _pseudonyms_bulk(digits: list[str], key: bytes) -> np.ndarray:
-    """:func:`_pseudonym_digits` for many values ("" stays ""): one HMAC each, base32 at once."""
-    nbytes = PSEUDONYM_BITS // 8
-    if not digits:
-        return np.array([], dtype=object)
-    macs = b"".join(hmac.digest(key, d.encode("ascii"), "sha256")[:nbytes] if d
-                    else bytes(nbytes) for d in digits)
-    bits = np.unpackbits(np.frombuffer(macs, dtype=np.uint8).reshape(-1, nbytes), axis=1)
-    # 80 bits → 16 groups of 5, most significant first (RFC 4648).
-    idx = bits.reshape(len(digits), -1, 5) @ np.array([16, 8, 4, 2, 1], dtype=np.uint8)
-    chars = _B32[idx]
-    text = np.char.add(PSEUDONYM_PREFIX, chars.view(f"S{PSEUDONYM_BITS // 5}").ravel()
-                       .astype(str))
-    out = text.astype(object)
-    out[[not d for d in digits]] = ""
-    return out
-
-
-def _text_cells(series: pd.Series) -> pd.Series:
-    from fastholdelse_eval.data.io import cells_as_text
-
-    return cells_as_text(series)
-
-
-def _resolve_column(columns: list[str], column: str | None) -> str:
-    """The CPR column: ``column`` if given (exact, else by the spelling-insensitive rule), else
-    the one column named ``person_id`` or one of its accepted spellings."""
-    aliases = {normalize_label(a) for a in COLUMN_ALIASES["person_id"]}
-    if column is not None:
-        if columns.count(column) > 1:
-            raise ConfigError(f"the file has {columns.count(column)} columns named '{column}'; "
-                              "rename the duplicates")
-        if column in columns:
-            return column
-        matches = [c for c in columns if normalize_label(c) == normalize_label(column)]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches and normalize_label(column) in aliases:
-            return _resolve_column(columns, None)  # "person_id" also finds "borger_id" etc.
-        if not matches:
-            raise ConfigError(f"column '{column}' not found in the file")
-        raise ConfigError(f"column '{column}' matches {len(matches)} columns; "
-                          "rename the duplicates")
-    matches = [c for c in columns if normalize_label(c) in aliases]
-    if len(matches) == 1:
-        return matches[0]
-    names = ", ".join(COLUMN_ALIASES["person_id"])
-    if not matches:
-        # Other headers are not listed: in a malformed file they could be personal values.
-        raise ConfigError(
-            f"none of the file's {len(columns)} columns is named {names}; name the column "
-            "that holds the CPR numbers with --column"
-        )
-    listed = ", ".join(f"'{c}'" for c in matches)
-    raise ConfigError(f"several columns could hold the CPR numbers ({listed}); choose one "
-                      "with --column")
-
-
-def _malformed_problems(reason: pd.Series, rows: np.ndarray,
-                        column: str) -> tuple[list[Problem], int]:
-    """Problems for the first :data:`MAX_LISTED_PROBLEMS` malformed rows (+ a summary), and
-    the number of malformed rows."""
-    bad = np.flatnonzero(reason.to_numpy(dtype=object) != "")
-    problems = [Problem(int(rows[i]), column, str(reason.iloc[i]))
-                for i in bad[:MAX_LISTED_PROBLEMS]]
-    if len(bad) > MAX_LISTED_PROBLEMS:
-        problems.append(Problem(None, column, (
-            f"… and {len(bad) - MAX_LISTED_PROBLEMS} more rows with malformed values "
-            f"(rows {int(rows[bad[MAX_LISTED_PROBLEMS]])}–{int(rows[bad[-1]])}); is this the "
-            "column with the CPR numbers?"
-        )))
-    return problems, len(bad)
-
-
-def _pseudonyms_for(
-    text: pd.Series, key: bytes, rows: np.ndarray, column: str, skip: np.ndarray | None = None,
-) -> pd.Series:
-    """Pseudonyms for a column of CPR text (one HMAC per distinct person, not per row).
-
-    ``skip`` marks rows left as they are (wholly blank lines). Raises :class:`ValidationError`
-    listing malformed rows, nothing else.
-    """
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
-    uniques = pd.Series(np.asarray(uniques, dtype=object), dtype=str)
-    digits, reason = _cpr_reasons(uniques)
-    row_reason = pd.Series(reason.to_numpy(dtype=object)[codes], dtype=str)
-    if skip is not None and skip.any():
-        row_reason[skip] = ""
-    problems, total = _malformed_problems(row_reason, rows, column)
-    if problems:
-        raise MalformedCprError(problems, total=total)
-    # "0101011234" and "010101-1234" are one person: hash each distinct digit string once.
-    dcodes, ddigits = pd.factorize(digits.to_numpy(dtype=object))
-    names = _pseudonyms_bulk(ddigits.tolist(), key)
-    if len(set(names.tolist())) != len(names):
-        # Practically impossible (see module docstring), but never merge two persons silently.
-        raise FastholdelseError("two different CPR numbers got the same pseudonym (an 80-bit "
-                                "collision); create a new key and run again")
-    out = names[dcodes][codes]
-    if skip is not None and skip.any():
-        out = np.where(skip, text.to_numpy(dtype=object), out)
-    return pd.Series(out, index=text.index, dtype=str)
-
-
-def pseudonymize(frame: pd.DataFrame, key: bytes, column: str = "person_id") -> pd.DataFrame:
-    """Return a copy of ``frame`` with the CPR numbers in ``column`` replaced by pseudonyms.
-
-    ``column`` may be any accepted spelling of ``person_id``. Every other column is untouched.
-    Raises :class:`ValidationError` listing malformed values by spreadsheet row (frame row *i*
-    is row ``i + 2``) — never the values.
-    """
-    key = _check_key(key)
-    col = _resolve_column([str(c) for c in frame.columns], column)
-    text = _text_cells(frame[col]).reset_index(drop=True)
-    rows = np.arange(len(frame)) + 2
-    new = _pseudonyms_for(text, key, rows, col)
-    out = frame.copy()
-    out[col] = pd.Series(new.to_numpy(dtype=object), index=frame.index, dtype=str)
-    return out
-
-
-# --- files -----------------------------------------------------------------------------------
+# The in-memory API is re-exported: callers import everything about pseudonyms from here.
+__all__ = [
+    "KEY_BYTES", "KEY_HEADER", "MAX_LISTED_PROBLEMS", "PSEUDONYM_BITS", "PSEUDONYM_LENGTH",
+    "PSEUDONYM_PREFIX", "KeyFileError", "MalformedCprError", "PseudonymizeSummary", "new_key",
+    "normalize_cpr", "pseudonym", "pseudonymize", "pseudonymize_file", "read_key",
+]
 
 
 @dataclass
@@ -443,8 +106,6 @@ def pseudonymize_file(
     the input's format and may not be the input itself. The file is written atomically: a
     temporary file in the destination folder replaces ``out`` only when complete.
     """
-    from fastholdelse_eval.data.io import table_kind
-
     path, out, key_file = (Path(p).expanduser() for p in (path, out, key_file))
     key = read_key(key_file)
     kind = table_kind(path)
@@ -554,8 +215,6 @@ def _safe_column_name(name: str, position: int) -> str:
 
 
 def _csv_source(path: Path) -> _Source:
-    from fastholdelse_eval.data.io import read_table
-
     raw = read_table(path)
     frame = raw.frame
     blank = (frame == "").all(axis=1).to_numpy() if frame.shape[1] else np.zeros(0, bool)
@@ -571,8 +230,6 @@ def _csv_source(path: Path) -> _Source:
             return []
         # The byte-level reader disagreed with the table reader (an unusual quoting style):
         # write the table back in its dialect instead; values are the same, quoting may differ.
-        from fastholdelse_eval.data.io import write_table
-
         out_frame = frame.copy()
         out_frame[col] = pd.Series(new.to_numpy(dtype=object), index=frame.index, dtype=str)
         write_table(out_frame, tmp, raw.fmt)
@@ -661,8 +318,6 @@ def _splice_csv(data: bytes, fmt, index: int, expected: np.ndarray,
 def _xlsx_source(path: Path) -> _Source:
     import openpyxl
 
-    from fastholdelse_eval.data.io import file_problem
-
     keep_vba = path.suffix.lower() == ".xlsm"
     try:
         wb = openpyxl.load_workbook(path, keep_vba=keep_vba)
@@ -726,8 +381,6 @@ def _parquet_source(path: Path) -> _Source:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
-
-    from fastholdelse_eval.data.io import file_problem
 
     try:
         pf = pq.ParquetFile(path)

@@ -1,15 +1,18 @@
 """Sub-commands of the ``fastholdelse-eval`` command line.
 
 Each module here defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
-Add a command by adding its module name to :data:`COMMAND_MODULES`; keep option parsing in the
-command module and the work in the library, so Python and CLI users get the same behaviour.
+Add a command by adding its module here and its name and help to
+:data:`fastholdelse_eval.cli.main.COMMANDS`; keep option parsing in the command module and the
+work in the library, so Python and CLI users get the same behaviour.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from fastholdelse_eval.cli.main import COMMANDS
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
+from fastholdelse_eval.data.loading import load_cohort
 
 
 def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,18 +24,8 @@ def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_from_args(args: argparse.Namespace) -> Cohort | AggregateCohort:
     """Load the cohort named by :func:`add_cohort_arguments`' options."""
-    from fastholdelse_eval.data.loading import load_cohort
-
     return load_cohort(args.path, followup_date=args.followup_date,
                        municipality=args.municipality)
 
 
-COMMAND_MODULES = [
-    "validate",
-    "evaluate",
-    "simulate",
-    "pseudonymize",
-    "compare",
-    "register",
-    "report",
-]
+COMMAND_MODULES = list(COMMANDS)
