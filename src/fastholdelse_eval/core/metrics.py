@@ -376,7 +376,7 @@ METRICS: tuple[Metric, ...] = (
            sections=MappingProxyType({S.MUNICIPALITIES: 2}),
            reference="likelihood-ratio test, as R anova(coxph)", producer=_COMPARE),
     Metric("target:{metric}", Kind.PROPORTION, "as the metric judged",
-           "Mål", "Target",
+           "Mål: {metric}", "Target: {metric}",
            "Et lokalt mål, vurderet på punktestimatet og på konfidensintervallet.",
            "A local target, judged on the point estimate and on the confidence interval.",
            groups=BETWEEN, sections=MappingProxyType({S.TARGETS: 1}),
