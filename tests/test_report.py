@@ -15,7 +15,7 @@ import pytest
 from fastholdelse_eval import evaluate
 from fastholdelse_eval.cli.main import main
 from fastholdelse_eval.data.cohort import Cohort
-from fastholdelse_eval.present.build import build, prepare
+from fastholdelse_eval.pipeline.run import analyse, report
 from fastholdelse_eval.present.html import render_html
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.markdown import render_markdown
@@ -35,12 +35,12 @@ def ev(greve_cohort):
 
 @pytest.fixture(scope="module")
 def inputs(ev):
-    return prepare(ev, title="Greve 2009", author="Test", date="2009-11-01")
+    return analyse(ev, title="Greve 2009", author="Test", date="2009-11-01")
 
 
 @pytest.fixture(scope="module")
 def docs(inputs):
-    return {lang: build(inputs, lang=lang) for lang in ("da", "en")}
+    return {lang: report(inputs, lang=lang) for lang in ("da", "en")}
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +223,7 @@ def test_aggregate_cohort_has_no_person_level_sections(greve_aggregate_path):
     from fastholdelse_eval import load_cohort
 
     agg = evaluate(load_cohort(greve_aggregate_path))
-    doc = build(prepare(agg), lang="en")
+    doc = report(analyse(agg), lang="en")
     ids = [s.id for s in doc.sections]
     assert "durations" not in ids and "baseline" not in ids
     assert ids[:2] == ["headline", "flow"] and "outcomes" in ids
@@ -260,7 +260,7 @@ def test_html_structure(html):
 
 def test_two_runs_are_byte_identical(greve_cohort, md, html, pdf):
     ev2 = evaluate(greve_cohort, covariates=["age", "sex", "has_employer"], targets=TARGETS)
-    doc2 = build(prepare(ev2, title="Greve 2009", author="Test", date="2009-11-01"), lang="da")
+    doc2 = report(analyse(ev2, title="Greve 2009", author="Test", date="2009-11-01"), lang="da")
     assert render_markdown(doc2, "greve") == md["da"]
     assert render_html(doc2) == html["da"]
     assert render_pdf(doc2) == pdf["da"]
@@ -305,7 +305,7 @@ def test_tiny_cells_show_as_small_and_nothing_derived_leaks(tiny):
     t = tiny.tidy()
     rel = t[t.metric == "relapse_rate"].set_index("group")
     assert rel.loc["intervention", "numerator"] == 2 and rel.loc["control", "numerator"] == 3
-    doc = build(prepare(tiny), lang="en")
+    doc = report(analyse(tiny), lang="en")
     text = render_markdown(doc, "tiny").replace("\\", "")
     row = next(line for line in text.splitlines() if line.startswith("| Relapse |"))
     assert row == "| Relapse | <5/137 | · | <5/97 | · |"
@@ -334,7 +334,7 @@ def test_tiny_cells_show_as_small_and_nothing_derived_leaks(tiny):
 
 
 def test_turning_suppression_off_shows_a_banner(tiny):
-    doc = build(prepare(tiny), lang="da", suppression=False)
+    doc = report(analyse(tiny), lang="da", suppression=False)
     text = render_markdown(doc, "tiny").replace("\\", "")
     assert doc.banner and doc.banner.startswith("ADVARSEL")
     assert text.count("ADVARSEL") == 1 and "2/137" in text
@@ -408,7 +408,7 @@ def test_several_municipalities_get_a_table_by_site():
     from fastholdelse_eval import load_cohort
 
     ev = evaluate(load_cohort(SAMPLE / "aktive_17_aggregate.csv"))
-    doc = build(prepare(ev), lang="da")
+    doc = report(analyse(ev), lang="da")
     table = next(t for t in doc.tables() if t.id == "table-sites-rtw_rate")
     assert table.caption == "Tabel 4. Raskmeldt efter kommune"  # flow, 2 outcome tables
     assert len(table.rows) == 18 and table.rows[-1][0] == "Alle"
@@ -422,7 +422,7 @@ def test_a_rare_category_is_not_named(greve_cohort):
     d = greve_cohort.data.copy()
     d.loc[d.index[:2], "diagnosis"] = "ALS"  # two intervention persons
     ev = evaluate(Cohort(d, name="rare", sources=[], notes=[]), covariates=["diagnosis"])
-    text = render_markdown(build(prepare(ev), lang="en"), "rare").replace("\\", "")
+    text = render_markdown(report(analyse(ev), lang="en"), "rare").replace("\\", "")
     assert "ALS" not in text
     assert "| (category hidden to protect individuals) | <5 | 0 (0.0%) | · |" in text
 
@@ -445,3 +445,75 @@ def test_identical_across_processes_and_hash_seeds(tmp_path):
                         for ext in ("md", "html")])
     assert outputs[0] == outputs[1]
     assert "<5" in outputs[0][0].decode("utf-8").replace("\\", "")
+
+
+# --- figures from what disclosure cleared ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_returned(greve_cohort):
+    """Greve with only 3 of 180 controls returned to work (the others still on benefit)."""
+    d = greve_cohort.data.copy()
+    rtw = d.index[(d["group"] == "control") & (d["end_reason"] == "rtw")]
+    gone = rtw[3:]
+    d.loc[gone, "end_reason"] = "censored"
+    d.loc[gone, ["end_date", "relapse_date"]] = pd.NaT
+    if "end_detail" in d.columns:
+        d.loc[gone, "end_detail"] = ""
+    return evaluate(Cohort(d, name="three", sources=greve_cohort.sources, notes=[]))
+
+
+def test_a_curve_that_reveals_a_small_count_is_not_drawn(three_returned):
+    from fastholdelse_eval.pipeline.run import clear
+
+    t = three_returned.tidy()
+    rtw = t[(t.metric == "rtw_rate") & (t.group == "control")].iloc[0]
+    assert rtw.numerator == 3 and rtw.denominator == 180
+    inputs = analyse(three_returned)
+    # what each figure reveals is listed by the pipeline, per group
+    km = next(f for f in inputs.figures if f.id == "fig-km")
+    assert {(r.metric, r.group) for r in km.reveals} >= {("n", "control"),
+                                                          ("rtw_rate", "control")}
+    cleared = clear(inputs)
+    for f in cleared.figures:
+        assert f.groups == ("intervention",) and f.hidden == ("control",), f.spec.id
+    for lang in ("en", "da"):
+        L = Labels(lang)
+        doc = report(inputs, lang=lang)
+        text = render_markdown(doc, "three").replace("\\", "")
+        assert "<5/180" in text  # the table hides the count ...
+        figs = {f.id: f for f in doc.figures()}
+        for fig_id in ("fig-km", "fig-cif"):  # ... and so do the figures
+            svg = figs[fig_id].svg
+            assert L("figures.control") not in svg and L("figures.intervention") in svg
+        notes = [b.text for s in doc.sections if s.id == "durations" for b in s.blocks
+                 if getattr(b, "kind", "") == "note"]
+        assert len(notes) == 2, notes
+        assert all(n.startswith(L.group("control") + ":") for n in notes), notes
+    # without suppression (explicit) both curves are drawn
+    assert all(f.groups == ("intervention", "control")
+               for f in clear(inputs, enabled=False).figures)
+
+
+def test_whole_figure_goes_when_no_curve_is_cleared(three_returned):
+    from fastholdelse_eval.pipeline.run import clear
+    from fastholdelse_eval.present.build import present
+
+    inputs = analyse(three_returned)
+    cleared = clear(inputs, threshold=200)  # every group is "small"
+    assert all(not f.groups for f in cleared.figures)
+    doc = present(cleared, lang="en")
+    assert not [f for f in doc.figures() if f.id in ("fig-km", "fig-cif")]
+    text = render_markdown(doc, "x")
+    assert "is not shown, because its curves would show counts" in text
+
+
+def test_the_report_package_runs_no_analysis_and_no_suppression():
+    """present/ lays out what the pipeline cleared: no import of analysis/, no suppress()."""
+    root = Path(__file__).resolve().parents[1] / "src" / "fastholdelse_eval" / "present"
+    for path in root.rglob("*.py"):
+        if path.name == "output.py":  # tidy-table writer of evaluate/compare, not the report
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "fastholdelse_eval.analysis" not in text, path.name
+        assert not re.search(r"\bsuppress\(|mask_cross_site\(", text), path.name

@@ -13,7 +13,7 @@ import pytest
 
 from fastholdelse_eval import evaluate, load_cohort
 from fastholdelse_eval.analysis.compare import compare_municipalities
-from fastholdelse_eval.present.build import build, prepare
+from fastholdelse_eval.pipeline.run import analyse, report
 from fastholdelse_eval.present.html import render_html
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.markdown import render_markdown
@@ -64,8 +64,8 @@ def _table(section: str, caption_end: str) -> list[list[str]]:
 
 def _report(cohort) -> dict:
     ev = evaluate(cohort)
-    inputs = prepare(ev)
-    docs = {lang: build(inputs, lang=lang) for lang in LANGS}
+    inputs = analyse(ev)
+    docs = {lang: report(inputs, lang=lang) for lang in LANGS}
     return {"ev": ev, "inputs": inputs, "docs": docs,
             "md": {lang: render_markdown(d, "r").replace("\\", "") for lang, d in docs.items()},
             "html": {lang: render_html(d) for lang, d in docs.items()}}
@@ -252,7 +252,7 @@ def test_small_site_is_masked_with_everything_derived(small_site, lang):
 
 def test_masked_rows_lose_weights_too(small_site):
     """Extra value columns (weights, benchmark verdicts) are cleared with the estimate."""
-    from fastholdelse_eval.present.sites import SITES_LEVEL, mask_cross_site
+    from fastholdelse_eval.privacy.cross_site import SITES_LEVEL, mask_cross_site
     from fastholdelse_eval.privacy.disclosure import suppress
 
     sup = mask_cross_site(suppress(small_site["inputs"].table))
@@ -281,10 +281,10 @@ def test_masked_rows_lose_weights_too(small_site):
 
 
 def test_one_municipality_has_no_such_section(greve_cohort):
-    inputs = prepare(evaluate(greve_cohort))
+    inputs = analyse(evaluate(greve_cohort))
     assert not (inputs.table.get("level", pd.Series(dtype=str)) == "@sites").any()
     for lang in LANGS:
-        doc = build(inputs, lang=lang)
+        doc = report(inputs, lang=lang)
         assert "municipalities" not in [s.id for s in doc.sections]
         text = render_markdown(doc, "greve")
         assert TITLE[lang] not in text and "fig-sites" not in text

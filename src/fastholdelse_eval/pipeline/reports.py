@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.present.build import Document, ReportInputs, build, prepare
+from fastholdelse_eval.pipeline.run import analyse, clear
+from fastholdelse_eval.present.build import present
+from fastholdelse_eval.present.document import Document
+from fastholdelse_eval.present.inputs import ReportInputs
 from fastholdelse_eval.present.labels import check_language
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD
 
@@ -33,11 +36,11 @@ def document(
     inputs: ReportInputs | None = None,
     **meta: Any,
 ) -> Document:
-    """The report of an Evaluation as a section model (``meta``: see :func:`build.prepare`)."""
+    """The report of an Evaluation as a section model (``meta``: see :func:`run.analyse`)."""
     check_language(lang)
     if inputs is None:
-        inputs = prepare(ev, **meta)
-    return build(inputs, lang=lang, threshold=threshold, suppression=suppression)
+        inputs = analyse(ev, **meta)
+    return present(clear(inputs, threshold=threshold, enabled=suppression), lang=lang)
 
 
 def write_document(doc: Document, path: str | Path, fmt: str) -> list[Path]:
@@ -92,14 +95,15 @@ def write_study_reports(
                   covariates=config.covariates, sustained_weeks=config.sustained_weeks,
                   targets=config.targets or None)
     extra = [SourceFile.of(config.path)] if config.path is not None else []
-    inputs = prepare(ev, title=config.title, municipality=config.municipality,
+    inputs = analyse(ev, title=config.title, municipality=config.municipality,
                      author=config.author, date=config.date,
                      description=config.description, extra_sources=extra)
     stem = Path(config.path).stem if config.path is not None else Path(config.data[0]).stem
     threshold = config.suppression_threshold if threshold is None else threshold
+    cleared = clear(inputs, threshold=threshold, enabled=suppression)  # once for all languages
     written: list[Path] = []
     for lang in languages:
-        doc = build(inputs, lang=lang, threshold=threshold, suppression=suppression)
+        doc = present(cleared, lang=lang)
         for fmt in formats:
             written += write_document(doc, output_name(out_dir, stem, lang, fmt), fmt)
     return written

@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from fastholdelse_eval.core.version import __version__
-from fastholdelse_eval.present.build import Document
+from fastholdelse_eval.present.document import Document
 from fastholdelse_eval.present.labels import Labels
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from fastholdelse_eval.present.build import Document
+from fastholdelse_eval.present.document import Document
 from fastholdelse_eval.present.labels import Labels
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#])")

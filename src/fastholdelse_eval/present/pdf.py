@@ -17,7 +17,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from fastholdelse_eval.core.version import __version__
-from fastholdelse_eval.present.build import Document, Table
+from fastholdelse_eval.present.document import Document, Table
 from fastholdelse_eval.present.labels import Labels
 
 FONT = "DejaVu"

@@ -1,0 +1,199 @@
+"""The report pipeline's stages after loading: evaluate → compare → suppress → document.
+
+* :func:`analyse` (analysis): an :class:`~fastholdelse_eval.analysis.evaluation.Evaluation` →
+  :class:`~fastholdelse_eval.present.inputs.ReportInputs`: every row the report shows in one
+  tidy table (the evaluation's rows, baseline balance, flow at follow-up, the
+  cross-municipality comparison with its benchmarks) and the figures of fitted curves, each
+  with the tidy rows its curves reveal.
+* :func:`clear` (disclosure control, all of it): primary and secondary suppression
+  (:func:`~fastholdelse_eval.privacy.disclosure.suppress`), the cross-municipality rows
+  (:func:`~fastholdelse_eval.privacy.cross_site.mask_cross_site`) and the figures' curves
+  (:func:`~fastholdelse_eval.privacy.figures.hidden_reveals`) →
+  :class:`~fastholdelse_eval.present.inputs.Cleared`.
+* :func:`report`: ``clear`` then :func:`~fastholdelse_eval.present.build.present`, which lays
+  out the cleared table only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fastholdelse_eval.analysis.baseline import baseline_rows, flow_rows
+from fastholdelse_eval.analysis.compare import compare_municipalities
+from fastholdelse_eval.analysis.targets import parse_targets
+from fastholdelse_eval.core import tidy
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.data.cohort import Cohort, SourceFile
+from fastholdelse_eval.plots.survival import plot_cif, plot_km
+from fastholdelse_eval.present.build import present
+from fastholdelse_eval.present.document import Document
+from fastholdelse_eval.present.inputs import (
+    Cleared,
+    ClearedFigure,
+    FigureSpec,
+    ReportInputs,
+    ReportMeta,
+)
+from fastholdelse_eval.privacy.cross_site import (
+    EXPECTED,
+    OUTCOME,
+    POOLED_METRICS,
+    RATE,
+    SITES_LEVEL,
+    mask_cross_site,
+)
+from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
+from fastholdelse_eval.privacy.figures import Reveal, hidden_reveals
+
+# Extra columns of the comparison's rows that the report shows.
+KEEP_COLUMNS = ("measure", "weight", "k", "df", "primary", "covariates")
+# Tidy rows a group's curve gives back: it starts at the group's size and steps by k/n, so the
+# curve shows n and the event counts (returned to work; its cumulative incidence for the CIF).
+KM_REVEALS = ("n", RATE)
+CIF_REVEALS = ("n", RATE, "cif_rtw")
+
+
+def comparison_rows(cohort: Any, level: float = 0.95) -> pd.DataFrame:
+    """Rows of the report's "Municipalities compared" section; none for fewer than two
+    municipalities. Each municipality's effect (the meta-analysis input: Wald risk difference),
+    the pooled rows (fixed IV, Mantel–Haenszel, random effects, prediction interval),
+    heterogeneity (Q, I², τ²), the municipality × intervention test and the
+    expected-vs-observed benchmark rows, all with ``level = SITES_LEVEL`` so that they never mix
+    with the evaluation's own rows of the same metric.
+
+    Group sizes and RTW counts per municipality are *not* repeated: the report uses the
+    evaluation's rows, so the counts are one set of cells for disclosure control. The
+    comparison's free-text notes are not carried: some name counts (e.g. of missing covariate
+    values) that disclosure control cannot see.
+
+    Risk difference of return to work, REML random effects (Viechtbauer 2005) as the headline
+    estimator, benchmarks in the control group.
+    """
+    if len(getattr(cohort, "municipalities", [])) < 2:
+        return tidy.frame([])
+    comp = compare_municipalities(cohort, measure="rd", method="reml", outcome=OUTCOME,
+                                  level=level)
+    t = comp.tidy()
+    effect = (t["metric"] == RATE) & (t["group"] == "difference")
+    pooled = t["metric"].isin(POOLED_METRICS) & (t["municipality"] == "all")
+    bench = t["metric"] == EXPECTED
+    out = t.loc[effect | pooled | bench].copy()
+    # Expected-vs-observed status, judged here (analysis) so that layout only looks it up.
+    obs = pd.to_numeric(out.get("observed_rate"), errors="coerce")
+    status = np.where(obs > out["ci_high"], "above",
+                      np.where(obs < out["ci_low"], "below", "within"))
+    out["benchmark"] = np.where(out["metric"] == EXPECTED, status, "")
+    # Counts and observed rates stay in the evaluation's rows (one set of cells to protect);
+    # ratios and z-scores would give the observed count back, so they are not carried.
+    out["numerator"] = pd.NA
+    out["denominator"] = pd.NA
+    keep = [*tidy.TIDY_COLUMNS, *[c for c in KEEP_COLUMNS if c in out.columns], "benchmark"]
+    out = out[keep].assign(level=SITES_LEVEL)
+    return out.reset_index(drop=True)
+
+
+def curve_figures(ev: Any) -> list[FigureSpec]:
+    """The survival figures of the durations section, from the evaluation's fitted curves (of
+    ``all``, or the only municipality), each with the rows its curves reveal."""
+    durations = getattr(ev, "durations", None)
+    if not isinstance(ev.cohort, Cohort) or durations is None or not durations.fits:
+        return []
+    fit = durations.fit()
+    groups = tuple(fit.km)
+
+    def km(chosen: list[str], **kwargs: Any) -> object:
+        return plot_km({g: fit.km[g] for g in groups if g in chosen},
+                       horizon=fit.horizon_weeks, **kwargs)
+
+    def cif(chosen: list[str], **kwargs: Any) -> object:
+        return plot_cif({g: fit.cif[g] for g in groups if g in chosen}, cause=1, **kwargs)
+
+    def reveals(fig_id: str, metrics: tuple[str, ...]) -> tuple[Reveal, ...]:
+        return tuple(Reveal(fig_id, m, g, fit.municipality) for g in groups for m in metrics)
+
+    return [
+        FigureSpec("fig-km", "durations", "durations.figure_km", groups, km,
+                   reveals("fig-km", KM_REVEALS)),
+        FigureSpec("fig-cif", "durations", "durations.figure_cif", groups, cif,
+                   reveals("fig-cif", CIF_REVEALS)),
+    ]
+
+
+def _iso(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def analyse(
+    ev: Any,
+    *,
+    title: str | None = None,
+    municipality: str | None = None,
+    author: str | None = None,
+    date: object = None,
+    description: str | None = None,
+    extra_sources: list[SourceFile] | None = None,
+) -> ReportInputs:
+    """Every row and figure a report shows, before disclosure control (see the module
+    docstring). The evaluation's targets (judged by ``evaluate``) are parsed again for their
+    wording."""
+    cohort = ev.cohort
+    options = dict(getattr(ev, "options", {}) or {})
+    level = float(options.get("level", 0.95) or 0.95)
+    frames = [ev.tidy()]
+    if isinstance(cohort, Cohort):
+        frames.append(baseline_rows(cohort, list(options.get("covariates") or [])))
+        frames.append(flow_rows(cohort))
+    site_notes: list[str] = []
+    try:  # the cross-municipality comparison (no rows for a single municipality)
+        frames.append(comparison_rows(cohort, level))
+    except ConfigError as exc:
+        site_notes.append(f"municipalities not compared: {exc}")
+    followup = None
+    if isinstance(cohort, Cohort) and len(cohort.data):
+        dates = cohort.data["followup_date"].dropna().unique()
+        if len(dates) == 1:
+            followup = _iso(pd.Timestamp(dates[0]))
+    munis = getattr(cohort, "municipalities", [])
+    meta = ReportMeta(
+        targets=parse_targets(options.get("targets")),
+        level=level,
+        horizon_weeks=options.get("horizon_weeks"),
+        sustained_weeks=options.get("sustained_weeks", 4) or 4,
+        followup_date=followup,
+        title=title,  # no title: the language's default, not a file name
+        municipality=municipality or (munis[0] if len(munis) == 1 else None),
+        author=author,
+        date=_iso(date),
+        description=description,
+        notes=list(dict.fromkeys([*getattr(cohort, "notes", []),
+                                  *getattr(ev, "notes", []), *site_notes])),
+        sources=[*getattr(cohort, "sources", []), *(extra_sources or [])],
+    )
+    return ReportInputs(table=tidy.concat(frames), figures=curve_figures(ev), meta=meta)
+
+
+def clear(inputs: ReportInputs, threshold: int = DEFAULT_THRESHOLD, enabled: bool = True
+          ) -> Cleared:
+    """All disclosure control of a report: the table, the cross-site rows, the figures."""
+    sup = mask_cross_site(suppress(inputs.table, threshold=threshold, enabled=enabled))
+    figures = []
+    for spec in inputs.figures:
+        hidden = {r.group for r in hidden_reveals(sup.table, spec.reveals, sup.enabled)}
+        figures.append(ClearedFigure(spec, tuple(g for g in spec.groups if g not in hidden),
+                                     tuple(g for g in spec.groups if g in hidden)))
+    return Cleared(table=sup.table, log=sup.log, threshold=sup.threshold, enabled=sup.enabled,
+                   figures=figures, meta=inputs.meta, notes=list(sup.notes))
+
+
+def report(inputs: ReportInputs, *, lang: str = "da", threshold: int = DEFAULT_THRESHOLD,
+           suppression: bool = True) -> Document:
+    """Clear the inputs and lay the report out in one language."""
+    return present(clear(inputs, threshold=threshold, enabled=suppression), lang=lang)

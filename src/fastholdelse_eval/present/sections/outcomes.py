@@ -1,0 +1,31 @@
+"""Outcomes: shares per group at follow-up, their comparison, a dot plot, and per site."""
+
+from __future__ import annotations
+
+from fastholdelse_eval.present.context import Context
+from fastholdelse_eval.present.document import Paragraph, Section
+from fastholdelse_eval.present.figures import draw_rates
+from fastholdelse_eval.present.tables import by_site_table, comparison_table, shares_table
+
+METRICS = ("rtw_rate", "partial_rtw_rate", "active_offer_rate", "dropout_rate",
+           "other_benefit_rate")
+
+
+def section(ctx: Context) -> Section | None:
+    L, F, v = ctx.L, ctx.F, ctx.v
+    outcome = [m for m in METRICS if v.has(m)]
+    if not outcome:
+        return None
+    sec = Section("outcomes", L("sections.outcomes"), [Paragraph(L("outcomes.intro"))])
+    ctx.add_table(sec, shares_table(v, F, L, outcome, "table-outcomes", L("sections.outcomes")))
+    ctx.add_table(sec, comparison_table(v, F, L, outcome, "table-outcomes-comparison",
+                                        L("sections.outcomes")))
+    # drawn from the cleared table: masked shares are NaN there and are not drawn
+    ctx.add_figure(sec, ctx.render_figure("fig-outcomes", L("outcomes.figure_title"),
+                                          L("outcomes.figure_desc"),
+                                          draw_rates(v.t, outcome, L)))
+    table = ctx.cleared.table
+    sites = [m for m in dict.fromkeys(table["municipality"]) if m != "all"]
+    if len(sites) > 1 and "rtw_rate" in outcome:
+        ctx.add_table(sec, by_site_table(table, sites, "rtw_rate", F, L))
+    return sec
