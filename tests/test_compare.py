@@ -433,3 +433,48 @@ def test_default_covariates_skip_those_with_missing_values(small_cohort):
     cmp = compare_municipalities(Cohort(d, name="m"))
     assert set(cmp.benchmarks["covariates"]) == {"sex,diagnosis,has_employer"}
     assert any("'age'" in n and "missing" in n for n in cmp.notes)
+
+
+def test_wilson_rows_are_the_rates_wilson_with_exact_bounds():
+    # 0/10 and 10/10: the score interval is [0, z²/(n+z²)] and [n/(n+z²), 1] exactly
+    # (hand values), the same as stats.rates.wilson (one implementation, with its clamp).
+    from fastholdelse_eval.stats import rates
+
+    z2 = stats.norm.ppf(0.975) ** 2
+    cmp = compare_municipalities(aggregate([("Aby", 0, 10, 10, 10), ("Bby", 5, 10, 4, 10)]))
+    t = cmp.tidy()
+    zero = one(t, municipality="Aby", metric="rtw_rate", group="intervention")
+    full = one(t, municipality="Aby", metric="rtw_rate", group="control")
+    assert zero["estimate"] == 0.0 and zero["ci_low"] == 0.0
+    assert zero["ci_high"] == pytest.approx(z2 / (10 + z2), abs=1e-12)
+    assert full["estimate"] == 1.0 and full["ci_high"] == 1.0
+    assert full["ci_low"] == pytest.approx(10 / (10 + z2), abs=1e-12)
+    for r in pick(t, metric="rtw_rate", method="wilson").itertuples():
+        assert (r.estimate, r.ci_low, r.ci_high) == rates.wilson(
+            int(r.numerator), int(r.denominator))
+
+
+def test_comparison_is_a_result_with_glance(small_comparison):
+    from fastholdelse_eval.core.results import GLANCE_COLUMNS, Result
+
+    assert isinstance(small_comparison, Result)
+    g = small_comparison.glance()
+    assert len(g) == 1 and list(g.columns[: len(GLANCE_COLUMNS)]) == list(GLANCE_COLUMNS)
+    s = small_comparison.sites
+    assert g["n"].iloc[0] == s[["n_i", "n_c"]].to_numpy().sum()
+    assert g["events"].iloc[0] == s[["x_i", "x_c"]].to_numpy().sum()
+    assert g["k"].iloc[0] == len(small_comparison.analysed)
+    pooled = one(small_comparison.tidy(), metric="rtw_rate", group="ratio",
+                 method="random-effects-reml")
+    assert g["estimate"].iloc[0] == pytest.approx(pooled["estimate"])
+    assert g["notes"].iloc[0] == len(small_comparison.notes)
+
+
+def test_forest_rows_feed_the_one_forest_plot(small_comparison):
+    rows = small_comparison.forest_rows()
+    kinds = [r.kind for r in rows]
+    assert kinds == ["site"] * len(small_comparison.analysed) + ["pooled", "pooled",
+                                                                 "prediction"]
+    re = small_comparison.primary
+    assert rows[-2].estimate == pytest.approx(np.exp(re.pooled.estimate))
+    assert rows[-1].ci_low == pytest.approx(np.exp(re.pi_low))

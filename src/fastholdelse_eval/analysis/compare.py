@@ -37,8 +37,7 @@ All statistics live here and in :mod:`fastholdelse_eval.stats.meta`; plots only 
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,89 +45,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fastholdelse_eval.analysis.compare_sites import (
+    OUTCOMES,
+    Source,
+    as_sources,
+    benchmarks,
+    choose_covariates,
+    site_counts,
+)
 from fastholdelse_eval.core import tidy as tidy_mod
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
-from fastholdelse_eval.data.outcomes import BINARY_OUTCOMES, RTW, person_outcomes
-from fastholdelse_eval.data.schema import KNOWN_COVARIATES
-from fastholdelse_eval.stats import meta
+from fastholdelse_eval.core.formatting import Formatter
+from fastholdelse_eval.core.results import Result
+from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.outcomes import RTW, person_outcomes
+from fastholdelse_eval.plots.forest import ForestRow, forest_plot, log_axis
+from fastholdelse_eval.stats import meta, rates
 
-OUTCOMES = BINARY_OUTCOMES  # outcome: (person_outcomes column, aggregate count column)
+__all__ = ["OUTCOMES", "Comparison", "Source", "compare_municipalities"]
 EFFECT_GROUP = {"rd": "difference", "rr": "ratio", "or": "ratio"}
 EFFECT_METHOD = {"rd": "wald-rd", "rr": "wald-log-rr", "or": "wald-log-or"}
 CONTROL_LIMITS = (0.95, 0.998)
-
-Source = Cohort | AggregateCohort
-
-
-# --- inputs -----------------------------------------------------------------------------------
-
-
-def _as_sources(data: Source | Sequence[Source]) -> list[Source]:
-    if isinstance(data, Cohort | AggregateCohort):
-        return [data]
-    if isinstance(data, Iterable) and not isinstance(data, str | bytes | pd.DataFrame):
-        items = list(data)
-        if items and all(isinstance(d, Cohort | AggregateCohort) for d in items):
-            return items
-    raise ConfigError("compare_municipalities needs a Cohort, an AggregateCohort or a list of "
-                      "them (load files with load_cohort)")
-
-
-def _site_counts(sources: list[Source], outcome: str,
-                 notes: list[str]) -> tuple[pd.DataFrame, list[Cohort]]:
-    """One row per municipality: events and persons per group, and where the data came from."""
-    person_col, agg_col = OUTCOMES[outcome]
-    rows: list[pd.DataFrame] = []
-    cohorts: list[Cohort] = []
-    for src in sources:
-        if isinstance(src, Cohort):
-            out = person_outcomes(src)
-            flag = out[person_col]
-            if flag.isna().any():
-                raise ConfigError(f"outcome '{outcome}': {int(flag.isna().sum())} person(s) "
-                                  f"have no value in {src.name or 'a cohort'}; "
-                                  "choose another outcome")
-            f = pd.DataFrame({"municipality": out["municipality"], "group": out["group"],
-                              "event": flag.astype(bool).to_numpy(), "n": 1})
-            counts = f.groupby(["municipality", "group"], sort=False)[["event", "n"]].sum()
-            counts = counts.reset_index().assign(source="person")
-            cohorts.append(src)
-        else:
-            d = src.data
-            if agg_col not in d.columns or d[agg_col].isna().all():
-                raise ConfigError(f"outcome '{outcome}': the aggregate file "
-                                  f"{src.name or ''} has no '{agg_col}' counts")
-            missing = d.loc[d[agg_col].isna(), "municipality"].unique().tolist()
-            if missing:
-                notes.append(f"{', '.join(map(str, missing))}: no '{agg_col}' count reported; "
-                             "left out of the comparison")
-            d = d.loc[d[agg_col].notna()]
-            counts = pd.DataFrame({"municipality": d["municipality"].astype(str),
-                                   "group": d["group"].astype(str),
-                                   "event": d[agg_col].astype("int64"),
-                                   "n": d["n"].astype("int64"), "source": "aggregate"})
-            counts = counts.groupby(["municipality", "group", "source"], sort=False,
-                                    as_index=False)[["event", "n"]].sum()
-        rows.append(counts)
-    long = pd.concat(rows, ignore_index=True)
-    seen: dict[str, int] = {}
-    for i, src in enumerate(sources):
-        for m in src.municipalities:
-            if m in seen and seen[m] != i:
-                raise ConfigError(f"municipality '{m}' appears in more than one input; "
-                                  "give each municipality once")
-            seen[m] = i
-    wide = long.pivot_table(index="municipality", columns="group", values=["event", "n"],
-                            aggfunc="sum", fill_value=0, sort=False)
-    sites = pd.DataFrame({"municipality": wide.index.astype(str)})
-    for g, short in (("intervention", "i"), ("control", "c")):
-        sites[f"x_{short}"] = (wide["event"][g].to_numpy() if g in wide["event"] else 0)
-        sites[f"n_{short}"] = (wide["n"][g].to_numpy() if g in wide["n"] else 0)
-    src_of = long.groupby("municipality", sort=False)["source"].first()
-    sites["source"] = src_of.reindex(sites["municipality"]).to_numpy()
-    sites = sites.astype({"x_i": "int64", "n_i": "int64", "x_c": "int64", "n_c": "int64"})
-    return sites.sort_values("municipality", kind="stable").reset_index(drop=True), cohorts
+# The terminal and notebook view: plain ASCII numbers (see core.formatting).
+PLAIN = Formatter("plain")
 
 
 # --- person-level extras ------------------------------------------------------------------------
@@ -238,147 +177,11 @@ def _interaction_logistic(sites: pd.DataFrame, tol: float = 1e-10,
     return lr, df, float(stats.chi2.sf(lr, df))
 
 
-# --- fair benchmarks ------------------------------------------------------------------------------
-
-
-def _design(frame: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray, list[str]]:
-    cols = [np.ones(len(frame))]
-    names = ["intercept"]
-    for c in covariates:
-        s = frame[c]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            cols.append(s.to_numpy(dtype="float64"))
-            names.append(c)
-        else:
-            levels = sorted(s.astype(str).unique().tolist())
-            for lev in levels[1:]:
-                cols.append((s.astype(str) == lev).to_numpy(dtype="float64"))
-                names.append(f"{c}={lev}")
-    return np.column_stack(cols), names
-
-
-def _choose_covariates(cohorts: list[Cohort], sources: list[Source],
-                       covariates: Sequence[str] | None, notes: list[str]) -> list[str]:
-    if any(isinstance(s, AggregateCohort) for s in sources):
-        if covariates:
-            raise ConfigError("covariates need person-level data for every municipality; "
-                              "some inputs are aggregate counts")
-        notes.append("benchmarks are unadjusted (pooled rate): some inputs are aggregate counts")
-        return []
-    frames = [c.data for c in cohorts]
-    if covariates is None:
-        present = [c for c in KNOWN_COVARIATES if all(c in f.columns for f in frames)]
-        chosen = []
-        for c in present:
-            n_missing = int(sum(f[c].isna().sum() for f in frames))
-            if n_missing:
-                notes.append(f"covariate '{c}' has {n_missing} missing value(s); "
-                             "not used in the benchmark model")
-            else:
-                chosen.append(c)
-        return chosen
-    chosen = list(covariates)
-    for c in chosen:
-        if not all(c in f.columns for f in frames):
-            raise ConfigError(f"covariate '{c}' is not a column of every cohort")
-        if any(f[c].isna().any() for f in frames):
-            raise ConfigError(f"covariate '{c}' has missing values; fill them or leave it out")
-    return chosen
-
-
-def _benchmarks(sites: pd.DataFrame, cohorts: list[Cohort], outcome: str, group: str,
-                covariates: list[str], level: float) -> pd.DataFrame:
-    """Expected vs observed rate per municipality (indirect standardisation, logistic model)."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationError
-
-    short = "i" if group == "intervention" else "c"
-    if covariates:
-        person_col = OUTCOMES[outcome][0]
-        parts = []
-        for c in cohorts:
-            out = person_outcomes(c)
-            keep = (out["group"] == group).to_numpy() & out["municipality"].isin(
-                sites["municipality"]).to_numpy()
-            part = c.data.loc[keep, covariates].reset_index(drop=True)
-            part["municipality"] = out.loc[keep, "municipality"].to_numpy()
-            part["y"] = out.loc[keep, person_col].astype(bool).to_numpy().astype(float)
-            parts.append(part)
-        persons = pd.concat(parts, ignore_index=True)
-        if persons.empty:
-            return pd.DataFrame()
-        X, names = _design(persons, covariates)
-        y = persons["y"].to_numpy()
-        munis = persons["municipality"].to_numpy()
-        try:
-            res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
-        except (np.linalg.LinAlgError, PerfectSeparationError, ValueError) as exc:
-            raise ConfigError(
-                f"the benchmark model on {', '.join(covariates)} cannot be fitted "
-                f"({type(exc).__name__}); pass fewer covariates, or covariates=[] for the "
-                "unadjusted benchmark") from exc
-        p = res.predict(X)
-        cov = np.asarray(res.cov_params())
-        frame = pd.DataFrame({"municipality": munis, "y": y, "p": p, "pq": p * (1 - p)})
-        grad = pd.DataFrame(X * (p * (1 - p))[:, None]).groupby(munis, sort=True).sum()
-        agg = frame.groupby("municipality", sort=True).agg(
-            n=("y", "size"), observed=("y", "sum"), expected=("p", "sum"), var_b=("pq", "sum"))
-        g = grad.loc[agg.index].to_numpy()
-        agg["variance"] = agg["var_b"] + np.einsum("ij,jk,ik->i", g, cov, g)
-        overall = float(y.mean())
-        method = "logistic-indirect-standardisation"
-    else:
-        # Intercept-only logistic model, in closed form on the counts: p = pooled rate, the
-        # intercept's variance 1/(N p(1-p)) adds n² p(1-p)/N to a site's binomial variance.
-        agg = pd.DataFrame({"municipality": sites["municipality"].to_numpy(),
-                            "n": sites[f"n_{short}"].to_numpy(),
-                            "observed": sites[f"x_{short}"].to_numpy()})
-        agg = agg.loc[agg["n"] > 0].set_index("municipality").sort_index()
-        total = int(agg["n"].sum())
-        if total == 0:
-            return pd.DataFrame()
-        overall = float(agg["observed"].sum() / total)
-        pq = overall * (1 - overall)
-        agg["expected"] = agg["n"] * overall
-        agg["variance"] = agg["n"] * pq + agg["n"] ** 2 * pq / total
-        names = ["intercept"]
-        method = "unadjusted-pooled-rate"
-    sd = np.sqrt(agg["variance"].to_numpy())
-    zq = stats.norm.ppf(0.5 + level / 2)
-    n = agg["n"].to_numpy()
-    agg["observed_rate"] = agg["observed"] / n
-    agg["expected_rate"] = agg["expected"] / n
-    agg["limit_low"] = np.clip((agg["expected"] - zq * sd) / n, 0, 1)
-    agg["limit_high"] = np.clip((agg["expected"] + zq * sd) / n, 0, 1)
-    agg["z_score"] = (agg["observed"] - agg["expected"]) / sd
-    agg["p_value"] = 2 * stats.norm.sf(np.abs(agg["z_score"]))
-    agg["standardised_ratio"] = agg["observed"] / agg["expected"]
-    agg["adjusted_rate"] = agg["standardised_ratio"] * overall
-    # Interval for the adjusted rate: observed ± z·sd, rescaled like the estimate.
-    agg["adjusted_low"] = np.clip((agg["observed"] - zq * sd) / agg["expected"] * overall, 0, 1)
-    agg["adjusted_high"] = np.clip((agg["observed"] + zq * sd) / agg["expected"] * overall, 0, 1)
-    agg["overall_rate"] = overall
-    agg["method"] = method
-    agg["covariates"] = ",".join(covariates)
-    agg["model_terms"] = ",".join(names[1:])
-    return agg.reset_index()
-
-
-def _log_axis(ax) -> None:
-    """Log x axis with plain tick labels (0.8, 1, 1.25) instead of powers of ten."""
-    from matplotlib.ticker import FuncFormatter
-
-    ax.set_xscale("log")
-    plain = FuncFormatter(lambda v, _: f"{v:g}")
-    ax.xaxis.set_major_formatter(plain)
-    ax.xaxis.set_minor_formatter(plain)
-
-
 # --- the result object -------------------------------------------------------------------------
 
 
 @dataclass
-class Comparison:
+class Comparison(Result):
     """Per-municipality and pooled comparison; ``.tidy()`` gives the tidy table."""
 
     measure: str
@@ -417,56 +220,42 @@ class Comparison:
 
     # -- plots -----------------------------------------------------------------------------
 
-    def plot_forest(self, ax=None):
-        """Forest plot: site effects (square area ∝ random-effects weight), fixed and random
-        pooled diamonds, and the prediction interval."""
-        import matplotlib.pyplot as plt
-
+    def forest_rows(self) -> list[ForestRow]:
+        """The forest plot's rows on the plotting scale (ratios exponentiated): sites (weight
+        = random-effects weight), fixed and random pooled estimates, prediction interval."""
         a = self.analysed
-        k = len(a)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.32 * (k + 5) + 1))
-        if k == 0:
-            ax.text(0.5, 0.5, "no municipality with both groups", ha="center",
-                    transform=ax.transAxes)
-            return ax
-        to = np.vectorize(self._to_scale)
-        est, lo, hi = to(a["yi"]), to(a["ci_low"]), to(a["ci_high"])
-        ypos = np.arange(k, 0, -1) + 3
-        w = a["weight"].to_numpy(float) if self.primary is not None else np.ones(k)
-        ax.hlines(ypos, lo, hi, color="0.3", lw=1)
-        ax.scatter(est, ypos, s=30 + 400 * w / w.max(), marker="s", color="0.2", zorder=3)
-
-        def diamond(p: meta.Pooled, y: float, color: str) -> None:
-            xs = [self._to_scale(v) for v in (p.ci_low, p.estimate, p.ci_high, p.estimate)]
-            ax.fill(xs, [y, y + 0.3, y, y - 0.3], color=color, zorder=3)
-
-        labels = list(a["municipality"])
+        to = self._to_scale
+        weighted = self.primary is not None
+        rows = [ForestRow(str(r.municipality), to(r.yi), to(r.ci_low), to(r.ci_high),
+                          float(r.weight) if weighted else float("nan"))
+                for r in a.itertuples(index=False)]
         re = self.primary
         if re is not None:
-            diamond(self.fixed_iv, 2, "tab:blue")
-            diamond(re.pooled, 1, "tab:red")
-            ax.hlines(0, self._to_scale(re.pi_low), self._to_scale(re.pi_high),
-                      color="tab:red", lw=2)
-            ax.set_yticks(list(ypos) + [2, 1, 0])
             hk = ", Hartung–Knapp" if self.hartung_knapp else ""
-            ax.set_yticklabels(labels + ["Fixed effect (IV)",
-                                         f"Random effects ({self.method.upper()}{hk})",
-                                         "Prediction interval"])
+            for label, p in (("Fixed effect (IV)", self.fixed_iv),
+                             (f"Random effects ({self.method.upper()}{hk})", re.pooled)):
+                rows.append(ForestRow(label, to(p.estimate), to(p.ci_low), to(p.ci_high),
+                                      kind="pooled"))
+            rows.append(ForestRow("Prediction interval", to(re.pooled.estimate), to(re.pi_low),
+                                  to(re.pi_high), kind="prediction"))
+        return rows
+
+    def plot_forest(self, ax=None):
+        """Forest plot: site effects (square area ∝ random-effects weight), fixed and random
+        pooled diamonds, and the prediction interval (drawn by :mod:`plots.forest`)."""
+        k = len(self.analysed)
+        re = self.primary
+        if re is not None:
             h = re.heterogeneity
-            ax.set_title(f"k = {k}, I² = {100 * h.i2:.0f} %, τ² = {h.tau2:.3g}", fontsize=9)
+            title = f"k = {k}, I² = {100 * h.i2:.0f} %, τ² = {h.tau2:.3g}"
         else:
-            ax.set_yticks(list(ypos))
-            ax.set_yticklabels(labels)
-            ax.set_title(f"k = {k}: nothing to pool", fontsize=9)
-        null = 0.0 if self.measure == "rd" else 1.0
-        ax.axvline(null, color="0.5", ls=":", lw=1)
-        if self.measure != "rd":
-            _log_axis(ax)
+            title = f"k = {k}: nothing to pool"
         names = {"rd": "Risk difference", "rr": "Risk ratio", "or": "Odds ratio"}
-        ax.set_xlabel(f"{names[self.measure]} of {self.outcome} (intervention vs control)")
-        ax.set_ylim(-0.8, k + 3.8)
-        return ax
+        return forest_plot(
+            self.forest_rows(), ax=ax, null=0.0 if self.measure == "rd" else 1.0,
+            log_scale=self.measure != "rd", title=title if k else "",
+            xlabel=f"{names[self.measure]} of {self.outcome} (intervention vs control)",
+            empty_text="no municipality with both groups")
 
     def plot_funnel(self, ax=None):
         """Funnel plot of the benchmark: (risk-adjusted) rate against group size, with 95 % and
@@ -534,7 +323,7 @@ class Comparison:
         ax.set_yticks(y)
         ax.set_yticklabels(d["label"])
         if what == "effect" and self.measure != "rd":
-            _log_axis(ax)
+            log_axis(ax)
         ax.set_xlabel(xlabel)
         return ax
 
@@ -545,29 +334,50 @@ class Comparison:
         t = self.tidy()
         grp = EFFECT_GROUP[self.measure]
         eff = t.loc[(t["group"] == grp) & (t["metric"] == f"{self.outcome}_rate")]
-        fmt = "{:.3f}" if self.measure == "rd" else "{:.2f}"
+        digits = 3 if self.measure == "rd" else 2
         return pd.DataFrame({
             "municipality": eff["municipality"], "method": eff["method"],
-            "estimate": [fmt.format(v) for v in eff["estimate"]],
-            "interval": [f"{fmt.format(lo)} to {fmt.format(hi)}"
+            "estimate": [PLAIN.number(v, digits) for v in eff["estimate"]],
+            "interval": [PLAIN.interval(lo, hi, digits)
                          for lo, hi in zip(eff["ci_low"], eff["ci_high"], strict=True)],
         }).reset_index(drop=True)
 
-    def _repr_html_(self) -> str:
-        parts = [f"<h4>Cross-municipality comparison: {html.escape(self.outcome)} rate, "
-                 f"{html.escape(self.measure.upper())}</h4>"]
-        if self.primary is not None:
-            p, h = self.primary.pooled, self.primary.heterogeneity
-            parts.append(
-                f"<p>{len(self.analysed)} municipalities. {html.escape(p.method)}: "
-                f"{self._to_scale(p.estimate):.3g} ({100 * self.level:g} % CI "
-                f"{self._to_scale(p.ci_low):.3g} to {self._to_scale(p.ci_high):.3g}); "
-                f"prediction interval {self._to_scale(self.primary.pi_low):.3g} to "
-                f"{self._to_scale(self.primary.pi_high):.3g}. Q = {h.q:.2f} (df {h.df}, "
-                f"p = {h.q_p_value:.3g}), I² = {100 * h.i2:.1f} %, τ² = {h.tau2:.4g}.</p>")
-        parts.append(self.summary_frame().to_html(index=False, escape=True))
-        parts += [f"<p><i>{html.escape(n)}</i></p>" for n in self.notes]
-        return "\n".join(parts)
+    def summary(self) -> pd.DataFrame:
+        """The effects per municipality and pooled (:meth:`summary_frame`)."""
+        return self.summary_frame()
+
+    def _title(self) -> str:
+        return (f"Cross-municipality comparison: {self.outcome} rate, "
+                f"{self.measure.upper()}")
+
+    def _lead(self) -> str:
+        if self.primary is None:
+            return ""
+        p, h, f = self.primary.pooled, self.primary.heterogeneity, PLAIN
+        to = self._to_scale
+        return (f"{len(self.analysed)} municipalities. {p.method}: "
+                f"{f.significant(to(p.estimate))} ({100 * self.level:g} % CI "
+                f"{f.significant(to(p.ci_low))} to {f.significant(to(p.ci_high))}); "
+                f"prediction interval {f.significant(to(self.primary.pi_low))} to "
+                f"{f.significant(to(self.primary.pi_high))}. Q = {f.number(h.q, 2)} "
+                f"(df {h.df}, p = {f.significant(h.q_p_value)}), I² = {f.percent(h.i2)}, "
+                f"τ² = {f.significant(h.tau2, 4)}.")
+
+    def _glance(self) -> dict[str, Any]:
+        s = self.sites
+        values: dict[str, Any] = {
+            "n": int(s[["n_i", "n_c"]].to_numpy().sum()),
+            "events": int(s[["x_i", "x_c"]].to_numpy().sum()),
+            "municipalities": len(s), "level": self.level,
+            "method": f"random-effects-{self.method}" + ("-hk" if self.hartung_knapp else ""),
+            "measure": self.measure, "outcome": self.outcome, "k": len(self.analysed)}
+        re = self.primary
+        if re is not None:
+            p, h = re.pooled, re.heterogeneity
+            values.update(estimate=self._to_scale(p.estimate),
+                          ci_low=self._to_scale(p.ci_low), ci_high=self._to_scale(p.ci_high),
+                          p_value=p.p_value, tau2=h.tau2, i2=h.i2, q=h.q, q_p_value=h.q_p_value)
+        return values
 
     def __repr__(self) -> str:
         k = len(self.analysed)
@@ -608,9 +418,9 @@ def compare_municipalities(
         raise ConfigError("level must be between 0 and 1, e.g. 0.95")
     if benchmark_group not in ("control", "intervention"):
         raise ConfigError("benchmark_group must be 'control' or 'intervention'")
-    sources = _as_sources(data)
+    sources = as_sources(data)
     notes: list[str] = []
-    sites, cohorts = _site_counts(sources, outcome, notes)
+    sites, cohorts = site_counts(sources, outcome, notes)
     sites["analysed"] = (sites["n_i"] > 0) & (sites["n_c"] > 0)
     for m in sites.loc[~sites["analysed"], "municipality"]:
         notes.append(f"{m}: only one group; shown, but left out of the pooled estimates")
@@ -621,13 +431,12 @@ def compare_municipalities(
     grp = EFFECT_GROUP[measure]
 
     def rate_rows(name: str, x_i: int, n_i: int, x_c: int, n_c: int) -> None:
-        from statsmodels.stats.proportion import proportion_confint
-
         for g, x, n in (("intervention", x_i, n_i), ("control", x_c, n_c)):
             rows.append(tidy_mod.row("n", g, n, municipality=name))
             if n > 0:
-                lo, hi = proportion_confint(x, n, alpha=1 - level, method="wilson")
-                rows.append(tidy_mod.row(rate, g, x / n, lo, hi, numerator=x, denominator=n,
+                # The one Wilson interval (stats.rates), with its exact 0 and 1 at the bounds.
+                est, lo, hi = rates.wilson(int(x), int(n), level)
+                rows.append(tidy_mod.row(rate, g, est, lo, hi, numerator=x, denominator=n,
                                          method="wilson", municipality=name))
 
     a = sites.loc[sites["analysed"]]
@@ -704,8 +513,8 @@ def compare_municipalities(
         cox_rows, cox = _cox(cohorts, person_sites, level, notes)
         rows += cox_rows
 
-    chosen = _choose_covariates(cohorts, sources, covariates, notes)
-    bench = _benchmarks(sites, cohorts, outcome, benchmark_group, chosen, level)
+    chosen = choose_covariates(cohorts, sources, covariates, notes)
+    bench = benchmarks(sites, cohorts, outcome, benchmark_group, chosen, level)
     for b in bench.itertuples(index=False):
         rows.append(tidy_mod.row(
             f"expected_{rate}", benchmark_group, b.expected_rate, b.limit_low, b.limit_high,

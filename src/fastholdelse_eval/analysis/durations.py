@@ -71,7 +71,6 @@ Weekly status curves are available from :meth:`DurationResult.weekly_status`.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +80,8 @@ import pandas as pd
 
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.options import EvaluationOptions
+from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.outcomes import person_outcomes
 from fastholdelse_eval.stats.survival import (
@@ -123,17 +124,28 @@ class UnitFit:
 
 
 @dataclass
-class DurationResult:
+class DurationResult(Result):
     """Result of :func:`duration_rows`: tidy rows, fitted curves per municipality, notes."""
 
     table: pd.DataFrame
     fits: dict[str, UnitFit]
-    options: dict[str, Any] = field(default_factory=dict)
+    options: EvaluationOptions = field(default_factory=EvaluationOptions)
     notes: list[str] = field(default_factory=list)
+    by_municipality: bool = True
 
     def tidy(self) -> pd.DataFrame:
         """The tidy rows (a copy)."""
         return self.table.copy()
+
+    def _glance(self) -> dict[str, Any]:
+        fit = self.fits.get("all") or next(iter(self.fits.values()), None)
+        if fit is None:
+            return {"level": self.options.level, "method": "kaplan-meier"}
+        # n: persons at start; events: ends of benefit (any cause), in both groups together.
+        return {"n": sum(int(km.n_risk[0]) for km in fit.km.values() if km.n_risk.size),
+                "events": sum(int(km.n_event.sum()) for km in fit.km.values()),
+                "municipalities": len([m for m in self.fits if m != "all"]) or 1,
+                "level": self.options.level, "method": "kaplan-meier"}
 
     def fit(self, municipality: str | None = None) -> UnitFit:
         """Fitted curves of one municipality; default ``all`` (or the only one)."""
@@ -164,7 +176,7 @@ class DurationResult:
             limit = min(fit.cif[g].last_time for g in GROUPS)
             weeks = np.arange(0.0, np.floor(limit) + 1.0)
         weeks = np.asarray(weeks, dtype="float64")
-        z = z_value(self.options.get("level", 0.95))
+        z = z_value(self.options.level)
         parts = []
         for state in STATES:
             per_group = {}
@@ -233,12 +245,6 @@ class DurationResult:
         return (f"DurationResult({len(self.table)} rows, municipalities: "
                 f"{', '.join(self.fits) or 'none'})")
 
-    def _repr_html_(self) -> str:
-        shown = self.table[["municipality", "metric", "group", "estimate", "ci_low", "ci_high",
-                            "p_value", "method"]]
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}") + (
-            f"<ul>{notes}</ul>" if notes else "")
 
 
 def _norm_sf(x: np.ndarray) -> np.ndarray:
@@ -532,7 +538,8 @@ def duration_rows(
         rows += unit_rows
         if fit is not None:
             fits[name] = fit
-    options = {"level": level, "horizon_weeks": horizon_weeks, "covariates": covariates,
-               "sustained_weeks": sustained_weeks, "by_municipality": by_municipality}
+    options = EvaluationOptions(level=level, horizon_weeks=horizon_weeks,
+                                covariates=tuple(covariates), sustained_weeks=sustained_weeks)
     table = tidy.frame(rows) if rows else tidy.frame([])
-    return DurationResult(table=table, fits=fits, options=options, notes=notes)
+    return DurationResult(table=table, fits=fits, options=options, notes=notes,
+                          by_municipality=by_municipality)

@@ -17,6 +17,8 @@ from fastholdelse_eval.analysis.targets import parse_targets, target_rows
 from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.formatting import Formatter
+from fastholdelse_eval.core.options import EvaluationOptions
+from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.outcomes import RATE_METRICS, person_outcomes
 from fastholdelse_eval.stats import rates
@@ -26,21 +28,21 @@ TERMINAL = Formatter("plain")
 
 
 @dataclass
-class Evaluation:
+class Evaluation(Result):
     """Result of :func:`evaluate`: the tidy table plus what produced it.
 
     Attributes
     ----------
     cohort : Cohort | AggregateCohort
     table : DataFrame — the tidy result table (use :meth:`tidy`)
-    options : dict — level, horizon_weeks, covariates, sustained_weeks, targets
+    options : EvaluationOptions — level, horizon_weeks, covariates, sustained_weeks, targets
     notes : list[str] — remarks for the reader (skipped analyses, data-quality notes)
     durations : DurationResult | None — fitted survival curves (person-level cohorts only)
     """
 
     cohort: Cohort | AggregateCohort
     table: pd.DataFrame
-    options: dict[str, Any] = field(default_factory=dict)
+    options: EvaluationOptions = field(default_factory=EvaluationOptions)
     notes: list[str] = field(default_factory=list)
     durations: Any = None
 
@@ -66,6 +68,26 @@ class Evaluation:
     def tidy(self) -> pd.DataFrame:
         """The tidy result table (a copy)."""
         return self.table.copy()
+
+    def _glance(self) -> dict[str, Any]:
+        t = self.table
+        top = t[t["municipality"] == ("all" if "all" in set(t["municipality"]) else
+                                      t["municipality"].iloc[0])] if len(t) else t
+        n = top.loc[(top["metric"] == "n") & top["group"].isin(["intervention", "control"]),
+                    "estimate"]
+        rtw = top.loc[(top["metric"] == "rtw_rate")
+                      & top["group"].isin(["intervention", "control"]), "numerator"]
+        munis = getattr(self.cohort, "municipalities", [])
+        return {"n": int(n.sum()) if len(n) else pd.NA,
+                "events": int(rtw.sum()) if len(rtw) and rtw.notna().all() else pd.NA,
+                "municipalities": len(munis), "level": self.options.level,
+                "method": "person-level" if isinstance(self.cohort, Cohort) else "aggregate",
+                "horizon_weeks": self.options.horizon_weeks,
+                "covariates": ",".join(self.options.covariates),
+                "targets": len(self.options.targets)}
+
+    def _title(self) -> str:
+        return getattr(self.cohort, "name", None) or "evaluation"
 
     def summary(self, municipality: str | None = None) -> pd.DataFrame:
         """A wide, readable view: one row per metric, columns per group (rates as %)."""
@@ -221,11 +243,12 @@ def _sites(municipalities: list[str]) -> list[str | None]:
 
 def evaluate(
     cohort: Cohort | AggregateCohort,
+    options: EvaluationOptions | dict[str, Any] | None = None,
     *,
-    level: float = 0.95,
+    level: float | None = None,
     horizon_weeks: float | None = None,
     covariates: list[str] | None = None,
-    sustained_weeks: float = 4,
+    sustained_weeks: float | None = None,
     targets: list[Any] | None = None,
 ) -> Evaluation:
     """Evaluate intervention vs control.
@@ -240,12 +263,16 @@ def evaluate(
     relapse rows of :func:`fastholdelse_eval.analysis.durations.duration_rows` (``horizon_weeks``,
     ``covariates``, ``sustained_weeks``); ``targets`` are judged as rows by
     :func:`fastholdelse_eval.analysis.targets.target_rows` (spec in that module's docstring).
+
+    ``options``: an :class:`~fastholdelse_eval.core.options.EvaluationOptions` (or a mapping of
+    its fields) as built by the CLI and the study config; keywords given here override it.
+    Defaults: level 0.95, no horizon (26 weeks, capped), no covariates, 4 sustained weeks.
     """
-    if not 0 < level < 1:
-        raise ConfigError("level: must be between 0 and 1 (e.g. 0.95)")
-    options = {"level": level, "horizon_weeks": horizon_weeks,
-               "covariates": list(covariates or []), "sustained_weeks": sustained_weeks,
-               "targets": targets}
+    options = EvaluationOptions.build(options, level=level, horizon_weeks=horizon_weeks,
+                                      covariates=covariates, sustained_weeks=sustained_weeks,
+                                      targets=targets)
+    level, horizon_weeks, targets = options.level, options.horizon_weeks, options.targets
+    sustained_weeks = options.sustained_weeks
     notes: list[str] = list(getattr(cohort, "notes", []))
     parse_targets(targets)  # a bad target spec fails before any work
     durations = None
@@ -258,7 +285,7 @@ def evaluate(
         notes.append("Aggregate counts: duration, survival and relapse-over-time metrics need "
                      "person-level data and are not computed.")
     elif isinstance(cohort, Cohort):
-        missing = [c for c in options["covariates"] if c not in cohort.data.columns]
+        missing = [c for c in options.covariates if c not in cohort.data.columns]
         if missing:
             raise ConfigError(f"covariates: not columns of the cohort: {', '.join(missing)} "
                               f"(available: {', '.join(cohort.covariates) or 'none'})")
@@ -267,7 +294,7 @@ def evaluate(
             part = out if site is None else out[out["municipality"] == site]
             frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
         durations = duration_rows(cohort, level=level, horizon_weeks=horizon_weeks,
-                                  covariates=options["covariates"],
+                                  covariates=list(options.covariates),
                                   sustained_weeks=sustained_weeks, outcomes=out)
         frames.append(durations.table)
         notes.extend(durations.notes)

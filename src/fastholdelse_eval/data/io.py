@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import io as _io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from fastholdelse_eval.core.errors import FastholdelseError, Problem, ValidationError
+from fastholdelse_eval.core.files import atomic_write
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -241,13 +240,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: TableFormat) -> None
     The data go to a temporary file in the destination folder that replaces ``path`` only once
     complete, so an interrupted run leaves no partial file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
-                                    dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    def write(tmp: Path) -> None:
         if fmt.kind == "csv":
             encoding = "utf-8-sig" if fmt.bom else fmt.encoding
             frame.to_csv(tmp, sep=fmt.sep, index=False, encoding=encoding,
@@ -258,7 +251,5 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: TableFormat) -> None
             frame.to_parquet(tmp, index=False)
         else:  # pragma: no cover - TableFormat is built by this module
             raise ValueError(f"unknown table kind {fmt.kind!r}")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+
+    atomic_write(path, write)

@@ -68,7 +68,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +75,7 @@ from pathlib import Path
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError, is_code_like
+from fastholdelse_eval.core.files import atomic_write
 from fastholdelse_eval.data.cohort import Cohort, SourceFile
 from fastholdelse_eval.data.register_inputs import (
     _EPOCH_ORDINAL,
@@ -373,17 +373,7 @@ def write_cohort_frame(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     same directory, renamed into place, so a failed run never leaves a half-written file.
     Dates are written as ISO ``YYYY-MM-DD``, empty when missing."""
     path = check_output_path(out)
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    if path.suffix.lower() == ".csv":
+        return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False,
+                                                           date_format="%Y-%m-%d"))
+    return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))

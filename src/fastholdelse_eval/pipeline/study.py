@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.options import DANISH_KEYS, EvaluationOptions, ReportOptions
 
 LANGUAGES = ("da", "en")
 
@@ -62,12 +63,38 @@ class StudyConfig:
     description: str | None = None
     path: Path | None = None
 
+    @property
+    def options(self) -> EvaluationOptions:
+        """The evaluation options of this study: pass to ``evaluate(cohort, config.options)``."""
+        return EvaluationOptions(level=self.level, horizon_weeks=self.horizon_weeks,
+                                 covariates=tuple(self.covariates),
+                                 sustained_weeks=self.sustained_weeks, targets=self.targets)
+
+    @property
+    def report_options(self) -> ReportOptions:
+        """Languages and disclosure control of this study's reports (all formats)."""
+        return ReportOptions(languages=tuple(self.languages),
+                             threshold=self.suppression_threshold)
+
 
 _KEYS = {
     "title", "municipality", "data", "followup_date", "horizon_weeks", "sustained_weeks",
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
     "description",
 }
+# The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
+# vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
+_DANISH = {k: v for k, v in DANISH_KEYS.items() if v in _KEYS}
+
+
+def _english_keys(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = _DANISH.get(key, key)
+        if name in out:
+            raise ConfigError(f"{key}: given twice (as {name} and in Danish)")
+        out[name] = value
+    return out
 
 
 def _text(raw: dict, key: str, where: str = "") -> str | None:
@@ -126,6 +153,7 @@ def _targets(raw: object) -> list[dict[str, Any]]:
 
 def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     """Check a config mapping (as read from TOML) and resolve data paths against ``base``."""
+    raw = _english_keys(raw)
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown key in study config (allowed: "
@@ -158,7 +186,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     if level is not None and not level < 1:
         raise ConfigError(f"level: must be between 0 and 1 (e.g. 0.95), got {level!r}")
     sustained = _number(raw, "sustained_weeks")
-    return StudyConfig(
+    config = StudyConfig(
         data=paths,
         title=_text(raw, "title"),
         municipality=_text(raw, "municipality"),
@@ -174,6 +202,8 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         date=_date(raw, "date"),
         description=_text(raw, "description"),
     )
+    config.options  # noqa: B018  # the evaluation options' own checks, at load time
+    return config
 
 
 def load_config(path: str | Path) -> StudyConfig:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.present.build import OUTCOME_METRICS
 from fastholdelse_eval.present.figures import draw_rates, render
 from fastholdelse_eval.present.labels import Labels
@@ -17,8 +18,8 @@ def repr_html(ev: Any, lang: str = "en") -> str:
     ``to_html`` etc. for anything that leaves the analysis team).
     """
     labels = Labels(lang)
-    name = escape(getattr(ev.cohort, "name", None) or "evaluation")
-    parts = [f"<h4>{name}</h4>", ev.summary().to_html(escape=True, na_rep="")]
+    # Title, summary table and notes: the common result view (numbers by core.formatting).
+    parts = [Result._repr_html_(ev)]
     table = ev.tidy()
     muni = "all" if "all" in set(table["municipality"]) else (
         table["municipality"].iloc[0] if len(table) else "all")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.files import atomic_write, format_for
 
 
 def tidy_to_json(table: pd.DataFrame) -> str:
@@ -41,19 +41,28 @@ def readable(table: pd.DataFrame, summary: Any = None) -> str:
     return "\n".join(parts)
 
 
-def write_tidy(table: pd.DataFrame, fmt: str, out: str | None, summary: Any = None) -> str | None:
-    """Render ``table`` as ``fmt`` (table/csv/json); write to ``out`` or return the text."""
+TIDY_FORMATS = ("table", "csv", "json")
+
+
+def write_text(text: str, out: str | None) -> str | None:
+    """Write ``text`` to ``out`` atomically, or return it when there is no ``out``."""
+    if out is None:
+        return text
+    atomic_write(out, text)
+    return None
+
+
+def write_tidy(table: pd.DataFrame, fmt: str | None, out: str | None,
+               summary: Any = None) -> str | None:
+    """Render ``table`` as ``fmt`` (table/csv/json; None = from ``out``'s suffix, else table);
+    write to ``out`` (atomically) or return the text."""
+    fmt = format_for(out, fmt, allowed=TIDY_FORMATS, default="table")
     if fmt == "csv":
         text = table.to_csv(index=False, lineterminator="\n")
     elif fmt == "json":
         text = tidy_to_json(table)
     elif fmt == "table":
         text = readable(table, summary)
-    else:
-        raise ConfigError(f"--format: unknown format '{fmt}' (use table, csv or json)")
-    if out is None:
-        return text
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return None
+    else:  # pragma: no cover - format_for allows only TIDY_FORMATS
+        raise ConfigError(f"--format: unknown format '{fmt}'")
+    return write_text(text, out)

@@ -10,8 +10,17 @@ import pandas as pd
 
 from fastholdelse_eval.analysis.compare import OUTCOMES, Comparison, compare_municipalities
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.files import format_for
+from fastholdelse_eval.core.formatting import Formatter
 from fastholdelse_eval.data.loading import load_cohort
-from fastholdelse_eval.present.output import write_tidy
+from fastholdelse_eval.present.output import TIDY_FORMATS, write_text, write_tidy
+
+# Terminal numbers: plain ASCII, one formatter (core.formatting).
+PLAIN = Formatter("plain")
+
+
+def _sig4(v: float) -> str:
+    return PLAIN.significant(v, 4)
 
 NAME = "compare"
 HELP = ("compare municipalities: per-site effects, pooled fixed and random effects, "
@@ -34,8 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", type=float, default=0.95,
                         help="confidence level of intervals (default 0.95)")
     parser.add_argument("--followup-date", help="study-wide follow-up date for rows without one")
-    parser.add_argument("--format", default="table", choices=["table", "csv", "json"],
-                        help="output format (default: a readable table)")
+    parser.add_argument("--format", default=None, choices=["table", "csv", "json"],
+                        help="output format (default: from the --out suffix .csv/.json, "
+                             "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
 
 
@@ -51,18 +61,18 @@ def readable(cmp: Comparison) -> str:
         cols = ["metric", "estimate", "ci_low", "ci_high", "p_value", "method"]
         if len(het):
             parts += ["Heterogeneity",
-                      het[cols].to_string(index=False, float_format="{:.4g}".format), ""]
+                      het[cols].to_string(index=False, float_format=_sig4), ""]
         hr = t.loc[t["metric"] == "hazard_ratio_rtw"]
         if len(hr):
             parts += ["Hazard ratio of RTW (Cox, Efron ties)",
                       hr[["municipality"] + cols[1:]].to_string(
-                          index=False, float_format="{:.3g}".format), ""]
+                          index=False, float_format=lambda v: PLAIN.significant(v, 3)), ""]
         b = cmp.benchmarks
         if not b.empty:
             view = b[["municipality", "n", "observed_rate", "expected_rate", "limit_low",
                       "limit_high", "p_value"]]
             parts += [f"Benchmark ({cmp.benchmark_group} group, {b['method'].iloc[0]})",
-                      view.to_string(index=False, float_format="{:.3f}".format), ""]
+                      view.to_string(index=False, float_format=lambda v: PLAIN.number(v, 3)), ""]
     parts += [f"note: {n}" for n in cmp.notes]
     return "\n".join(parts).rstrip() + "\n"
 
@@ -74,14 +84,11 @@ def run(args: argparse.Namespace) -> int:
     cmp = compare_municipalities(sources, measure=args.measure, method=args.method,
                                  hartung_knapp=args.hartung_knapp, outcome=args.outcome,
                                  level=args.level)
-    if args.format == "table":
-        text = readable(cmp)
-        if args.out:
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(text, encoding="utf-8")
-            return 0
+    fmt = format_for(args.out, args.format, allowed=TIDY_FORMATS, default="table")
+    if fmt == "table":
+        text = write_text(readable(cmp), args.out)
     else:
-        text = write_tidy(cmp.tidy(), args.format, args.out)
+        text = write_tidy(cmp.tidy(), fmt, args.out)
     if text is not None:
         sys.stdout.write(text)
     return 0

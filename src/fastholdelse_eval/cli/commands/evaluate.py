@@ -9,6 +9,7 @@ from pathlib import Path
 from fastholdelse_eval.analysis.evaluation import evaluate
 from fastholdelse_eval.cli.commands import add_cohort_arguments, load_from_args
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.present.output import write_tidy
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
 
@@ -18,8 +19,9 @@ HELP = "evaluate intervention vs control and print or write the tidy result tabl
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cohort_arguments(parser)
-    parser.add_argument("--format", default="table", choices=["table", "csv", "json"],
-                        help="output format (default: a readable table)")
+    parser.add_argument("--format", default=None, choices=["table", "csv", "json"],
+                        help="output format (default: from the --out suffix .csv/.json, "
+                             "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--level", type=float, default=0.95,
                         help="confidence level of intervals (default 0.95)")
@@ -40,16 +42,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weeks without relapse after RTW for sustained RTW (default 4)")
 
 
-def evaluate_options(args: argparse.Namespace) -> dict:
-    """Keyword arguments for :func:`evaluate` from the parsed options."""
-    covariates = [c.strip() for c in (args.covariates or "").split(",") if c.strip()]
-    return {"level": args.level, "horizon_weeks": args.horizon_weeks, "covariates": covariates,
-            "sustained_weeks": args.sustained_weeks}
+def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
+    """The options of :func:`evaluate` from the parsed command line (checked here, once)."""
+    try:
+        return EvaluationOptions(level=args.level, horizon_weeks=args.horizon_weeks,
+                                 covariates=args.covariates or "",
+                                 sustained_weeks=args.sustained_weeks)
+    except ConfigError as exc:  # name the option as the user typed it
+        name, _, rest = str(exc).partition(":")
+        raise ConfigError(f"--{name.replace('_', '-')}:{rest}") from None
 
 
 def run(args: argparse.Namespace) -> int:
+    options = evaluate_options(args)  # bad options fail before the data are read
     cohort = load_from_args(args)
-    ev = evaluate(cohort, **evaluate_options(args))
+    ev = evaluate(cohort, options)
     if args.out and Path(args.out).resolve() == Path(args.path).resolve():
         raise ConfigError("--out: would overwrite the input file")
     table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.options import ReportOptions
 from fastholdelse_eval.pipeline.reports import FORMATS, check_formats, write_study_reports
 from fastholdelse_eval.pipeline.study import StudyConfig, load_config
 from fastholdelse_eval.present.labels import LANGUAGES
@@ -55,11 +56,17 @@ def run(args: argparse.Namespace) -> int:
     formats = check_formats(args.format)
     if args.threshold is not None and args.threshold < 1:
         raise ConfigError(f"--threshold: must be at least 1, got {args.threshold}")
-    if args.no_suppression:
+    # One typed object carries what the flags and the config decided (flags win).
+    options = ReportOptions(
+        languages=tuple(languages or config.languages), formats=tuple(formats),
+        threshold=config.suppression_threshold if args.threshold is None else args.threshold,
+        suppression=not args.no_suppression)
+    if not options.suppression:
         print("WARNING: disclosure control is OFF; the report shows small counts and must not "
               "be published.", file=sys.stderr)
-    written = write_study_reports(config, args.out, languages=languages, formats=formats,
-                                  threshold=args.threshold, suppression=not args.no_suppression,
+    written = write_study_reports(config, args.out, languages=list(options.languages),
+                                  formats=list(options.formats), threshold=options.threshold,
+                                  suppression=options.suppression,
                                   followup_date=args.followup_date)
     for path in written:
         print(path)
