@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.core import metrics
+from fastholdelse_eval.core.metrics import Kind
 from fastholdelse_eval.present.document import FigureBlock, Section, Table
 from fastholdelse_eval.present.figures import Draw, Rendered, render
 from fastholdelse_eval.present.inputs import Cleared
@@ -19,18 +21,20 @@ from fastholdelse_eval.present.labels import Labels
 ARMS = ("intervention", "control")
 
 
+# How the report writes a registered kind (baseline rows: see kind_of).
+_KINDS = {Kind.COUNT: "count", Kind.PROPORTION: "rate", Kind.DURATION: "weeks",
+          Kind.MEAN: "baseline"}
+
+
 def kind_of(metric: str) -> str:
-    if metric.startswith("target_"):
-        return kind_of(metric[len("target_"):])
-    if metric == "n":
-        return "count"
+    """The report's number style of a metric, from the registry: ``count``, ``rate`` (a share),
+    ``weeks``, ``baseline`` (a mean or share of a characteristic) or ``number``."""
     if metric.startswith("baseline_"):
         return "baseline"
-    if metric.endswith("_rate") or metric.startswith(("cif_", "relapse_by_")):
-        return "rate"
-    if "weeks" in metric:
-        return "weeks"
-    return "number"
+    if metric.startswith(("target:", "target_")):  # a target row is written as its metric
+        return kind_of(metric[len("target:"):])
+    m = metrics.lookup(metric)
+    return _KINDS.get(m.kind, "number") if m is not None else "number"
 
 
 def finite(x: object) -> bool:

@@ -7,6 +7,7 @@ and a figure with no group left is replaced by a note.
 
 from __future__ import annotations
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.present.context import Context
 from fastholdelse_eval.present.document import Paragraph, Section
 from fastholdelse_eval.present.figures import Draw
@@ -14,8 +15,7 @@ from fastholdelse_eval.present.inputs import ClearedFigure
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.tables import compare_table, group_table
 
-METRICS = ("mean_weeks_on_benefit_completed", "median_weeks_on_benefit",
-           "rmst_weeks_on_benefit", "cif_rtw", "hazard_ratio_rtw", "logrank_rtw")
+METRICS = metrics.in_section("durations")
 
 
 def _draw(fig: ClearedFigure, labels: Labels) -> Draw:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.present.context import ARMS, Context
 from fastholdelse_eval.present.document import Paragraph, Section, Table
 
-METRICS = ("rtw_rate", "other_benefit_rate", "dropout_rate", "left_study_rate",
-           "on_benefit_rate")
+METRICS = metrics.in_section("flow")
 
 
 def section(ctx: Context) -> Section | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.present.context import Context, Fmt, View, finite
 from fastholdelse_eval.present.document import Bullets, Paragraph, Section
 from fastholdelse_eval.present.labels import Labels
 
-RATES = ("rtw_rate", "partial_rtw_rate", "sustained_rtw_rate", "relapse_rate",
-         "active_offer_rate")
-WEEKS = ("rmst_weeks_on_benefit", "median_weeks_on_benefit")
+RATES = metrics.in_section("headline_rates")
+WEEKS = metrics.in_section("headline_weeks")
 
 
 def section(ctx: Context) -> Section | None:

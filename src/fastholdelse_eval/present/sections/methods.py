@@ -15,7 +15,8 @@ def section(ctx: Context) -> Section | None:
     if meta.description:
         sec.blocks.append(Paragraph(f"{L('methods.design')}: {meta.description}"))
     sec.blocks.append(Paragraph(L("methods.intro")))
-    shown = [m for m in v.metrics() if not m.startswith(("baseline_", "target_"))]
+    # baseline rows get one entry below; target rows are explained in their own section
+    shown = [m for m in v.metrics() if not m.startswith(("baseline_", "target_", "target:"))]
     defs = [(L.metric(m), d) for m in shown if (d := L.definition(m, **ctx.values))]
     if baseline.metrics(ctx):
         defs.append((L.metric("baseline"), L.definition("baseline")))

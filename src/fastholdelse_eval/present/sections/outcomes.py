@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.present.context import Context
 from fastholdelse_eval.present.document import Paragraph, Section
 from fastholdelse_eval.present.figures import draw_rates
 from fastholdelse_eval.present.tables import by_site_table, comparison_table, shares_table
 
-METRICS = ("rtw_rate", "partial_rtw_rate", "active_offer_rate", "dropout_rate",
-           "other_benefit_rate")
+METRICS = metrics.in_section("outcomes")
 
 
 def section(ctx: Context) -> Section | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.present.context import Context, has_counts
 from fastholdelse_eval.present.document import Paragraph, Section
 from fastholdelse_eval.present.tables import (
@@ -11,7 +12,7 @@ from fastholdelse_eval.present.tables import (
     shares_table,
 )
 
-METRICS = ("relapse_rate", "sustained_rtw_rate")
+METRICS = metrics.in_section("relapse")
 
 
 def section(ctx: Context) -> Section | None:
