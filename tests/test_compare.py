@@ -478,3 +478,27 @@ def test_forest_rows_feed_the_one_forest_plot(small_comparison):
     re = small_comparison.primary
     assert rows[-2].estimate == pytest.approx(np.exp(re.pooled.estimate))
     assert rows[-1].ci_low == pytest.approx(np.exp(re.pi_low))
+
+
+def test_forest_plot_draws_given_rows():
+    import matplotlib.pyplot as plt
+
+    from fastholdelse_eval.plots.forest import forest_plot
+
+    rows = [
+        {"label": "A", "estimate": 0.1, "ci_low": 0.0, "ci_high": 0.2, "weight": 2.0},
+        {"label": "B", "estimate": -0.1, "ci_low": -0.3, "ci_high": 0.1, "weight": 1.0},
+        {"label": "Pooled", "estimate": 0.05, "ci_low": -0.05, "ci_high": 0.15,
+         "kind": "pooled"},
+        {"label": "PI", "estimate": 0.05, "ci_low": -0.4, "ci_high": 0.5, "kind": "prediction"},
+    ]
+    _, ax = plt.subplots()
+    assert forest_plot(rows, ax=ax, null=0.0, xlabel="RD", title="t") is ax
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "Pooled", "PI"]
+    assert list(ax.get_yticks()) == [4, 3, 1, 0]  # a blank line between sites and pooled
+    with pytest.raises(ConfigError, match="kind"):
+        forest_plot([{**rows[0], "kind": "other"}], ax=ax)
+    _, ax = plt.subplots()
+    forest_plot([], ax=ax, empty_text="nothing here")
+    assert ax.texts[0].get_text() == "nothing here"
+    plt.close("all")

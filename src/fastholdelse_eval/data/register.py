@@ -75,7 +75,7 @@ from pathlib import Path
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError, is_code_like
-from fastholdelse_eval.core.files import atomic_write
+from fastholdelse_eval.core.files import atomic_write, format_for
 from fastholdelse_eval.data.cohort import Cohort, SourceFile
 from fastholdelse_eval.data.register_inputs import (
     _EPOCH_ORDINAL,
@@ -373,7 +373,7 @@ def write_cohort_frame(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     same directory, renamed into place, so a failed run never leaves a half-written file.
     Dates are written as ISO ``YYYY-MM-DD``, empty when missing."""
     path = check_output_path(out)
-    if path.suffix.lower() == ".csv":
+    if format_for(path, allowed=("csv", "parquet"), option="--out") == "csv":
         return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False,
                                                            date_format="%Y-%m-%d"))
     return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
