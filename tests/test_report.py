@@ -517,3 +517,18 @@ def test_the_report_package_runs_no_analysis_and_no_suppression():
         text = path.read_text(encoding="utf-8")
         assert "fastholdelse_eval.analysis" not in text, path.name
         assert not re.search(r"\bsuppress\(|mask_cross_site\(", text), path.name
+
+
+def test_a_reveal_without_a_checked_row_is_not_cleared():
+    """Fail closed: a figure that shows a row disclosure control never saw is not drawn."""
+    from fastholdelse_eval.privacy.figures import Reveal, hidden_reveals
+
+    table = pd.DataFrame({"municipality": ["X", "X"], "metric": ["n", "rtw_rate"],
+                          "group": ["control", "control"], "level": ["", ""],
+                          "suppressed": ["", "primary"], "numerator_mask": ["", "small"],
+                          "denominator_mask": ["", ""]})
+    shown, masked, absent = (Reveal("f", "n", "control", "X"),
+                             Reveal("f", "rtw_rate", "control", "X"),
+                             Reveal("f", "cif_rtw", "control", "X"))
+    assert hidden_reveals(table, [shown, masked, absent]) == [masked, absent]
+    assert hidden_reveals(table, [shown, masked, absent], enabled=False) == [absent]
