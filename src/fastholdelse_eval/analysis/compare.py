@@ -61,6 +61,7 @@ from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.outcomes import RTW, person_outcomes
 from fastholdelse_eval.plots.forest import ForestRow, forest_plot, log_axis
 from fastholdelse_eval.stats import meta, rates
+from fastholdelse_eval.stats.survival import cox_efron
 
 __all__ = ["OUTCOMES", "Comparison", "Source", "compare_municipalities"]
 EFFECT_GROUP = {"rd": "difference", "rr": "ratio", "or": "ratio"}
@@ -81,8 +82,6 @@ def _cox(cohorts: list[Cohort], sites: Sequence[str], level: float,
     likelihood factorises over strata, so the interaction model's log-likelihood is the sum of
     the per-municipality fits; the LR test compares it with the stratified common-HR model.
     """
-    from fastholdelse_eval.stats.survival import cox_efron
-
     out = pd.concat([person_outcomes(c) for c in cohorts], ignore_index=True)
     out = out.loc[out["municipality"].isin(sites)]
     rows: list[dict[str, Any]] = []

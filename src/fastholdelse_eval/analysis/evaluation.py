@@ -14,17 +14,14 @@ import pandas as pd
 
 from fastholdelse_eval.analysis.durations import duration_rows
 from fastholdelse_eval.analysis.targets import parse_targets, target_rows
-from fastholdelse_eval.core import metrics, tidy
+from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.core.formatting import Formatter
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.core.results import Result
+from fastholdelse_eval.core.summary import summary_frame
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.outcomes import RATE_METRICS, person_outcomes
 from fastholdelse_eval.stats import rates
-
-# The terminal and notebook view: plain ASCII numbers (see core.formatting).
-TERMINAL = Formatter("plain")
 
 
 @dataclass
@@ -126,62 +123,6 @@ class Evaluation(Result):
         from fastholdelse_eval.pipeline.reports import write_report
 
         return write_report(self, path, "pdf", lang, **options)
-
-
-def _format_cell(metric: str, row: pd.Series) -> str:
-    est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
-    suppressed = row.get("suppressed", "")
-    if isinstance(suppressed, str) and suppressed:
-        return "suppressed (small count)" if suppressed == "primary" else "suppressed"
-    if pd.isna(est):
-        return ""
-    f = TERMINAL
-    is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
-                                                           "difference")
-    if metric == "n":
-        return f.integer(est)
-    if is_rate and row["group"] == "difference":
-        # A difference of two percentages is in percentage points, not per cent.
-        text = f.points(est)
-        if not pd.isna(low):
-            text += f" ({f.interval(f.number(100 * low, 1, True), f.number(100 * high, 1, True))})"
-    elif is_rate:
-        text = f.percent(est)
-        if not pd.isna(row["numerator"]):
-            text = f"{f.integer(row['numerator'])}/{f.integer(row['denominator'])} = " + text
-        if not pd.isna(low):
-            text += f" ({f.interval(100 * low, 100 * high, 1)})"
-    else:
-        text = f.number(est, 2)
-        if not pd.isna(low):
-            text += f" ({f.interval(low, high, 2)})"
-    if not pd.isna(row["p_value"]):
-        text += f"; p = {f.significant(row['p_value'], 3)}"
-    return text
-
-
-def _is_proportion(metric: str) -> bool:
-    found = metrics.lookup(metrics.target_base(metric))
-    return found is not None and found.kind is metrics.Kind.PROPORTION
-
-
-def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Format a tidy table (one municipality) as metric × group text cells.
-
-    A metric estimated twice for a group (e.g. an unadjusted and an adjusted hazard ratio)
-    gets one line per estimator, the later ones labelled with their method.
-    """
-    cells: dict[str, dict[str, str]] = {}
-    for _, r in table.iterrows():
-        label = r["metric"]
-        if r["group"] in cells.get(label, {}):
-            label = f"{r['metric']} ({r['method']})"
-        cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r)
-    groups = [g for g in ("intervention", "control", "difference", "ratio")
-              if any(g in v for v in cells.values())]
-    out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)
-    out.index.name = "metric"
-    return out.fillna("")
 
 
 def _persons_rows(out: pd.DataFrame, level: float, municipality: str) -> list[dict[str, Any]]:

@@ -37,8 +37,11 @@ from typing import Any
 
 import pandas as pd
 
+from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import DANISH_KEYS, EvaluationOptions, ReportOptions
+from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
+from fastholdelse_eval.data.loading import load_cohort
 
 LANGUAGES = ("da", "en")
 
@@ -135,8 +138,6 @@ def _date(raw: dict, key: str) -> dt.date | None:
 
 def _targets(raw: object) -> list[dict[str, Any]]:
     """Targets as in :mod:`fastholdelse_eval.analysis.targets` (checked here, judged there)."""
-    from fastholdelse_eval.analysis.targets import parse_target
-
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -222,15 +223,13 @@ def load_config(path: str | Path) -> StudyConfig:
     return config
 
 
-def load_study_cohort(config: StudyConfig, followup_date: object = None):
+def load_study_cohort(config: StudyConfig, followup_date: object = None
+                      ) -> Cohort | AggregateCohort:
     """Load (and validate) the config's data file(s) into one cohort.
 
     ``followup_date`` overrides the config's. Several files are stacked; their persons must not
     overlap within a municipality.
     """
-    from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
-    from fastholdelse_eval.data.loading import load_cohort
-
     followup = followup_date if followup_date is not None else config.followup_date
     if isinstance(followup, dt.date):
         followup = followup.isoformat()

@@ -10,6 +10,7 @@ import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import atomic_write, format_for
+from fastholdelse_eval.core.summary import summary_frame
 
 
 def tidy_to_json(table: pd.DataFrame) -> str:
@@ -27,8 +28,6 @@ def tidy_to_json(table: pd.DataFrame) -> str:
 
 def readable(table: pd.DataFrame, summary: Any = None) -> str:
     """The terminal view: the formatted summary per municipality."""
-    from fastholdelse_eval.analysis.evaluation import summary_frame
-
     parts = []
     for muni, part in table.groupby("municipality", sort=False):
         parts.append(f"== {muni} ==")

@@ -1,0 +1,73 @@
+"""The terminal and notebook view of a tidy table: metric × group text cells.
+
+Pure formatting of the tidy table (no statistics): shared by ``Evaluation.summary()`` and the
+readable output of ``evaluate`` (:mod:`fastholdelse_eval.present.output`), so that the report
+layer does not depend on the analyses. Numbers are plain ASCII (see
+:mod:`fastholdelse_eval.core.formatting`); whether a metric is a share comes from the registry.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fastholdelse_eval.core import metrics
+from fastholdelse_eval.core.formatting import Formatter
+
+# The terminal and notebook view: plain ASCII numbers (see core.formatting).
+TERMINAL = Formatter("plain")
+
+
+def _format_cell(metric: str, row: pd.Series) -> str:
+    est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
+    suppressed = row.get("suppressed", "")
+    if isinstance(suppressed, str) and suppressed:
+        return "suppressed (small count)" if suppressed == "primary" else "suppressed"
+    if pd.isna(est):
+        return ""
+    f = TERMINAL
+    is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
+                                                           "difference")
+    if metric == "n":
+        return f.integer(est)
+    if is_rate and row["group"] == "difference":
+        # A difference of two percentages is in percentage points, not per cent.
+        text = f.points(est)
+        if not pd.isna(low):
+            text += f" ({f.interval(f.number(100 * low, 1, True), f.number(100 * high, 1, True))})"
+    elif is_rate:
+        text = f.percent(est)
+        if not pd.isna(row["numerator"]):
+            text = f"{f.integer(row['numerator'])}/{f.integer(row['denominator'])} = " + text
+        if not pd.isna(low):
+            text += f" ({f.interval(100 * low, 100 * high, 1)})"
+    else:
+        text = f.number(est, 2)
+        if not pd.isna(low):
+            text += f" ({f.interval(low, high, 2)})"
+    if not pd.isna(row["p_value"]):
+        text += f"; p = {f.significant(row['p_value'], 3)}"
+    return text
+
+
+def _is_proportion(metric: str) -> bool:
+    found = metrics.lookup(metrics.target_base(metric))
+    return found is not None and found.kind is metrics.Kind.PROPORTION
+
+
+def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Format a tidy table (one municipality) as metric × group text cells.
+
+    A metric estimated twice for a group (e.g. an unadjusted and an adjusted hazard ratio)
+    gets one line per estimator, the later ones labelled with their method.
+    """
+    cells: dict[str, dict[str, str]] = {}
+    for _, r in table.iterrows():
+        label = r["metric"]
+        if r["group"] in cells.get(label, {}):
+            label = f"{r['metric']} ({r['method']})"
+        cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r)
+    groups = [g for g in ("intervention", "control", "difference", "ratio")
+              if any(g in v for v in cells.values())]
+    out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)
+    out.index.name = "metric"
+    return out.fillna("")
