@@ -38,7 +38,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[Path], o
     """Write ``data`` to ``path`` atomically; returns the path.
 
     ``data``: bytes, text (encoded with ``encoding``, newlines kept as given) or a callback
-    that writes the file at the temporary path it is given (e.g. ``frame.to_parquet``).
+    that writes the file at the temporary path it is given (e.g. ``frame.to_parquet``); what
+    the callback returns is ignored (collect notes in a closure).
     The folder is created if missing; an existing file keeps its permissions.
     """
     path = Path(path)
@@ -54,6 +55,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[Path], o
         else:
             tmp.write_bytes(data.encode(encoding) if isinstance(data, str) else data)
         os.chmod(tmp, mode)
+        # On disk before the rename: after a crash the name points at the old or the complete
+        # new content, never at an empty file (pseudonymised data must not be lost that way).
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.core.files import atomic_write
+
 
 def aggregate_counts(frame: pd.DataFrame) -> pd.DataFrame:
     """Counts per municipality × group from a canonical person-level frame (the aggregate
@@ -59,5 +61,5 @@ def write_danish_csv(frame: pd.DataFrame, path: str | Path, *, aggregate: bool =
     out = frame.rename(columns=DANISH_AGGREGATE) if aggregate else to_danish(frame)
     if aggregate:
         out["gruppe"] = out["gruppe"].map({"intervention": "deltager", "control": "kontrol"})
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\n")
+    atomic_write(path, out.to_csv(sep=";", index=False, lineterminator="\n"),
+                 encoding="utf-8-sig")

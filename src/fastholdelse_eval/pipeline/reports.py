@@ -1,19 +1,36 @@
-"""Write reports: Evaluation → Document → files (the entry point of Python and CLI users)."""
+"""Write reports: Evaluation → Document → files (the entry point of Python and CLI users).
+
+Options travel as the typed objects of :mod:`fastholdelse_eval.core.options`: a study's
+:attr:`~fastholdelse_eval.pipeline.study.StudyConfig.options` go to ``evaluate`` and its
+:attr:`~fastholdelse_eval.pipeline.study.StudyConfig.report_options` (with the caller's
+overrides applied once, here) to disclosure control and the writers.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fastholdelse_eval.analysis.evaluation import evaluate
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.options import ReportOptions
+from fastholdelse_eval.data.cohort import SourceFile
 from fastholdelse_eval.pipeline.run import analyse, clear
+from fastholdelse_eval.pipeline.study import StudyConfig, load_config, load_study_cohort
 from fastholdelse_eval.present.build import present
 from fastholdelse_eval.present.document import Document
+from fastholdelse_eval.present.html import write_html
 from fastholdelse_eval.present.inputs import ReportInputs
 from fastholdelse_eval.present.labels import check_language
+from fastholdelse_eval.present.markdown import write_markdown
+from fastholdelse_eval.present.pdf import write_pdf
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD
 
 FORMATS = {"html": ".html", "md": ".md", "pdf": ".pdf"}
+WRITERS: dict[str, Callable[[Document, Path], list[Path]]] = {
+    "html": write_html, "md": write_markdown, "pdf": write_pdf,
+}
 
 
 def check_formats(formats: object) -> list[str]:
@@ -45,15 +62,8 @@ def document(
 
 def write_document(doc: Document, path: str | Path, fmt: str) -> list[Path]:
     """Write one format; returns the files written (Markdown also writes its SVG figures)."""
-    from fastholdelse_eval.present.html import write_html
-    from fastholdelse_eval.present.markdown import write_markdown
-    from fastholdelse_eval.present.pdf import write_pdf
-
     check_formats([fmt])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = {"html": write_html, "md": write_markdown, "pdf": write_pdf}[fmt]
-    return writer(doc, path)
+    return WRITERS[fmt](doc, Path(path))
 
 
 def write_report(ev: Any, path: str | Path, fmt: str, lang: str = "da", **options: Any
@@ -68,42 +78,58 @@ def output_name(out_dir: str | Path, stem: str, lang: str, fmt: str) -> Path:
     return Path(out_dir) / f"{stem}.{lang}{FORMATS[fmt]}"
 
 
-def write_study_reports(
-    config: Any,
-    out_dir: str | Path,
+def report_options(
+    config: StudyConfig,
+    options: ReportOptions | None = None,
     *,
     languages: list[str] | None = None,
-    formats: list[str] | str = ("html", "md", "pdf"),
+    formats: list[str] | str | None = None,
     threshold: int | None = None,
-    suppression: bool = True,
+    suppression: bool | None = None,
+) -> ReportOptions:
+    """The study's report options (``options``, else ``config.report_options`` with the
+    formats' default) with every keyword that is not None applied on top."""
+    base = options if options is not None else config.report_options
+    changes: dict[str, Any] = {"languages": languages, "threshold": threshold,
+                               "suppression": suppression}
+    if formats is not None:
+        changes["formats"] = tuple(check_formats(formats))
+    changes = {k: v for k, v in changes.items() if v is not None}
+    return base.replace(**changes) if changes else base
+
+
+def write_study_reports(
+    config: StudyConfig | str | Path,
+    out_dir: str | Path,
+    options: ReportOptions | None = None,
+    *,
+    languages: list[str] | None = None,
+    formats: list[str] | str | None = None,
+    threshold: int | None = None,
+    suppression: bool | None = None,
     followup_date: object = None,
 ) -> list[Path]:
     """Load, evaluate and report a study config; returns every file written.
 
-    Options given here override the config's (``None`` = use the config).
+    ``options``: the reports' languages, formats and disclosure control (default: the config's
+    :attr:`~fastholdelse_eval.pipeline.study.StudyConfig.report_options`, all three formats);
+    keywords given here override them (``None`` = keep).
     """
-    from fastholdelse_eval.analysis.evaluation import evaluate
-    from fastholdelse_eval.data.cohort import SourceFile
-    from fastholdelse_eval.pipeline.study import load_config, load_study_cohort
-
-    if not hasattr(config, "data"):
+    if not isinstance(config, StudyConfig):
         config = load_config(config)
-    formats = check_formats(formats)
-    languages = [check_language(lang) for lang in (languages or config.languages)]
+    opts = report_options(config, options, languages=languages or None, formats=formats,
+                          threshold=threshold, suppression=suppression)
     cohort = load_study_cohort(config, followup_date=followup_date)
-    ev = evaluate(cohort, level=config.level, horizon_weeks=config.horizon_weeks,
-                  covariates=config.covariates, sustained_weeks=config.sustained_weeks,
-                  targets=config.targets or None)
+    ev = evaluate(cohort, config.options)
     extra = [SourceFile.of(config.path)] if config.path is not None else []
     inputs = analyse(ev, title=config.title, municipality=config.municipality,
                      author=config.author, date=config.date,
                      description=config.description, extra_sources=extra)
     stem = Path(config.path).stem if config.path is not None else Path(config.data[0]).stem
-    threshold = config.suppression_threshold if threshold is None else threshold
-    cleared = clear(inputs, threshold=threshold, enabled=suppression)  # once for all languages
+    cleared = clear(inputs, threshold=opts.threshold, enabled=opts.suppression)  # once for all
     written: list[Path] = []
-    for lang in languages:
+    for lang in opts.languages:
         doc = present(cleared, lang=lang)
-        for fmt in formats:
+        for fmt in opts.formats:
             written += write_document(doc, output_name(out_dir, stem, lang, fmt), fmt)
     return written

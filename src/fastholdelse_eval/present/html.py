@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from fastholdelse_eval.core.files import atomic_write
 from fastholdelse_eval.core.version import __version__
 from fastholdelse_eval.present.document import Document
 from fastholdelse_eval.present.labels import Labels
@@ -28,6 +29,4 @@ def render_html(doc: Document) -> str:
 
 
 def write_html(doc: Document, path: str | Path) -> list[Path]:
-    path = Path(path)
-    path.write_text(render_html(doc), encoding="utf-8", newline="\n")
-    return [path]
+    return [atomic_write(path, render_html(doc))]

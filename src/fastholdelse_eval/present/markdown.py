@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from fastholdelse_eval.core.files import atomic_write
 from fastholdelse_eval.present.document import Document
 from fastholdelse_eval.present.labels import Labels
 
@@ -67,8 +68,6 @@ def write_markdown(doc: Document, path: str | Path) -> list[Path]:
     stem = path.stem
     written = []
     for fig in doc.figures():
-        fig_path = path.with_name(asset_name(stem, fig.id))
-        fig_path.write_text(fig.svg, encoding="utf-8", newline="\n")
-        written.append(fig_path)
-    path.write_text(render_markdown(doc, stem), encoding="utf-8", newline="\n")
-    return [path, *written]
+        written.append(atomic_write(path.with_name(asset_name(stem, fig.id)), fig.svg))
+    # The report last: it never points at a figure file that is not there yet.
+    return [atomic_write(path, render_markdown(doc, stem)), *written]

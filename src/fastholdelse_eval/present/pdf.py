@@ -16,6 +16,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from fastholdelse_eval.core.files import atomic_write
 from fastholdelse_eval.core.version import __version__
 from fastholdelse_eval.present.document import Document, Table
 from fastholdelse_eval.present.labels import Labels
@@ -204,6 +205,4 @@ def render_pdf(doc: Document) -> bytes:
 
 
 def write_pdf(doc: Document, path: str | Path) -> list[Path]:
-    path = Path(path)
-    path.write_bytes(render_pdf(doc))
-    return [path]
+    return [atomic_write(path, render_pdf(doc))]

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
-import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.files import atomic_write
 from fastholdelse_eval.data.io import (
     file_problem,
     read_table,
@@ -127,7 +126,8 @@ def pseudonymize_file(
     except MalformedCprError as exc:
         raise MalformedCprError(exc.problems, source=str(path), total=exc.total) from None
 
-    notes = _atomic_write(out, lambda tmp: src.write(tmp, col, new))
+    notes: list[str] = []
+    atomic_write(out, lambda tmp: notes.extend(src.write(tmp, col, new)))
     if os.path.realpath(key_file.parent) == os.path.realpath(out.parent):
         warnings.warn(
             "the key file is in the same folder as the pseudonymised output; keep the key "
@@ -155,32 +155,6 @@ def _same_file(a: Path, b: Path) -> bool:
     except OSError:
         pass
     return os.path.realpath(a) == os.path.realpath(b)
-
-
-def _atomic_write(out: Path, write: Callable[[Path], list[str]]) -> list[str]:
-    """Write through a temporary file in ``out``'s folder, then rename it over ``out``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=f".tmp{out.suffix}",
-                                    dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        notes = write(tmp)
-        # mkstemp makes the file 0600; give it the mode a normally created file would have
-        # (or keep the mode of the file it replaces).
-        if out.exists():
-            mode = stat.S_IMODE(out.stat().st_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return notes
 
 
 def _cpr_like_columns(src: _Source, exclude: str) -> list[str]:

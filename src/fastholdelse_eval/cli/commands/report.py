@@ -64,10 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if not options.suppression:
         print("WARNING: disclosure control is OFF; the report shows small counts and must not "
               "be published.", file=sys.stderr)
-    written = write_study_reports(config, args.out, languages=list(options.languages),
-                                  formats=list(options.formats), threshold=options.threshold,
-                                  suppression=options.suppression,
-                                  followup_date=args.followup_date)
+    written = write_study_reports(config, args.out, options, followup_date=args.followup_date)
     for path in written:
         print(path)
     return 0
