@@ -27,6 +27,7 @@ from fastholdelse_eval.analysis.compare import compare_municipalities
 from fastholdelse_eval.analysis.targets import parse_targets
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort, SourceFile
 from fastholdelse_eval.plots.survival import plot_cif, plot_km
 from fastholdelse_eval.present.build import present
@@ -145,11 +146,12 @@ def analyse(
     docstring). The evaluation's targets (judged by ``evaluate``) are parsed again for their
     wording."""
     cohort = ev.cohort
-    options = dict(getattr(ev, "options", {}) or {})
-    level = float(options.get("level", 0.95) or 0.95)
+    # The evaluation's own options object (a mapping from older callers is checked once here).
+    options = EvaluationOptions.build(getattr(ev, "options", None))
+    level = options.level
     frames = [ev.tidy()]
     if isinstance(cohort, Cohort):
-        frames.append(baseline_rows(cohort, list(options.get("covariates") or [])))
+        frames.append(baseline_rows(cohort, list(options.covariates)))
         frames.append(flow_rows(cohort))
     site_notes: list[str] = []
     try:  # the cross-municipality comparison (no rows for a single municipality)
@@ -163,10 +165,10 @@ def analyse(
             followup = _iso(pd.Timestamp(dates[0]))
     munis = getattr(cohort, "municipalities", [])
     meta = ReportMeta(
-        targets=parse_targets(options.get("targets")),
+        targets=parse_targets(options.targets),
         level=level,
-        horizon_weeks=options.get("horizon_weeks"),
-        sustained_weeks=options.get("sustained_weeks", 4) or 4,
+        horizon_weeks=options.horizon_weeks,
+        sustained_weeks=options.sustained_weeks,
         followup_date=followup,
         title=title,  # no title: the language's default, not a file name
         municipality=municipality or (munis[0] if len(munis) == 1 else None),
