@@ -502,3 +502,26 @@ def test_forest_plot_draws_given_rows():
     forest_plot([], ax=ax, empty_text="nothing here")
     assert ax.texts[0].get_text() == "nothing here"
     plt.close("all")
+
+
+def test_forest_plot_skips_masked_rows_without_flattening_the_weights():
+    """A row masked by disclosure control (no estimate, no weight) keeps its label and draws
+    nothing; the other squares keep their weight-proportional areas (the report's case)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PathCollection
+
+    from fastholdelse_eval.plots.forest import ForestRow, forest_plot
+
+    nan = float("nan")
+    rows = [ForestRow("A", 10.0, 0.0, 20.0, weight=2.0),
+            ForestRow("B (hidden)", nan, nan, nan),
+            ForestRow("C", -5.0, -15.0, 5.0, weight=1.0),
+            ForestRow("Pooled", nan, nan, nan, kind="pooled")]
+    _, ax = plt.subplots()
+    forest_plot(rows, ax=ax, square_area=(30.0, 170.0))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B (hidden)", "C", "Pooled"]
+    squares = [c for c in ax.collections if isinstance(c, PathCollection)]
+    sizes = [float(c.get_sizes()[0]) for c in squares]
+    assert sizes == [30.0 + 170.0, 30.0 + 85.0]
+    assert not ax.patches  # the masked pooled row draws no diamond
+    plt.close("all")

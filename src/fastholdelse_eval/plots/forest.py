@@ -82,13 +82,16 @@ def forest_plot(
     title: str = "",
     empty_text: str = "nothing to plot",
     size: Sequence[float] | None = None,
+    square_area: tuple[float, float] = (30.0, 400.0),
 ) -> Any:
     """Draw a forest plot of ``rows`` (see the module docstring); returns the Axes.
 
     ``null``: where "no effect" lies (0 for a difference, 1 for a ratio), drawn as a dotted
     line; ``log_scale`` for ratios. ``xlabel``, ``title``, ``empty_text`` are the caller's
-    words (in the caller's language). Weights: square area ∝ weight; missing weights draw
-    equal squares.
+    words (in the caller's language). Weights: a site's square has area
+    ``square_area[0] + square_area[1] * weight / max weight`` (points²; the report's small
+    figure uses smaller squares); missing weights draw equal squares. A row whose estimate is
+    not finite (e.g. masked by disclosure control) keeps its line and label but draws nothing.
     """
     import matplotlib.pyplot as plt  # lazy: heavy
 
@@ -105,22 +108,26 @@ def forest_plot(
     ys = {id(r): top - i for i, r in enumerate(sites)}
     ys.update({id(r): len(summary) - 1 - j for j, r in enumerate(summary)})
 
-    weights = [r.weight for r in sites]
-    if sites and all(_finite(w) for w in weights) and max(weights) > 0:
-        scale = [w / max(weights) for w in weights]
+    # Weights of the rows drawn only: a masked site's missing weight must not flatten the rest.
+    drawn = [r for r in sites if _finite(r.estimate)]
+    weights = [r.weight for r in drawn]
+    if drawn and all(_finite(w) for w in weights) and max(weights) > 0:
+        scale = {id(r): r.weight / max(weights) for r in drawn}
     else:
-        scale = [1.0] * len(sites)
-    for r, s in zip(sites, scale, strict=True):
+        scale = {id(r): 1.0 for r in drawn}
+    base, extra = square_area
+    for r in drawn:
         y = ys[id(r)]
         if _finite(r.ci_low) and _finite(r.ci_high):
             ax.hlines(y, r.ci_low, r.ci_high, color=LINE_COLOR, lw=1)
-        if _finite(r.estimate):
-            ax.scatter([r.estimate], [y], s=30 + 400 * s, marker="s",
-                       color=r.color or SITE_COLOR, zorder=3)
+        ax.scatter([r.estimate], [y], s=base + extra * scale[id(r)], marker="s",
+                   color=r.color or SITE_COLOR, zorder=3)
     pooled_i = 0
     last_pooled_color = POOLED_COLORS[0]
     for r in summary:
         y = ys[id(r)]
+        if not (_finite(r.estimate) and _finite(r.ci_low) and _finite(r.ci_high)):
+            continue
         if r.kind == "pooled":
             color = r.color or POOLED_COLORS[pooled_i % len(POOLED_COLORS)]
             pooled_i += 1

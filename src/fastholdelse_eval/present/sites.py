@@ -12,15 +12,23 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from fastholdelse_eval.plots.forest import ForestRow, forest_plot
 from fastholdelse_eval.present.figures import Draw
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.privacy.cross_site import EXPECTED, RATE, SITES_LEVEL, level_of
 
+# The report's colours and square sizes (smaller than the analyst's plot: the figure is small).
+FIXED_COLOR = "#1f6fb4"
+RANDOM_COLOR = "#b42a1f"
+SQUARE_AREA = (30.0, 170.0)
+POOLED = (("fixed-iv", "sites.fixed_iv", FIXED_COLOR),
+          ("random-effects-reml", "sites.random_reml", RANDOM_COLOR))
 
-def draw_forest(table: pd.DataFrame, sites: list[str], labels: Labels) -> Draw:
-    """Forest plot from the masked table: each municipality's risk difference (square area ∝
-    random-effects weight) with its interval, the fixed-effect and random-effects diamonds and
-    the prediction interval, in percentage points. Masked values are not drawn."""
+
+def forest_rows(table: pd.DataFrame, sites: list[str], labels: Labels) -> list[ForestRow]:
+    """The rows of the report's forest plot, in percentage points: every municipality (a masked
+    one keeps its line, named as hidden, and draws nothing), then the fixed-effect and
+    random-effects estimates and the prediction interval that are shown."""
     ours = table[level_of(table) == SITES_LEVEL]
     effects = ours[(ours["metric"] == RATE) & (ours["group"] == "difference")]
 
@@ -30,42 +38,40 @@ def draw_forest(table: pd.DataFrame, sites: list[str], labels: Labels) -> Draw:
             rows = rows[rows["method"] == method]
         return rows.iloc[0] if len(rows) else None
 
+    def points(r: pd.Series) -> dict[str, float]:
+        return {k: 100 * float(r[k]) for k in ("estimate", "ci_low", "ci_high")}
+
+    out = []
+    for site in sites:
+        r = pick(site)
+        if r is None or not np.isfinite(r["estimate"]):
+            out.append(ForestRow(f"{site} ({labels.fmt['hidden']})", np.nan, np.nan, np.nan))
+            continue
+        w = r.get("weight")
+        weight = float(w) if w is not None and not pd.isna(w) else np.nan
+        out.append(ForestRow(site, **points(r), weight=weight))
+    for method, key, color in POOLED:
+        p = pick("all", method)
+        if p is not None and np.isfinite(p["estimate"]):
+            out.append(ForestRow(labels(key), **points(p), kind="pooled", color=color))
+    pi = pick("all", "prediction-interval")
+    if pi is not None and np.isfinite(pi["estimate"]):
+        out.append(ForestRow(labels("sites.prediction"), **points(pi), kind="prediction",
+                             color=RANDOM_COLOR))
+    return out
+
+
+def draw_forest(table: pd.DataFrame, sites: list[str], labels: Labels) -> Draw:
+    """Forest plot from the masked table, drawn by the one forest plot
+    (:func:`~fastholdelse_eval.plots.forest.forest_plot`): each municipality's risk difference
+    (square area ∝ random-effects weight) with its interval, the fixed-effect and
+    random-effects diamonds and the prediction interval, in percentage points. Masked values
+    are not drawn."""
+    rows = forest_rows(table, sites, labels)
+
     def draw(ax: Axes) -> None:
-        k = len(sites)
-        ypos = np.arange(k, 0, -1) + 3.0
-        rows = [pick(s) for s in sites]
-        weights = [float(r["weight"]) if r is not None and "weight" in r and
-                   np.isfinite(float(r["weight"])) else np.nan for r in rows]
-        wmax = np.nanmax(weights) if np.isfinite(weights).any() else 1.0
-        names = []
-        for y, site, r, w in zip(ypos, sites, rows, weights, strict=True):
-            shown = r is not None and np.isfinite(r["estimate"])
-            names.append(site if shown else f"{site} ({labels.fmt['hidden']})")
-            if not shown:
-                continue
-            ax.hlines(y, 100 * r["ci_low"], 100 * r["ci_high"], color="0.3", lw=1)
-            size = 30 + 170 * (w / wmax) if np.isfinite(w) else 30
-            ax.scatter([100 * r["estimate"]], [y], s=size, marker="s", color="0.2", zorder=3)
-        ticks, tick_names = list(ypos), names
-        for y, method, key, color in ((2.0, "fixed-iv", "sites.fixed_iv", "#1f6fb4"),
-                                      (1.0, "random-effects-reml", "sites.random_reml",
-                                       "#b42a1f")):
-            p = pick("all", method)
-            if p is None or not np.isfinite(p["estimate"]):
-                continue
-            xs = [100 * v for v in (p["ci_low"], p["estimate"], p["ci_high"], p["estimate"])]
-            ax.fill(xs, [y, y + 0.3, y, y - 0.3], color=color, zorder=3)
-            ticks.append(y)
-            tick_names.append(labels(key))
-        pi = pick("all", "prediction-interval")
-        if pi is not None and np.isfinite(pi["estimate"]):
-            ax.hlines(0.0, 100 * pi["ci_low"], 100 * pi["ci_high"], color="#b42a1f", lw=2)
-            ticks.append(0.0)
-            tick_names.append(labels("sites.prediction"))
-        ax.set_yticks(ticks, tick_names)
-        ax.axvline(0.0, color="0.5", ls=":", lw=1)
-        ax.set_ylim(-0.8, k + 3.8)
-        ax.set_xlabel(labels("sites.figure_x"))
+        forest_plot(rows, ax=ax, null=0.0, xlabel=labels("sites.figure_x"),
+                    square_area=SQUARE_AREA)
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
