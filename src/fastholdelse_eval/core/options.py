@@ -30,6 +30,14 @@ DANISH_KEYS = {
     "sprog": "languages", "formater": "formats",
     "taerskel": "threshold", "tærskel": "threshold",
     "diskretionering": "suppression",
+    "businesscase": "business_case",
+    # [business_case]
+    "ydelse_pr_uge": "weekly_benefit", "sats_aar": "benefit_year", "sats_år": "benefit_year",
+    "kommunal_andel": "municipality_share",
+    "pris_pr_deltager": "cost_per_participant", "pris_pr_uge": "cost_per_week",
+    "vaerdi_af_arbejdsuge": "value_of_work_week", "værdi_af_arbejdsuge": "value_of_work_week",
+    "omkostning_betales_af": "cost_payer", "bootstrap_gentagelser": "bootstrap",
+    "foelsomhed": "sensitivity", "følsomhed": "sensitivity",
 }
 REPORT_LANGUAGES = ("da", "en")
 REPORT_FORMATS = ("html", "md", "pdf")
@@ -97,6 +105,165 @@ class _ReadOnlyMapping(Mapping[str, Any]):
         return cls(**values)
 
 
+COST_PAYERS = ("municipality", "state")
+
+
+def _money(name: str, value: object, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{name}: must be an amount in kroner, got {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise ConfigError(f"{name}: must be {'greater than' if positive else 'at least'} 0, "
+                          f"got {value!r}")
+    return float(value)
+
+
+def _share(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or not 0 <= value <= 1:
+        raise ConfigError(f"{name}: a share must be between 0 and 1 (e.g. 0.3 for 30 %), "
+                          f"got {value!r}")
+    return float(value)
+
+
+def share_schedule(value: object) -> tuple[tuple[float, float], ...]:
+    """The municipality's share of the benefit by week of spell, as ``((from_week, share), …)``.
+
+    Accepted: one number (the same share in every week); a list of ``[from_week, share]``
+    pairs or of tables ``{from_week = 4, share = 0.3}``; a mapping ``{"0" = 1.0, "4" = 0.3}``;
+    the command line's text ``"0:1,4:0.3"``. The first segment must start at week 0; a share
+    holds from its week until the next segment's week.
+    """
+    name = "municipality_share"
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        pairs: list[Any] = list(value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        return ((0.0, _share(name, value)),)
+    elif isinstance(value, str):
+        try:
+            pairs = [tuple(float(x) for x in part.split(":")) for part in value.split(",")
+                     if part.strip()]
+        except ValueError:
+            raise ConfigError(f"{name}: write the schedule as from_week:share pairs, e.g. "
+                              f"\"0:1,4:0.3\", got {value!r}") from None
+        if len(pairs) == 1 and len(pairs[0]) == 1:
+            return ((0.0, _share(name, pairs[0][0])),)
+    elif isinstance(value, Mapping):
+        try:
+            pairs = [(float(k), v) for k, v in value.items()]
+        except ValueError:
+            raise ConfigError(f"{name}: the keys of a schedule are weeks of spell "
+                              f"(\"0\", \"4\" …)") from None
+    elif isinstance(value, list):
+        pairs = []
+        for item in value:
+            if isinstance(item, Mapping) and set(item) == {"from_week", "share"}:
+                pairs.append((item["from_week"], item["share"]))
+            elif isinstance(item, list | tuple) and len(item) == 2:
+                pairs.append(tuple(item))
+            else:
+                raise ConfigError(f"{name}: each step of the schedule is [from_week, share] "
+                                  f"or {{from_week = …, share = …}}, got {item!r}")
+    else:
+        raise ConfigError(f"{name}: must be a share (0–1) or a schedule by week of spell, "
+                          f"got {value!r}")
+    out = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ConfigError(f"{name}: each step is a from_week and a share, got {pair!r}")
+        week, share = pair
+        if isinstance(week, bool) or not isinstance(week, int | float) \
+                or not math.isfinite(week) or week < 0:
+            raise ConfigError(f"{name}: from_week must be a week ≥ 0, got {week!r}")
+        out.append((float(week), _share(name, share)))
+    out.sort()
+    if not out or out[0][0] != 0:
+        raise ConfigError(f"{name}: the schedule must start at week 0")
+    if len({w for w, _ in out}) != len(out):
+        raise ConfigError(f"{name}: a week appears twice in the schedule")
+    return tuple(out)
+
+
+@dataclass(frozen=True, eq=True)
+class BusinessCaseOptions(_ReadOnlyMapping):
+    """The inputs of a business case (see :mod:`fastholdelse_eval.analysis.business_case`).
+
+    ``weekly_benefit``: kroner per benefit week — the user's figure for ``benefit_year``; the
+    package ships no rates. ``municipality_share``: the share of it the municipality pays (after
+    state refusion), one number or a schedule by week of spell (:func:`share_schedule`).
+    ``cost_per_participant``: the project's fixed cost per participant; ``cost_per_week``: its
+    cost per week a participant is in the project (weeks on benefit up to the horizon).
+    ``value_of_work_week``: optional value of a week in work, for a societal view.
+    ``horizon_weeks``: weeks over which savings are counted (None: the evaluation's horizon).
+    ``cost_payer``: who pays the project (``municipality`` or ``state``). ``bootstrap``:
+    person-level bootstrap replicates (0: none), drawn with ``seed``. ``sensitivity``: the
+    relative change of rate and cost in the sensitivity table (0.25 = ±25 %).
+    """
+
+    weekly_benefit: float = float("nan")
+    benefit_year: int | None = None
+    municipality_share: Any = 1.0
+    cost_per_participant: float = 0.0
+    cost_per_week: float = 0.0
+    value_of_work_week: float | None = None
+    horizon_weeks: float | None = None
+    cost_payer: str = "municipality"
+    bootstrap: int = 1000
+    seed: int = 20091008
+    sensitivity: float = 0.25
+
+    def __post_init__(self) -> None:
+        rate = self.weekly_benefit
+        if isinstance(rate, float) and math.isnan(rate):
+            raise ConfigError("weekly_benefit: missing; give the benefit paid per week in "
+                              "kroner for the study's year (e.g. weekly_benefit = 4000)")
+        set_ = object.__setattr__
+        set_(self, "weekly_benefit", _money("weekly_benefit", rate, positive=True))
+        year = self.benefit_year
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int)
+                                 or not 1900 <= year <= 2200):
+            raise ConfigError(f"benefit_year: must be a year such as 2009, got {year!r}")
+        set_(self, "municipality_share", share_schedule(self.municipality_share))
+        set_(self, "cost_per_participant",
+             _money("cost_per_participant", self.cost_per_participant))
+        set_(self, "cost_per_week", _money("cost_per_week", self.cost_per_week))
+        if self.value_of_work_week is not None:
+            set_(self, "value_of_work_week",
+                 _money("value_of_work_week", self.value_of_work_week, positive=True))
+        if self.horizon_weeks is not None:
+            set_(self, "horizon_weeks", _positive_weeks("horizon_weeks", self.horizon_weeks))
+        if self.cost_payer not in COST_PAYERS:
+            raise ConfigError(f"cost_payer: must be {' or '.join(COST_PAYERS)}, "
+                              f"got {self.cost_payer!r}")
+        b = self.bootstrap
+        if isinstance(b, bool) or not isinstance(b, int) or b < 0 or 0 < b < 100:
+            raise ConfigError(f"bootstrap: must be 0 (none) or a whole number of replicates "
+                              f"≥ 100, got {b!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed: must be a whole number ≥ 0, got {self.seed!r}")
+        s = self.sensitivity
+        if isinstance(s, bool) or not isinstance(s, int | float) or not 0 < s < 1:
+            raise ConfigError(f"sensitivity: must be a relative change between 0 and 1 "
+                              f"(0.25 = ±25 %), got {s!r}")
+        set_(self, "sensitivity", float(s))
+
+    @property
+    def schedule(self) -> tuple[tuple[float, float], ...]:
+        """``municipality_share`` as ``((from_week, share), …)``, starting at week 0."""
+        return self.municipality_share  # type: ignore[no-any-return]
+
+    @classmethod
+    def coerce(cls, value: object) -> BusinessCaseOptions | None:
+        """None, an object, or a mapping (English or Danish keys; unknown keys are errors)."""
+        if value is None or isinstance(value, cls):
+            return value
+        if isinstance(value, Mapping):
+            try:
+                return cls.from_mapping(value, strict=True)
+            except ConfigError as exc:
+                raise ConfigError(f"business_case.{exc}") from None
+        raise ConfigError(f"business_case: must be a table of options, got {value!r}")
+
+
 @dataclass(frozen=True, eq=True)
 class EvaluationOptions(_ReadOnlyMapping):
     """What :func:`~fastholdelse_eval.analysis.evaluation.evaluate` computes, and how.
@@ -105,7 +272,9 @@ class EvaluationOptions(_ReadOnlyMapping):
     mean and cumulative incidence (None = 26, capped at the follow-up both groups have);
     ``covariates``: columns the Cox model adjusts for; ``sustained_weeks``: weeks without
     relapse that make a return sustained; ``targets``: the study's own targets (specs as in
-    :mod:`fastholdelse_eval.analysis.targets`, which checks them).
+    :mod:`fastholdelse_eval.analysis.targets`, which checks them); ``business_case``: the
+    inputs of a business case (:class:`BusinessCaseOptions`, or a mapping of them), None for
+    none.
     """
 
     level: float = 0.95
@@ -113,8 +282,10 @@ class EvaluationOptions(_ReadOnlyMapping):
     covariates: tuple[str, ...] = ()
     sustained_weeks: float = 4
     targets: tuple[Any, ...] = ()
+    business_case: BusinessCaseOptions | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "business_case", BusinessCaseOptions.coerce(self.business_case))
         level = self.level
         if (isinstance(level, bool) or not isinstance(level, int | float)
                 or not math.isfinite(level) or not 0 < level < 1):
