@@ -47,7 +47,7 @@ def test_frozen_replace_and_mapping_view() -> None:
     # The former dict's uses keep working.
     assert o["level"] == 0.9 and o.get("covariates") == () and "targets" in o
     assert dict(o) == {"level": 0.9, "horizon_weeks": None, "covariates": (),
-                       "sustained_weeks": 4.0, "targets": ()}
+                       "sustained_weeks": 4.0, "targets": (), "business_case": None}
 
 
 def test_from_mapping_danish_and_english() -> None:

@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 SECTIONS = {s.value for s in metrics.Section}
 GROUPS = {"intervention", "control", "difference", "ratio", "all", "total"}
+BUSINESS_CASE = {"weekly_benefit": 4000, "municipality_share": [[0, 1.0], [4, 0.5]],
+                 "cost_per_participant": 5000, "cost_per_week": 100,
+                 "value_of_work_week": 6000, "bootstrap": 200}
 
 
 # --- every produced metric is registered -----------------------------------------------------
@@ -37,6 +40,9 @@ def produced() -> set[str]:
                              "benefit_duration lower 10%"]).tidy(),
         fe.evaluate(fe.load_cohort(SAMPLE / "greve_2009_aggregate.csv")).tidy(),
         fe.evaluate(sites).tidy(),
+        fe.evaluate(greve, business_case=BUSINESS_CASE).tidy(),
+        fe.evaluate(sites, business_case={**BUSINESS_CASE, "bootstrap": 0})
+        .business_case.pooled_rows(),
         baseline_rows(greve, ["age", "sex", "diagnosis", "has_employer"]),
         flow_rows(greve),
     ]
@@ -53,7 +59,7 @@ def test_every_produced_metric_is_registered(produced: set[str]) -> None:
 
 def test_every_produced_metric_yields_only_its_declared_groups() -> None:
     greve = fe.load_cohort(SAMPLE / "greve_2009.csv")
-    t = tidy.concat([fe.evaluate(greve, covariates=["age"]).tidy(),
+    t = tidy.concat([fe.evaluate(greve, covariates=["age"], business_case=BUSINESS_CASE).tidy(),
                      fe.compare_municipalities(fe.load_cohort(SAMPLE / "aktive_17.csv")).tidy()])
     for (name, group), _ in t.groupby(["metric", "group"]):
         m = metrics.get(name)
@@ -131,7 +137,7 @@ def test_entry_is_complete_and_consistent(m: metrics.Metric) -> None:
         assert m.disclosure.share, "a targetable share must be protected as one"
     # placeholders in labels are ones the report fills
     known = {"horizon_weeks", "sustained_weeks", "level", "weeks", "covariate", "outcome",
-             "metric"}
+             "metric", "start", "end"}
     for text in (m.label_da, m.label_en, m.definition_da, m.definition_en):
         fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert fields <= known, (m.name, fields)

@@ -379,19 +379,21 @@ def business_case(
     *,
     level: float | None = None,
     outcomes: pd.DataFrame | None = None,
+    cohort: Cohort | None = None,
 ) -> BusinessCase:
     """The business case of an evaluation (or a :class:`DurationResult` with its cohort).
 
     ``source``: an :class:`~fastholdelse_eval.analysis.evaluation.Evaluation` of a person-level
     cohort. ``options``: :class:`BusinessCaseOptions` or a mapping of them. ``level``: of the
     intervals (default: the evaluation's). ``outcomes``: ``person_outcomes(cohort)`` if at hand
-    (for the bootstrap). See the module docstring for every row.
+    (for the bootstrap); ``cohort``: the cohort when ``source`` is a DurationResult.
+    See the module docstring for every row.
     """
     opts = BusinessCaseOptions.coerce(options)
     if opts is None:
         raise ConfigError("business_case: no options given (weekly_benefit at least)")
     durations = getattr(source, "durations", source)
-    cohort = getattr(source, "cohort", None)
+    cohort = getattr(source, "cohort", None) if cohort is None else cohort
     if not isinstance(durations, DurationResult) or not durations.fits:
         raise ConfigError("a business case needs the duration analysis of person-level data "
                           "(evaluate a Cohort, not aggregate counts)")
@@ -400,7 +402,9 @@ def business_case(
     z_value(level)
     notes: list[str] = []
     fits = durations.fits
-    limit = min(min(k.last_time for k in f.km.values()) for f in fits.values())
+    # Beyond its last time a curve is known only if it has reached 0 (everyone has left).
+    limit = min(min(np.inf if k.surv.size and k.surv[-1] == 0 else k.last_time
+                    for k in f.km.values()) for f in fits.values())
     wanted = opts.horizon_weeks or durations.options.horizon_weeks or \
         next(iter(fits.values())).horizon_weeks
     tau = min(wanted, limit)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.analysis.business_case import business_case as _business_case
 from fastholdelse_eval.analysis.durations import duration_rows
 from fastholdelse_eval.analysis.targets import parse_targets, target_rows
 from fastholdelse_eval.core import tidy
@@ -35,6 +36,8 @@ class Evaluation(Result):
     options : EvaluationOptions — level, horizon_weeks, covariates, sustained_weeks, targets
     notes : list[str] — remarks for the reader (skipped analyses, data-quality notes)
     durations : DurationResult | None — fitted survival curves (person-level cohorts only)
+    business_case : BusinessCase | None — what the intervention saves (when
+        ``options.business_case`` is given; its rows are in the table too)
     """
 
     cohort: Cohort | AggregateCohort
@@ -42,6 +45,13 @@ class Evaluation(Result):
     options: EvaluationOptions = field(default_factory=EvaluationOptions)
     notes: list[str] = field(default_factory=list)
     durations: Any = None
+    business_case: Any = None
+
+    def plot_tornado(self, ax=None, municipality: str | None = None, **kwargs):
+        """Tornado plot of the business case's sensitivity table; returns the Axes."""
+        if self.business_case is None:
+            raise ConfigError("no business case: evaluate(..., business_case={...}) first")
+        return self.business_case.plot_tornado(ax=ax, municipality=municipality, **kwargs)
 
     def _durations(self):
         if self.durations is None:
@@ -191,6 +201,7 @@ def evaluate(
     covariates: list[str] | None = None,
     sustained_weeks: float | None = None,
     targets: list[Any] | None = None,
+    business_case: Any = None,
 ) -> Evaluation:
     """Evaluate intervention vs control.
 
@@ -208,15 +219,22 @@ def evaluate(
     ``options``: an :class:`~fastholdelse_eval.core.options.EvaluationOptions` (or a mapping of
     its fields) as built by the CLI and the study config; keywords given here override it.
     Defaults: level 0.95, no horizon (26 weeks, capped), no covariates, 4 sustained weeks.
+
+    ``business_case``: the inputs of a business case (a
+    :class:`~fastholdelse_eval.core.options.BusinessCaseOptions` or a mapping such as
+    ``{"weekly_benefit": 4000, "cost_per_participant": 5000}``); its rows (see
+    :mod:`fastholdelse_eval.analysis.business_case`) join the table and the fitted case is
+    ``Evaluation.business_case``. Person-level cohorts only.
     """
     options = EvaluationOptions.build(options, level=level, horizon_weeks=horizon_weeks,
                                       covariates=covariates, sustained_weeks=sustained_weeks,
-                                      targets=targets)
+                                      targets=targets, business_case=business_case)
     level, horizon_weeks, targets = options.level, options.horizon_weeks, options.targets
     sustained_weeks = options.sustained_weeks
     notes: list[str] = list(getattr(cohort, "notes", []))
     parse_targets(targets)  # a bad target spec fails before any work
     durations = None
+    case = None
     frames = []
     if isinstance(cohort, AggregateCohort):
         for site in _sites(cohort.municipalities):
@@ -225,6 +243,9 @@ def evaluate(
             frames.append(tidy.frame(_aggregate_rows(data, level, site or "all")))
         notes.append("Aggregate counts: duration, survival and relapse-over-time metrics need "
                      "person-level data and are not computed.")
+        if options.business_case is not None:
+            notes.append("Aggregate counts: the business case needs person-level data "
+                         "(Kaplan–Meier curves) and is not computed.")
     elif isinstance(cohort, Cohort):
         missing = [c for c in options.covariates if c not in cohort.data.columns]
         if missing:
@@ -239,10 +260,15 @@ def evaluate(
                                   sustained_weeks=sustained_weeks, outcomes=out)
         frames.append(durations.table)
         notes.extend(durations.notes)
+        if options.business_case is not None and durations.fits:
+            case = _business_case(durations, options.business_case, level=level,
+                                  outcomes=out, cohort=cohort)
+            frames.append(case.table)
+            notes.extend(case.notes)
     else:
         raise TypeError(f"evaluate() needs a Cohort or AggregateCohort, not {type(cohort)!r}")
     table = tidy.concat(frames)
     if targets:
         table = tidy.concat([table, target_rows(table, targets)])
     return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
-                      durations=durations)
+                      durations=durations, business_case=case)

@@ -57,7 +57,8 @@ POOLED_MUNICIPALITY = "all"
 # What each metric reveals is declared in the registry (core/metrics.py); these are views of it.
 FLOW_PARTITION = tuple(m.name for m in metrics.iter_metrics() if m.disclosure.flow_partition)
 MASKED_FIELDS = ("estimate", "ci_low", "ci_high", "p_value")
-OPTIONAL_MASKED_FIELDS = ("sd", "se")
+OPTIONAL_MASKED_FIELDS = ("sd", "se", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_se",
+                          "bootstrap_estimate")
 
 
 
