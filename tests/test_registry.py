@@ -32,7 +32,9 @@ def produced() -> set[str]:
     """Metric names of every analysis on every shipped sample, with every option turned on."""
     greve = fe.load_cohort(SAMPLE / "greve_2009.csv")
     sites = fe.load_cohort(SAMPLE / "aktive_17.csv")
+    progression = fe.load_progression(SAMPLE / "greve_2009_progression.csv", greve)
     tables = [
+        fe.evaluate(greve, progression=progression).tidy(),
         fe.evaluate(greve, horizon_weeks=26, covariates=["age", "diagnosis"],
                     targets=["rtw_rate higher 5pp", "partial_rtw_rate higher 25%",
                              "rmst_weeks_on_benefit lower 20%", "cif_rtw higher",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from fastholdelse_eval.analysis.business_case import business_case as _business_case
 from fastholdelse_eval.analysis.durations import duration_rows
+from fastholdelse_eval.analysis.progression import progression_rows
 from fastholdelse_eval.analysis.targets import parse_targets, target_rows
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
@@ -22,6 +23,7 @@ from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.core.summary import summary_frame
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.outcomes import RATE_METRICS, person_outcomes
+from fastholdelse_eval.data.progression import Progression
 from fastholdelse_eval.stats import rates
 
 
@@ -38,6 +40,7 @@ class Evaluation(Result):
     durations : DurationResult | None — fitted survival curves (person-level cohorts only)
     business_case : BusinessCase | None — what the intervention saves (when
         ``options.business_case`` is given; its rows are in the table too)
+    progression : ProgressionResult | None — progression analyses, when measurements were given
     """
 
     cohort: Cohort | AggregateCohort
@@ -52,6 +55,7 @@ class Evaluation(Result):
         if self.business_case is None:
             raise ConfigError("no business case: evaluate(..., business_case={...}) first")
         return self.business_case.plot_tornado(ax=ax, municipality=municipality, **kwargs)
+    progression: Any = None
 
     def _durations(self):
         if self.durations is None:
@@ -202,6 +206,7 @@ def evaluate(
     sustained_weeks: float | None = None,
     targets: list[Any] | None = None,
     business_case: Any = None,
+    progression: Progression | None = None,
 ) -> Evaluation:
     """Evaluate intervention vs control.
 
@@ -225,6 +230,10 @@ def evaluate(
     ``{"weekly_benefit": 4000, "cost_per_participant": 5000}``); its rows (see
     :mod:`fastholdelse_eval.analysis.business_case`) join the table and the fitted case is
     ``Evaluation.business_case``. Person-level cohorts only.
+    ``progression``: repeated measurements linked to this cohort
+    (:func:`fastholdelse_eval.data.progression.load_progression`); their rows
+    (:mod:`fastholdelse_eval.analysis.progression`) join the table, for the cohort's one
+    municipality or ``all``.
     """
     options = EvaluationOptions.build(options, level=level, horizon_weeks=horizon_weeks,
                                       covariates=covariates, sustained_weeks=sustained_weeks,
@@ -267,8 +276,17 @@ def evaluate(
             notes.extend(case.notes)
     else:
         raise TypeError(f"evaluate() needs a Cohort or AggregateCohort, not {type(cohort)!r}")
+    prog = None
+    if progression is not None:
+        if not isinstance(cohort, Cohort):
+            raise ConfigError("progression: needs a person-level cohort (not aggregate counts)")
+        munis = cohort.municipalities
+        prog = progression_rows(progression, cohort, level=level,
+                                municipality=munis[0] if len(munis) == 1 else "all")
+        frames.append(prog.table)
+        notes.extend(prog.notes)
     table = tidy.concat(frames)
     if targets:
         table = tidy.concat([table, target_rows(table, targets)])
     return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
-                      durations=durations, business_case=case)
+                      durations=durations, business_case=case, progression=prog)

@@ -37,6 +37,7 @@ from fastholdelse_eval.core.metric_types import (
     TargetRule,
 )
 from fastholdelse_eval.core.metrics_business_case import BUSINESS_CASE_METRICS
+from fastholdelse_eval.core.metrics_progression import PROGRESSION_METRICS
 
 
 class Section(StrEnum):
@@ -52,6 +53,7 @@ class Section(StrEnum):
     TARGETS = "targets"
     MUNICIPALITIES = "municipalities"
     BUSINESS_CASE = "business_case"
+    PROGRESSION = "progression"
 
 
 __all__ = ["ARMS", "BETWEEN", "METRICS", "Disclosure", "Kind", "Metric", "Section",
@@ -302,7 +304,7 @@ METRICS: tuple[Metric, ...] = (
            producer="fastholdelse_eval.analysis.targets"),
 )
 
-METRICS = METRICS + BUSINESS_CASE_METRICS
+METRICS = METRICS + BUSINESS_CASE_METRICS + PROGRESSION_METRICS
 
 # Names a user may write for a target on benefit duration; judged as the censoring-aware RMST.
 TARGET_ALIASES = MappingProxyType({

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.data.sample_progression import simulate_progression, write_progression_csv
 from fastholdelse_eval.data.simulate import SCENARIOS, aggregate_counts, write_danish_csv
 
 NAME = "simulate"
@@ -20,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=None, help="persons per arm (generic)")
     parser.add_argument("--out", required=True, help="person-level CSV to write")
     parser.add_argument("--aggregate-out", help="also write the aggregate-counts CSV here")
+    parser.add_argument("--progression-out",
+                        help="also write synthetic WHO-5 progression measurements for the "
+                             "cohort's persons here (same seed)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,4 +38,10 @@ def run(args: argparse.Namespace) -> int:
     if args.aggregate_out:
         write_danish_csv(aggregate_counts(frame), args.aggregate_out, aggregate=True)
         print(f"wrote aggregate counts to {args.aggregate_out}")
+    if args.progression_out:
+        seed = kwargs.get("seed", 2009)
+        measurements = simulate_progression(frame, seed=seed)
+        write_progression_csv(measurements, args.progression_out)
+        print(f"wrote {len(measurements)} synthetic progression answers to "
+              f"{args.progression_out}")
     return 0
