@@ -106,9 +106,24 @@ def test_cli_json_hartung_knapp(capsys):
 def test_cli_table_person_level(capsys):
     assert main(["compare", str(PERSON), "--measure", "or"]) == 0
     text = capsys.readouterr().out
-    for piece in ("Kommune A", "random-effects-reml", "heterogeneity_i2", "cox-efron-stratified",
-                  "logistic-indirect-standardisation"):
+    # the terminal names estimators and statistics in words, never by code
+    for piece in ("Kommune A", "Random effects, REML", "I² (share of the spread beyond chance)",
+                  "all (stratified)", "Odds ratio, Wald interval (log scale)",
+                  "Expected share by indirect standardisation"):
         assert piece in text
+    for code in ("random-effects-reml", "heterogeneity_i2", "wald-log-or", "fixed-iv",
+                 "logistic-indirect-standardisation", "cox-efron"):
+        assert code not in text
+
+
+def test_cli_table_risk_difference_in_points(capsys):
+    """A risk difference is printed in percentage points (+4.0 pp), not as 0.040."""
+    assert main(["compare", str(PERSON)]) == 0
+    text = capsys.readouterr().out
+    row = next(line for line in text.splitlines() if line.strip().startswith("Kommune A"))
+    # Kommune A: 205/323 − 191/321 = 0.0396 → +4.0 pp; Wald 95% CI −3.5 to +11.5
+    assert row.split()[-5:] == ["+4.0", "pp", "-3.5", "to", "+11.5"]
+    assert "Risk difference, Wald interval" in row
 
 
 def test_cli_several_paths(tmp_path, capsys):

@@ -40,6 +40,7 @@ class Table:
     numeric: list[bool]  # per column: right-align
     notes: list[str] = field(default_factory=list)
     subheads: set[int] = field(default_factory=set)  # row indices that only carry a heading
+    collapsed: str = ""  # HTML: shown folded, behind this summary line (e.g. the full log)
 
 
 @dataclass

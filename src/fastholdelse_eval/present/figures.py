@@ -183,12 +183,22 @@ def render(
                     lambda: save("png", dpi=dpi, metadata={"Software": None}))
 
 
+def drawable(table: pd.DataFrame, metrics: list[str]) -> list[str]:
+    """The metrics with a shown share in at least one group (the rows :func:`draw_rates` draws)."""
+    arms = table["group"].isin(("intervention", "control")) & np.isfinite(
+        pd.to_numeric(table["estimate"], errors="coerce").astype(float))
+    shown = set(table.loc[arms, "metric"])
+    return [m for m in metrics if m in shown]
+
+
 def draw_rates(table: pd.DataFrame, metrics: list[str], labels: Labels) -> Draw:
     """A dot plot of group shares with their intervals, read from a (masked) tidy table.
 
-    Masked values (NaN) are not drawn; the metric's row then says so in its label.
+    Masked values (NaN) are not drawn; the metric's row then says so in its label. A metric
+    hidden in both groups gets no row at all (:func:`drawable` says which are left).
     """
     arms = ("intervention", "control")
+    metrics = drawable(table, metrics)
 
     def draw(ax: Axes) -> None:
         y = np.arange(len(metrics))[::-1].astype(float)

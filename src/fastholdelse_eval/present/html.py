@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -19,13 +21,28 @@ def _env() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
+# The smallest text a reader should meet (CSS px); figures scroll in their box rather than
+# shrink their text below it.
+MIN_TEXT_PX = 9.0
+
+
+def min_width(svg: str) -> int:
+    """The narrowest width (CSS px) at which every text of an inline SVG is still at least
+    :data:`MIN_TEXT_PX` high: the SVG scales with its box, so its text scales with it."""
+    box = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) [\d.]+"', svg)
+    sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]
+    if box is None or not sizes:
+        return 0
+    return math.ceil(float(box.group(1)) * MIN_TEXT_PX / min(sizes))
+
+
 def render_html(doc: Document) -> str:
     """The complete HTML page of a document (deterministic for the same document)."""
     labels = Labels(doc.lang)
     css = resources.files(__package__).joinpath("templates/report.css").read_text("utf-8")
     return _env().get_template("report.html.j2").render(
         doc=doc, css=css.strip(), version=__version__, toc=labels("report.toc"),
-        figure_label=labels("report.figure"))
+        figure_label=labels("report.figure"), min_width=min_width)
 
 
 def write_html(doc: Document, path: str | Path) -> list[Path]:

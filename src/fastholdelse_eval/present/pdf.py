@@ -2,14 +2,18 @@
 
 Text is set in DejaVu Sans, which ships with matplotlib, so every character of the Danish and
 English labels (æøå, −, ≥, –) prints. Figures are the same drawings as in the HTML report,
-embedded as PNG. The file is deterministic: its creation date is the study's date (midnight
-UTC) or, without one, a fixed 2000-01-01 — never the wall clock.
+embedded as PNG. The file is reproducible: its creation date is the report's date (midnight
+UTC), else ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention), else today at midnight
+UTC — never the time of day, so two runs on one day give the same bytes. Text is set flush left
+(never justified: justified narrow columns leave wide gaps) and table columns are never
+narrower than their longest word, so no word is broken in two.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import matplotlib
@@ -27,8 +31,6 @@ _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSan
 ACCENT = (27, 108, 168)
 MUTED = (90, 101, 112)
 WARN = (155, 28, 28)
-# Creation date written when the study gives no date (PDF viewers expect one).
-FIXED_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class _PDF(FPDF):
@@ -48,14 +50,19 @@ def _fonts(pdf: FPDF) -> None:
         pdf.add_font(FONT, style, str(folder / name))
 
 
-def _date(doc: Document) -> dt.datetime | None:
-    if not doc.date:
-        return None
-    try:
-        day = dt.date.fromisoformat(doc.date)
-    except ValueError:
-        return None
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+def creation_date(doc: Document) -> dt.datetime:
+    """The report's date, else SOURCE_DATE_EPOCH, else today (midnight UTC)."""
+    if doc.date:
+        try:
+            day = dt.date.fromisoformat(str(doc.date))
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        except ValueError:
+            pass
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    today = dt.datetime.now(dt.UTC).date()
+    return dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
 
 
 def _widths(pdf: FPDF, t: Table) -> list[float]:
@@ -68,26 +75,41 @@ def _widths(pdf: FPDF, t: Table) -> list[float]:
     words = [max(pdf.get_string_width(w) for w in h.split()) if h.split() else 0.0
              for h in t.header]
     pdf.set_font(FONT, style, size)
+    floors = []  # no column narrower than its longest word: words are never broken
     for j in range(len(t.header)):
-        cells = [pdf.get_string_width(row[j]) for row in t.rows if j < len(row)]
+        texts = [row[j] for row in t.rows if j < len(row)]
+        cells = [pdf.get_string_width(c) for c in texts]
+        longest = [pdf.get_string_width(w) for c in texts for w in c.split()]
         widths.append(max([*cells, words[j], 8.0]) + pad)
+        floors.append(max([*longest, words[j], 8.0]) + pad)
     total = sum(widths)
     if total > pdf.epw:
-        # numbers keep their width; text columns share what is left and wrap
+        # numbers keep their width; text columns share what is left and wrap at spaces
         fixed = sum(w for w, num in zip(widths, t.numeric, strict=True) if num)
         text = total - fixed
         if fixed < pdf.epw * 0.7 and text > 0:
             scale = (pdf.epw - fixed) / text
-            widths = [w if num else w * scale
-                      for w, num in zip(widths, t.numeric, strict=True)]
+            widths = [w if num else max(w * scale, f)
+                      for w, f, num in zip(widths, floors, t.numeric, strict=True)]
         else:
-            widths = [w * pdf.epw / total for w in widths]
+            widths = [max(w * pdf.epw / total, f) for w, f in zip(widths, floors, strict=True)]
+        # what the floors added comes off the widest columns that can spare it
+        excess = sum(widths) - pdf.epw
+        for j in sorted(range(len(widths)), key=lambda k: widths[k] - floors[k],
+                        reverse=True):
+            if excess <= 0:
+                break
+            take = min(excess, widths[j] - floors[j])
+            widths[j] -= take
+            excess -= take
+        if excess > 0:  # the words alone do not fit (a checksum): scale, words then break
+            widths = [w * pdf.epw / sum(widths) for w in widths]
     return widths
 
 
 def _table(pdf: FPDF, t: Table) -> None:
     pdf.set_font(FONT, "B", 9)
-    pdf.multi_cell(0, 5, t.caption, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, t.caption, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, "", 7.5 if len(t.header) > 4 else 8.5)
     widths = _widths(pdf, t)
     align = ["RIGHT" if num else "LEFT" for num in t.numeric]
@@ -106,7 +128,7 @@ def _table(pdf: FPDF, t: Table) -> None:
     pdf.set_font(FONT, "I", 7.5)
     pdf.set_text_color(*MUTED)
     for note in t.notes:
-        pdf.multi_cell(0, 4, note, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4, note, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(3)
 
@@ -124,18 +146,18 @@ def render_pdf(doc: Document) -> bytes:
     pdf.set_creator(f"fastholdelse-eval {__version__}")
     pdf.set_producer(f"fastholdelse-eval {__version__} (fpdf2)")
     # Never the wall clock: the file must be byte-identical across runs.
-    pdf.set_creation_date(_date(doc) or FIXED_DATE)
+    pdf.set_creation_date(creation_date(doc))
     pdf.add_page()
 
     pdf.set_font(FONT, "B", 18)
-    pdf.multi_cell(0, 8, doc.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, doc.title, new_x="LMARGIN", new_y="NEXT", align="L")
     if doc.subtitle:
         pdf.set_font(FONT, "", 11)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(0, 6, doc.subtitle, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, doc.subtitle, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, 5, "   ·   ".join(doc.meta), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, "   ·   ".join(doc.meta), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(0, 0, 0)
     if doc.banner:
         pdf.ln(2)
@@ -143,7 +165,8 @@ def render_pdf(doc: Document) -> bytes:
         pdf.set_text_color(*WARN)
         pdf.set_draw_color(*WARN)
         pdf.set_line_width(0.8)
-        pdf.multi_cell(0, 5.5, doc.banner, border=1, padding=2, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.5, doc.banner, border=1, padding=2, new_x="LMARGIN", new_y="NEXT",
+                       align="L")
         pdf.set_text_color(0, 0, 0)
         pdf.set_draw_color(0, 0, 0)
         pdf.set_line_width(0.2)
@@ -155,7 +178,7 @@ def render_pdf(doc: Document) -> bytes:
         pdf.start_section(section.title)
         pdf.set_font(FONT, "B", 13)
         pdf.set_text_color(*ACCENT)
-        pdf.multi_cell(0, 7, section.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, section.title, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(0, 0, 0)
         pdf.ln(1)
         for b in section.blocks:
@@ -165,24 +188,26 @@ def render_pdf(doc: Document) -> bytes:
                 pdf.set_font(FONT, style, size)
                 if b.kind == "warning":
                     pdf.set_text_color(*WARN)
-                pdf.multi_cell(0, 5, b.text, new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 5, b.text, new_x="LMARGIN", new_y="NEXT", align="L")
                 pdf.set_text_color(0, 0, 0)
                 pdf.ln(1.5)
             elif b.type == "bullets":
                 pdf.set_font(FONT, "", 9.5)
                 for item in b.items:
                     pdf.set_x(pdf.l_margin + 3)
-                    pdf.multi_cell(0, 5, "•  " + item, new_x="LMARGIN", new_y="NEXT")
+                    pdf.multi_cell(0, 5, "•  " + item, new_x="LMARGIN", new_y="NEXT",
+                                   align="L")
                     pdf.ln(0.8)
                 pdf.ln(1)
             elif b.type == "definitions":
                 for term, text in b.items:
                     pdf.set_font(FONT, "B", 9)
-                    pdf.multi_cell(0, 4.6, term, new_x="LMARGIN", new_y="NEXT")
+                    pdf.multi_cell(0, 4.6, term, new_x="LMARGIN", new_y="NEXT", align="L")
                     if text:
                         pdf.set_font(FONT, "", 8.5)
                         pdf.set_x(pdf.l_margin + 4)
-                        pdf.multi_cell(0, 4.4, text, new_x="LMARGIN", new_y="NEXT")
+                        pdf.multi_cell(0, 4.4, text, new_x="LMARGIN", new_y="NEXT",
+                                       align="L")
                     pdf.ln(0.8)
                 pdf.ln(1)
             elif b.type == "table":
@@ -198,7 +223,7 @@ def render_pdf(doc: Document) -> bytes:
                 pdf.set_font(FONT, "I", 8.5)
                 pdf.set_text_color(*MUTED)
                 pdf.multi_cell(0, 4.5, f"{labels('report.figure')} {b.number}. {fig.title}",
-                               new_x="LMARGIN", new_y="NEXT")
+                               new_x="LMARGIN", new_y="NEXT", align="L")
                 pdf.set_text_color(0, 0, 0)
                 pdf.ln(3)
     return bytes(pdf.output())

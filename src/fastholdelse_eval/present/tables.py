@@ -38,12 +38,17 @@ def comparison_table(v: View, F: Fmt, L: Labels, metrics: list[str], tid: str,
 
 
 def by_site_table(table: pd.DataFrame, sites: list[str], metric: str, F: Fmt,
-                   L: Labels) -> Table:
-    """One metric per municipality (rows as in the masked table; the pooled row last)."""
+                   L: Labels, difference: bool = True) -> Table:
+    """One metric per municipality (rows as in the masked table; the pooled row last).
+
+    ``difference=False`` leaves the effect column out: when the municipalities are compared,
+    their effects are shown there, with the interval the meta-analysis pools (Wald), and a
+    number is shown with one interval only."""
     header = [L("columns.municipality")]
     for g in ARMS:
         header += [f"{L.group(g)}: {L('columns.count')}", f"{L.group(g)}: {L('columns.rate_ci')}"]
-    header.append(L("columns.difference_ci"))
+    if difference:
+        header.append(L("columns.difference_ci"))
     rows = []
     for site in [*sites, "all"]:
         v = View(table, site)
@@ -53,10 +58,11 @@ def by_site_table(table: pd.DataFrame, sites: list[str], metric: str, F: Fmt,
         for g in ARMS:
             r = v.get(metric, g)
             cells += [F.n_of(r), F.est_ci(r)]
-        cells.append(F.est_ci(v.get(metric, "difference")))
+        if difference:
+            cells.append(F.est_ci(v.get(metric, "difference")))
         rows.append(cells)
     return Table(f"table-sites-{metric}", L("outcomes.by_site", metric=L.metric(metric)),
-                 header, rows, [False, True, True, True, True, True])
+                 header, rows, [False] + [True] * (len(header) - 1))
 
 
 def group_table(v: View, F: Fmt, L: Labels, metrics: list[str], tid: str,

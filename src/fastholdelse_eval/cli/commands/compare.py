@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from fastholdelse_eval.analysis.compare import OUTCOMES, Comparison, compare_municipalities
+from fastholdelse_eval.analysis.compare import (
+    EFFECT_GROUP,
+    OUTCOMES,
+    Comparison,
+    compare_municipalities,
+)
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import format_for
 from fastholdelse_eval.core.formatting import Formatter
 from fastholdelse_eval.data.loading import load_cohort
+from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.output import TIDY_FORMATS, write_text, write_tidy
 
 # Terminal numbers: plain ASCII, one formatter (core.formatting).
@@ -49,30 +55,99 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write to this file instead of standard output")
 
 
+# The terminal speaks English, in the report's English words (present/en.toml).
+EN = Labels("en")
+
+
+# codes of the comparison whose words are a reference entry under another name
+_SAME_AS = {"logistic-lr-municipality-x-intervention": "municipality-interaction",
+            "logistic-indirect-standardisation": "indirect-standardisation"}
+
+
+def method_name(code: str) -> str:
+    """A method code (``wald-rd``, ``fixed-iv``, ``cox-efron``) in words."""
+    code = _SAME_AS.get(code, code)
+    if code == "cox-lr-municipality-x-intervention":
+        return "Municipality x intervention: likelihood-ratio test in a stratified Cox model"
+    key = f"sites.method_{code.replace('-', '_')}"
+    if EN.has(key):
+        return EN(key)
+    entry = EN.method(code) or next((EN.method(k) for k in EN.method_keys(code)), None)
+    return entry[0] if entry else code
+
+
+def _effects(cmp: Comparison) -> pd.DataFrame:
+    """Effects per municipality and pooled: risk differences in percentage points."""
+    t = cmp.tidy()
+    eff = t.loc[(t["group"] == EFFECT_GROUP[cmp.measure])
+                & (t["metric"] == f"{cmp.outcome}_rate")]
+    if cmp.measure == "rd":
+        est = [PLAIN.points(v) for v in eff["estimate"]]
+        ci = [PLAIN.interval(PLAIN.number(100 * lo, 1, True), PLAIN.number(100 * hi, 1, True))
+              for lo, hi in zip(eff["ci_low"], eff["ci_high"], strict=True)]
+    else:
+        est = [PLAIN.ratio(v) for v in eff["estimate"]]
+        ci = [PLAIN.interval(lo, hi, 2)
+              for lo, hi in zip(eff["ci_low"], eff["ci_high"], strict=True)]
+    return pd.DataFrame({"municipality": eff["municipality"].replace({"all": "all (pooled)"}),
+                         "estimator": [method_name(m) for m in eff["method"]],
+                         "effect": est, f"{100 * cmp.level:g}% CI": ci})
+
+
+def _stat(metric: str, value: float) -> str:
+    return PLAIN.percent(value) if metric == "heterogeneity_i2" else _sig4(value)
+
+
+MEASURES = {"rd": "risk difference, percentage points", "rr": "risk ratio", "or": "odds ratio"}
+
+
 def readable(cmp: Comparison) -> str:
     """Terminal view: effects per municipality, pooled rows, heterogeneity, benchmarks."""
     t = cmp.tidy()
-    parts = [f"Comparison of {cmp.outcome} rate across municipalities "
-             f"(measure {cmp.measure}, random effects {cmp.method}"
+    outcome = EN.metric(f"{cmp.outcome}_rate")
+    parts = [f"{outcome} compared across municipalities ({MEASURES[cmp.measure]}; "
+             f"{method_name('random-effects-' + cmp.method)}"
              f"{', Hartung-Knapp' if cmp.hartung_knapp else ''})", ""]
-    with pd.option_context("display.width", 200, "display.max_rows", 500):
-        parts += [cmp.summary_frame().to_string(index=False), ""]
+    with pd.option_context("display.width", 200, "display.max_rows", 500,
+                           "display.max_colwidth", 80):
+        parts += [_effects(cmp).to_string(index=False), ""]
         het = t.loc[t["metric"].str.startswith(("heterogeneity_", "interaction_"))]
-        cols = ["metric", "estimate", "ci_low", "ci_high", "p_value", "method"]
         if len(het):
-            parts += ["Heterogeneity",
-                      het[cols].to_string(index=False, float_format=_sig4), ""]
+            view = pd.DataFrame({
+                "statistic": [EN(f"sites.{m}") if EN.has(f"sites.{m}") else EN.metric(m)
+                              for m in het["metric"]],
+                "estimate": [_stat(m, v) for m, v in zip(het["metric"], het["estimate"],
+                                                          strict=True)],
+                "interval": [PLAIN.interval(_stat(m, lo), _stat(m, hi)) if pd.notna(lo) else ""
+                             for m, lo, hi in zip(het["metric"], het["ci_low"], het["ci_high"],
+                                                  strict=True)],
+                "p": [PLAIN.p_value(p) if pd.notna(p) else "" for p in het["p_value"]],
+                "estimator": [method_name(m) for m in het["method"]]})
+            parts += ["Heterogeneity", view.to_string(index=False), ""]
         hr = t.loc[t["metric"] == "hazard_ratio_rtw"]
         if len(hr):
-            parts += ["Hazard ratio of RTW (Cox, Efron ties)",
-                      hr[["municipality"] + cols[1:]].to_string(
-                          index=False, float_format=lambda v: PLAIN.significant(v, 3)), ""]
+            view = pd.DataFrame({
+                "municipality": hr["municipality"].replace({"all": "all (stratified)"}),
+                "hazard ratio": [PLAIN.ratio(v) for v in hr["estimate"]],
+                f"{100 * cmp.level:g}% CI": [PLAIN.interval(lo, hi, 2) for lo, hi in
+                                             zip(hr["ci_low"], hr["ci_high"], strict=True)],
+                "p": [PLAIN.p_value(p) for p in hr["p_value"]]})
+            parts += [f"{EN.metric('hazard_ratio_rtw')} ({method_name('cox-efron')})",
+                      view.to_string(index=False), ""]
         b = cmp.benchmarks
         if not b.empty:
-            view = b[["municipality", "n", "observed_rate", "expected_rate", "limit_low",
-                      "limit_high", "p_value"]]
-            parts += [f"Benchmark ({cmp.benchmark_group} group, {b['method'].iloc[0]})",
-                      view.to_string(index=False, float_format=lambda v: PLAIN.number(v, 3)), ""]
+            view = pd.DataFrame({
+                "municipality": b["municipality"], "n": b["n"],
+                "observed": [PLAIN.percent(v) for v in b["observed_rate"]],
+                "expected": [PLAIN.percent(v) for v in b["expected_rate"]],
+                "expected range": [PLAIN.interval(PLAIN.number(100 * lo, 1),
+                                                  PLAIN.number(100 * hi, 1))
+                                   for lo, hi in zip(b["limit_low"], b["limit_high"],
+                                                     strict=True)],
+                "p": [PLAIN.p_value(p) for p in b["p_value"]]})
+            parts += [f"Benchmark, {cmp.benchmark_group} group "
+                      f"({method_name(str(b['method'].iloc[0]))})",
+                      view.to_string(index=False), ""]
     parts += [f"note: {n}" for n in cmp.notes]
     return "\n".join(parts).rstrip() + "\n"
 

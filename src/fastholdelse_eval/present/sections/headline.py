@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from fastholdelse_eval.core import metrics
@@ -15,7 +17,7 @@ WEEKS = metrics.in_section("headline_weeks")
 
 def section(ctx: Context) -> Section | None:
     L = ctx.L
-    items = _headline(ctx.v, ctx.F, L, ctx.cleared.threshold)
+    items = _headline(ctx.v, ctx.F, L, ctx.cleared.threshold, _why(ctx))
     if not items:
         return None
     return Section("headline", L("sections.headline"),
@@ -23,8 +25,31 @@ def section(ctx: Context) -> Section | None:
                     Paragraph(L("headline.caveat"), "note")])
 
 
-def _headline(v: View, F: Fmt, L: Labels, threshold: int) -> list[str]:
+def _why(ctx: Context) -> Callable[[str, tuple[str, ...]], str]:
+    """The reason the disclosure log gives for hiding a metric's rows (the strongest one):
+    ``small`` (rests on a small count), ``secondary`` (protects another hidden count) or
+    ``derived`` (computed from a hidden count) — so the headline says what the log says."""
+    log = ctx.cleared.log
+    if log.empty:
+        return lambda metric, groups: "derived"
+    level = log["level"].astype(object).where(log["level"].notna(), "").map(str)
+    ours = log[(log["municipality"] == ctx.muni) & (level == "")]
+
+    def why(metric: str, groups: tuple[str, ...]) -> str:
+        reasons = set(ours.loc[(ours["metric"] == metric) & ours["group"].isin(groups),
+                               "reason"])
+        return next((r for r in ("small", "secondary") if r in reasons), "derived")
+
+    return why
+
+
+def _headline(v: View, F: Fmt, L: Labels, threshold: int,
+              why: Callable[[str, tuple[str, ...]], str]) -> list[str]:
     items = []
+
+    def hidden(metric: str, groups: tuple[str, ...]) -> str:
+        return L(f"headline.suppressed_{why(metric, groups)}", metric=L.metric(metric),
+                 threshold=L.integer(threshold))
 
     def p_part(row: pd.Series) -> str:
         return f" (p {L.p_phrase(row['p_value'])})" if finite(row["p_value"]) else ""
@@ -41,8 +66,7 @@ def _headline(v: View, F: Fmt, L: Labels, threshold: int) -> list[str]:
         if i is None or c is None or d is None:
             continue
         if any(r.get("suppressed", "") for r in (i, c, d)):
-            items.append(L("headline.suppressed", metric=L.metric(m),
-                           threshold=L.integer(threshold)))
+            items.append(hidden(m, ("intervention", "control", "difference")))
             continue
         diff = d["estimate"]
         key = "rate_same" if round(100 * diff, 1) == 0 else (
@@ -62,8 +86,7 @@ def _headline(v: View, F: Fmt, L: Labels, threshold: int) -> list[str]:
         if i is None or c is None:
             continue
         if i.get("suppressed", "") or c.get("suppressed", ""):
-            items.append(L("headline.suppressed", metric=L.metric(m),
-                           threshold=L.integer(threshold)))
+            items.append(hidden(m, ("intervention", "control")))
             break
         d = v.get(m, "difference")
         if d is not None and not d.get("suppressed", "") and finite(d["estimate"]) \
@@ -85,8 +108,7 @@ def _headline(v: View, F: Fmt, L: Labels, threshold: int) -> list[str]:
         hr = v.get("hazard_ratio_rtw", "intervention")
     if hr is not None:
         if hr.get("suppressed", ""):
-            items.append(L("headline.suppressed", metric=L.metric("hazard_ratio_rtw"),
-                           threshold=L.integer(threshold)))
+            items.append(hidden("hazard_ratio_rtw", ("ratio", "intervention")))
         else:
             ci = ""
             if finite(hr["ci_low"]) and finite(hr["ci_high"]):

@@ -41,4 +41,7 @@ def section(ctx: Context) -> Section | None:
     sec.blocks.append(Paragraph(L("methods.estimators_heading"), "heading"))
     sec.blocks.append(Definitions(refs))
     sec.blocks.append(Paragraph(L("methods.level")))
+    if "newcombe" in methods:  # one interval per number: say which one, and where
+        sec.blocks.append(Paragraph(L("methods.intervals_sites" if ctx.sites_shown
+                                      else "methods.intervals")))
     return sec

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastholdelse_eval.core import metrics
 from fastholdelse_eval.present.context import Context
 from fastholdelse_eval.present.document import Paragraph, Section
-from fastholdelse_eval.present.figures import draw_rates
+from fastholdelse_eval.present.figures import draw_rates, drawable
 from fastholdelse_eval.present.tables import by_site_table, comparison_table, shares_table
+from fastholdelse_eval.privacy.cross_site import SITES_LEVEL
 
 METRICS = metrics.in_section("outcomes")
 
@@ -20,12 +21,20 @@ def section(ctx: Context) -> Section | None:
     ctx.add_table(sec, shares_table(v, F, L, outcome, "table-outcomes", L("sections.outcomes")))
     ctx.add_table(sec, comparison_table(v, F, L, outcome, "table-outcomes-comparison",
                                         L("sections.outcomes")))
-    # drawn from the cleared table: masked shares are NaN there and are not drawn
+    # drawn from the cleared table: masked shares are NaN there and are not drawn; an outcome
+    # hidden in both groups gets no empty row, the note below names it instead
+    not_drawn = [m for m in outcome if m not in drawable(v.t, outcome)]
     ctx.add_figure(sec, ctx.render_figure("fig-outcomes", L("outcomes.figure_title"),
                                           L("outcomes.figure_desc"),
                                           draw_rates(v.t, outcome, L)))
+    if not_drawn:
+        sec.blocks.append(Paragraph(L("outcomes.figure_hidden", metrics=", ".join(
+            L.metric(m) for m in not_drawn)), "note"))
     table = ctx.cleared.table
     sites = [m for m in dict.fromkeys(table["municipality"]) if m != "all"]
     if len(sites) > 1 and "rtw_rate" in outcome:
-        ctx.add_table(sec, by_site_table(table, sites, "rtw_rate", F, L))
+        level = table["level"].astype(object) if "level" in table.columns else None
+        compared = level is not None and bool((level == SITES_LEVEL).any())
+        ctx.add_table(sec, by_site_table(table, sites, "rtw_rate", F, L,
+                                         difference=not compared))
     return sec

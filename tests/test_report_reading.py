@@ -1,0 +1,133 @@
+"""The report as people read it: what a browser, a printer and a reader of the PDF meet.
+
+These tests need no browser (see ``test_browser.py`` for the rendered checks): the stylesheet
+reaches the browser unescaped, the headline's reason for hiding a number is the disclosure log's,
+PDF words are never broken inside and text is set flush left, the PDF date is reproducible,
+figure 1 has no empty rows, and each difference carries one interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+
+from fastholdelse_eval import evaluate
+from fastholdelse_eval.pipeline.run import analyse, report
+from fastholdelse_eval.present.document import Document, Table
+from fastholdelse_eval.present.html import MIN_TEXT_PX, min_width, render_html
+from fastholdelse_eval.present.labels import Labels
+from fastholdelse_eval.present.pdf import creation_date, render_pdf
+
+
+@pytest.fixture(scope="module")
+def docs(greve_cohort):
+    ev = evaluate(greve_cohort, covariates=["age", "sex", "has_employer"])
+    inputs = analyse(ev, title="Greve 2009", municipality="Greve")
+    return {lang: report(inputs, lang=lang) for lang in ("da", "en")}
+
+
+def test_stylesheet_is_not_html_escaped(docs):
+    html = render_html(docs["da"])
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert "&#34;" not in style and "&quot;" not in style and "&amp;" not in style
+    assert 'font-family: "Segoe UI", "DejaVu Sans"' in style
+    assert '"DejaVu Sans Mono"' in style  # the checksum column's monospace font
+
+
+def test_tables_scroll_in_a_marked_box_with_a_sticky_first_column(docs):
+    html = render_html(docs["en"])
+    assert html.count('class="scroll" role="region" tabindex="0"') == \
+        len(docs["en"].tables()) + len(docs["en"].figures())
+    assert "th:first-child { position: sticky; left: 0;" in html
+    assert "@media (max-width: 40rem)" in html and "break-after: avoid" in html
+
+
+def test_figure_min_width_keeps_text_readable():
+    svg = ('<svg viewBox="0 0 400 200"><text style="font-size: 9px; font-family: x">a</text>'
+           '<text style="font-size: 8px; font-family: x">b</text></svg>')
+    # 8 px of 400 user units must render at 9 px or more: at least 450 px wide
+    assert min_width(svg) == 450 == 400 * MIN_TEXT_PX / 8
+    assert min_width("<svg></svg>") == 0
+
+
+def test_headline_reason_is_the_logs_reason(docs):
+    """Greve: sustained return is hidden to protect another hidden count (the log says
+    "secondary"), not because it rests on a small count."""
+    for lang, doc in docs.items():
+        L = Labels(lang)
+        L.defaults.update(sustained_weeks="4")
+        head = next(s for s in doc.sections if s.id == "headline")
+        items = [i for b in head.blocks if b.type == "bullets" for i in b.items]
+        metric = L.metric("sustained_rtw_rate")
+        line = next(i for i in items if i.startswith(metric))
+        expected = L("headline.suppressed_secondary", metric=metric)
+        assert line == expected
+        log = next(b for s in doc.sections if s.id == "suppression" for b in s.blocks
+                   if isinstance(b, Table) and b.id == "table-suppression")
+        arms = {L.group("intervention"), L.group("control")}
+        assert {r[2] for r in log.rows if r[0] == metric and r[1] in arms} == \
+            {L("suppression.secondary")}
+        assert L("suppression.small", threshold="5") not in {r[2] for r in log.rows
+                                                             if r[0] == metric}
+
+
+def test_figure_1_has_no_rows_for_outcomes_hidden_in_both_groups(docs):
+    for lang, doc in docs.items():
+        L = Labels(lang)
+        fig = next(f for f in doc.figures() if f.id == "fig-outcomes")
+        hidden = [L.metric("dropout_rate"), L.metric("other_benefit_rate")]
+        for name in hidden:
+            assert name not in fig.svg
+        assert L.metric("rtw_rate") in fig.svg
+        sec = next(s for s in doc.sections if s.id == "outcomes")
+        notes = [b.text for b in sec.blocks if b.type == "paragraph" and b.kind == "note"]
+        assert notes == [L("outcomes.figure_hidden", metrics=", ".join(hidden))]
+
+
+def test_methods_say_which_interval_a_difference_has(docs):
+    for lang, doc in docs.items():
+        sec = next(s for s in doc.sections if s.id == "methods")
+        texts = [b.text for b in sec.blocks if b.type == "paragraph"]
+        assert Labels(lang)("methods.intervals") in texts
+
+
+def _doc(lang: str = "da", date: str | None = None, **table) -> Document:
+    from fastholdelse_eval.present.document import Bullets, Section
+    t = Table(**table) if table else None
+    blocks = [Bullets(["kort punkt", "et langt punkt " * 30])] + ([t] if t else [])
+    return Document(lang=lang, title="T", subtitle="", meta=[], banner=None,
+                    sections=[Section("s", "Sektion", blocks)], footer="f", date=date)
+
+
+def test_pdf_creation_date_is_reproducible(monkeypatch):
+    assert creation_date(_doc(date="2009-11-01")) == dt.datetime(2009, 11, 1, tzinfo=dt.UTC)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert creation_date(_doc()) == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    today = dt.datetime.now(dt.UTC).date()
+    assert creation_date(_doc()) == dt.datetime(today.year, today.month, today.day,
+                                                tzinfo=dt.UTC)
+    assert creation_date(_doc()).year != 2000
+
+
+def test_pdf_never_breaks_a_word_and_is_not_justified():
+    pypdf = pytest.importorskip("pypdf")
+    words = ["Sammenligning", "Resultat", "Estimat (95 % KI)", "p-værdi", "Forskel",
+             "Indsatsgruppe", "Kontrolgruppe"]
+    doc = _doc(id="t", caption="Tabel 1", header=words,
+               rows=[["Gennemsnitlige uger på sygedagpenge inden for 26 uger", "Forskel",
+                      "−4,1 (−5,9 til −2,2)", "<0,001", "x", "11,7 (10,5 til 12,9)",
+                      "15,8 (14,4 til 17,3)"]] * 3,
+               numeric=[False, False, True, True, False, True, True])
+    data = render_pdf(doc)
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    for word in ("Sammenligning", "Indsatsgruppe", "Kontrolgruppe", "Gennemsnitlige",
+                 "sygedagpenge"):
+        assert word in text, word
+    # justified text stretches word gaps with the Tw operator; flush left never sets it
+    raw = b"".join(pypdf.PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data()
+                   .split(b"\n"))
+    assert not re.search(rb"[1-9][\d.]* Tw", raw)
