@@ -11,6 +11,7 @@ import pytest
 
 import fastholdelse_eval as fe
 from fastholdelse_eval.analysis.business_case import business_case
+from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import BusinessCaseOptions, EvaluationOptions, share_schedule
 from fastholdelse_eval.data.cohort import Cohort
@@ -221,3 +222,31 @@ def test_aggregate_data_get_a_note_not_rows(greve_aggregate_path) -> None:
     assert any("business case needs person-level" in n for n in ev.notes)
     with pytest.raises(ConfigError):
         business_case(ev, INPUTS)
+
+
+def test_disclosure_masks_the_business_case_with_the_rows_it_rests_on() -> None:
+    from fastholdelse_eval.privacy.disclosure import suppress
+
+    ev = fe.evaluate(hand_cohort(), business_case={**INPUTS, "bootstrap": 100})
+    t = suppress(ev.tidy(), threshold=6).table  # groups of 5: n is small, so all rests on it
+    bc = t[t["metric"].isin([m for m in t["metric"].unique()
+                             if metrics.get(m).producer.endswith("business_case")])]
+    assert len(bc) and (bc["suppressed"] != "").all()
+    assert bc[["estimate", "ci_low", "ci_high", "bootstrap_ci_low", "bootstrap_se"]].isna() \
+        .all().all()
+    shown = suppress(ev.tidy(), threshold=5).table
+    assert (shown.loc[shown["metric"] == "net_saving_per_participant", "suppressed"] == "").all()
+
+
+def test_study_config_business_case(tmp_path) -> None:
+    from fastholdelse_eval.pipeline.study import load_config
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "sample"
+    config = load_config(root / "greve_2009.toml")
+    bc = config.options.business_case
+    assert bc.weekly_benefit == 4000 and bc.schedule == ((0.0, 1.0), (4.0, 0.5))
+    bad = tmp_path / "s.toml"
+    bad.write_text(f'data = "{(root / "greve_2009.csv").as_posix()}"\n[business_case]\n'
+                   'weekly_benefit = 4000\nmunicipality_share = 2\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"business_case\.municipality_share"):
+        load_config(bad)

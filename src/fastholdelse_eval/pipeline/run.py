@@ -154,6 +154,9 @@ def analyse(
         frames.append(baseline_rows(cohort, list(options.covariates)))
         frames.append(flow_rows(cohort))
     site_notes: list[str] = []
+    case = getattr(ev, "business_case", None)
+    if case is not None:  # pooled over municipalities: masked as the comparison's rows are
+        frames.append(case.pooled_rows().assign(level=SITES_LEVEL))
     try:  # the cross-municipality comparison (no rows for a single municipality)
         frames.append(comparison_rows(cohort, level))
     except ConfigError as exc:
@@ -178,6 +181,7 @@ def analyse(
         notes=list(dict.fromkeys([*getattr(cohort, "notes", []),
                                   *getattr(ev, "notes", []), *site_notes])),
         sources=[*getattr(cohort, "sources", []), *(extra_sources or [])],
+        business_case=options.business_case if case is not None else None,
     )
     return ReportInputs(table=tidy.concat(frames), figures=curve_figures(ev), meta=meta)
 

@@ -16,6 +16,12 @@ in CI from the config alone::
     date = 2009-11-01                # the report's date; no date = none printed
     description = "Assignment by odd/even birth year."
 
+    [business_case]                  # optional; see fastholdelse_eval.analysis.business_case
+    weekly_benefit = 4000            # kr per benefit week: YOUR figure for the study year
+    benefit_year = 2009
+    municipality_share = [[0, 1.0], [4, 0.5]]   # or one share; by week of spell
+    cost_per_participant = 5000      # kr, fixed; cost_per_week = … per week in the project
+
     [[targets]]                      # see fastholdelse_eval.analysis.targets for the full spec
     metric = "partial_rtw_rate"
     direction = "higher"
@@ -39,7 +45,12 @@ import pandas as pd
 
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.core.options import DANISH_KEYS, EvaluationOptions, ReportOptions
+from fastholdelse_eval.core.options import (
+    DANISH_KEYS,
+    BusinessCaseOptions,
+    EvaluationOptions,
+    ReportOptions,
+)
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.loading import load_cohort
 
@@ -64,6 +75,7 @@ class StudyConfig:
     author: str | None = None
     date: dt.date | None = None
     description: str | None = None
+    business_case: BusinessCaseOptions | None = None
     path: Path | None = None
 
     @property
@@ -71,7 +83,8 @@ class StudyConfig:
         """The evaluation options of this study: pass to ``evaluate(cohort, config.options)``."""
         return EvaluationOptions(level=self.level, horizon_weeks=self.horizon_weeks,
                                  covariates=tuple(self.covariates),
-                                 sustained_weeks=self.sustained_weeks, targets=self.targets)
+                                 sustained_weeks=self.sustained_weeks, targets=self.targets,
+                                 business_case=self.business_case)
 
     @property
     def report_options(self) -> ReportOptions:
@@ -83,7 +96,7 @@ class StudyConfig:
 _KEYS = {
     "title", "municipality", "data", "followup_date", "horizon_weeks", "sustained_weeks",
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
-    "description",
+    "description", "business_case",
 }
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
 # vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
@@ -202,6 +215,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         author=_text(raw, "author"),
         date=_date(raw, "date"),
         description=_text(raw, "description"),
+        business_case=BusinessCaseOptions.coerce(raw.get("business_case")),
     )
     config.options  # noqa: B018  # the evaluation options' own checks, at load time
     return config

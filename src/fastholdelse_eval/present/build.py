@@ -26,6 +26,7 @@ from fastholdelse_eval.present.inputs import Cleared
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.sections import (
     baseline,
+    business_case,
     data_quality,
     durations,
     flow,
@@ -44,8 +45,8 @@ __all__ = ["Block", "Bullets", "Definitions", "Document", "FigureBlock", "OUTCOM
            "Paragraph", "Section", "Table", "present"]
 
 OUTCOME_METRICS = outcomes.METRICS  # the notebook's key figure shows the same outcomes
-SECTIONS = (headline, flow, baseline, outcomes, durations, relapse, targets, municipalities,
-            methods, data_quality, suppression, software)
+SECTIONS = (headline, flow, baseline, outcomes, durations, relapse, targets, business_case,
+            municipalities, methods, data_quality, suppression, software)
 
 
 def _context(cleared: Cleared, L: Labels) -> Context:

@@ -23,7 +23,7 @@ ARMS = ("intervention", "control")
 
 # How the report writes a registered kind (baseline rows: see kind_of).
 _KINDS = {Kind.COUNT: "count", Kind.PROPORTION: "rate", Kind.DURATION: "weeks",
-          Kind.MEAN: "baseline"}
+          Kind.MEAN: "baseline", Kind.MONEY: "money"}
 
 
 def kind_of(metric: str) -> str:
@@ -92,6 +92,8 @@ class Fmt:
                 self.L.number(x, 1)
         if kind == "count":
             return self.L.integer(x)
+        if kind == "money" and metric != "return_per_krone":
+            return self.L.integer(x)  # whole kroner
         return self.L.number(x, 2)
 
     def bound(self, metric: str, group: str, x: float) -> str:
@@ -102,6 +104,8 @@ class Fmt:
             return self.L.number(100 * x, 1)
         if kind == "weeks" and group != "ratio":
             return self.L.number(x, 1)
+        if kind == "money" and metric != "return_per_krone":
+            return self.L.integer(x)
         return self.L.number(x, 2)
 
     def est_ci(self, row: pd.Series | None) -> str:

@@ -37,6 +37,7 @@ class ReportMeta:
     description: str | None = None
     notes: list[str] = field(default_factory=list)
     sources: list[SourceFile] = field(default_factory=list)
+    business_case: Any = None  # core.options.BusinessCaseOptions: the assumptions, for wording
 
 
 @dataclass
