@@ -78,6 +78,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.analysis import recorded
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
@@ -132,6 +133,8 @@ class DurationResult(Result):
     options: EvaluationOptions = field(default_factory=EvaluationOptions)
     notes: list[str] = field(default_factory=list)
     by_municipality: bool = True
+    # metrics left out because their input was not recorded → the columns missing
+    not_recorded: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
         """The tidy rows (a copy)."""
@@ -226,6 +229,11 @@ class DurationResult(Result):
 
     def plot_relapse(self, ax=None, municipality: str | None = None, **kwargs):
         """Cumulative relapse (1 − Kaplan–Meier) after RTW; returns the Axes."""
+        left_out = [c for m, cs in self.not_recorded.items() if m.startswith("relapse_by_")
+                    for c in cs]
+        if left_out:
+            raise ConfigError(f"relapse not recorded ({', '.join(dict.fromkeys(left_out))}): "
+                              "no relapse curve")
         from fastholdelse_eval.plots.survival import plot_km
 
         fit = self.fit(municipality)
@@ -541,5 +549,8 @@ def duration_rows(
     options = EvaluationOptions(level=level, horizon_weeks=horizon_weeks,
                                 covariates=tuple(covariates), sustained_weeks=sustained_weeks)
     table = tidy.frame(rows) if rows else tidy.frame([])
+    # Not recorded ≠ 0: e.g. no relapse column → no relapse or sustained-return rows.
+    table, missing = recorded.leave_out(table, cohort.recorded, producers=(__name__,))
+    notes.extend(recorded.notes(missing, cohort.given_columns or frozenset()))
     return DurationResult(table=table, fits=fits, options=options, notes=notes,
-                          by_municipality=by_municipality)
+                          by_municipality=by_municipality, not_recorded=missing)

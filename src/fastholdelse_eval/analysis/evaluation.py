@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.analysis import recorded
 from fastholdelse_eval.analysis.business_case import business_case as _business_case
 from fastholdelse_eval.analysis.durations import duration_rows
 from fastholdelse_eval.analysis.progression import progression_rows
@@ -56,6 +57,9 @@ class Evaluation(Result):
             raise ConfigError("no business case: evaluate(..., business_case={...}) first")
         return self.business_case.plot_tornado(ax=ax, municipality=municipality, **kwargs)
     progression: Any = None
+    # metrics left out because an input column was not recorded → the missing columns
+    not_recorded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    not_recorded_notes: list[str] = field(default_factory=list)  # the notes saying so
 
     def _durations(self):
         if self.durations is None:
@@ -245,30 +249,43 @@ def evaluate(
     durations = None
     case = None
     frames = []
+    missing: dict[str, tuple[str, ...]] = {}
     if isinstance(cohort, AggregateCohort):
         for site in _sites(cohort.municipalities):
             data = cohort.data if site is None else cohort.data[cohort.data["municipality"]
                                                                 == site]
             frames.append(tidy.frame(_aggregate_rows(data, level, site or "all")))
+        missing = _aggregate_not_recorded(cohort.data)
+        said = [f"{name}: not recorded (the file has no {', '.join(cols)} count, or it is "
+                "empty); left out, not reported as 0." for name, cols in missing.items()]
         notes.append("Aggregate counts: duration, survival and relapse-over-time metrics need "
                      "person-level data and are not computed.")
         if options.business_case is not None:
             notes.append("Aggregate counts: the business case needs person-level data "
                          "(Kaplan–Meier curves) and is not computed.")
     elif isinstance(cohort, Cohort):
-        missing = [c for c in options.covariates if c not in cohort.data.columns]
-        if missing:
-            raise ConfigError(f"covariates: not columns of the cohort: {', '.join(missing)} "
+        absent = [c for c in options.covariates if c not in cohort.data.columns]
+        if absent:
+            raise ConfigError(f"covariates: not columns of the cohort: {', '.join(absent)} "
                               f"(available: {', '.join(cohort.covariates) or 'none'})")
         out = person_outcomes(cohort)
+        rate_frames = []
         for site in _sites(cohort.municipalities):
             part = out if site is None else out[out["municipality"] == site]
-            frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
+            rate_frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
+        # Not recorded ≠ 0: rates whose input column is absent or empty are left out.
+        rates_table, missing = recorded.leave_out(tidy.concat(rate_frames), cohort.recorded,
+                                                  producers=(__name__,))
+        frames.append(rates_table)
         durations = duration_rows(cohort, level=level, horizon_weeks=horizon_weeks,
                                   covariates=list(options.covariates),
                                   sustained_weeks=sustained_weeks, outcomes=out)
         frames.append(durations.table)
-        notes.extend(durations.notes)
+        given = cohort.given_columns or frozenset()
+        own = set(recorded.notes(durations.not_recorded, given))
+        missing = {**missing, **durations.not_recorded}
+        said = recorded.notes(missing, given)
+        notes.extend(n for n in durations.notes if n not in own)
         if options.business_case is not None and durations.fits:
             case = _business_case(durations, options.business_case, level=level,
                                   outcomes=out, cohort=cohort)
@@ -285,8 +302,22 @@ def evaluate(
                                 municipality=munis[0] if len(munis) == 1 else "all")
         frames.append(prog.table)
         notes.extend(prog.notes)
+    notes.extend(said)
     table = tidy.concat(frames)
     if targets:
-        table = tidy.concat([table, target_rows(table, targets)])
+        table = tidy.concat([table, target_rows(table, targets, not_recorded=missing)])
     return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
-                      durations=durations, business_case=case, progression=prog)
+                      durations=durations, business_case=case, progression=prog,
+                      not_recorded=missing, not_recorded_notes=said)
+
+
+def _aggregate_not_recorded(data: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Rate metrics of an aggregate file whose numerator or denominator count is absent or
+    empty in every row (the file's own "not recorded")."""
+    out = {}
+    for metric, (num, den) in RATE_METRICS.items():
+        cols = tuple(c for c in dict.fromkeys((num, den))
+                     if c not in data.columns or data[c].isna().all())
+        if cols:
+            out[metric] = cols
+    return out

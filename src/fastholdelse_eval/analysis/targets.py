@@ -247,8 +247,14 @@ def _naive_change(table: pd.DataFrame, muni: str) -> float:
     return float(a["estimate"] / b["estimate"] - 1)
 
 
-def target_rows(table: pd.DataFrame, targets: Any) -> pd.DataFrame:
-    """Judge ``targets`` (see module docstring) on a tidy table; returns tidy target rows."""
+def target_rows(table: pd.DataFrame, targets: Any,
+                not_recorded: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """Judge ``targets`` (see module docstring) on a tidy table; returns tidy target rows.
+
+    ``not_recorded``: metrics left out because an input column was not recorded (metric →
+    columns, as :func:`fastholdelse_eval.analysis.recorded.leave_out` gives); a target on one
+    of them is not judged and its note names the column."""
+    not_recorded = not_recorded or {}
     parsed = parse_targets(targets)
     if not parsed or table.empty:
         return tidy.frame([])
@@ -266,6 +272,9 @@ def target_rows(table: pd.DataFrame, targets: Any) -> pd.DataFrame:
             if source is None or not math.isfinite(source["estimate"]):
                 why = ("needs person-level data" if judged in PERSON_LEVEL_ONLY
                        else "metric not in the result table")
+                family = metrics.get(judged).name
+                if family in not_recorded:
+                    why = f"not recorded: no {', '.join(not_recorded[family])} in the data"
                 if source is not None:
                     why = "estimate not available"
                 rows.append(tidy.row(f"target:{judged}", group, None, municipality=muni,

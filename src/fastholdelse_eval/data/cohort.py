@@ -61,6 +61,20 @@ class Cohort:
     name: str | None = None
     sources: list[SourceFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The canonical columns the source recorded (absent or entirely empty → not recorded, so
+    # the metrics that need them are left out rather than computed as 0). ``None`` (a Cohort
+    # built directly from canonical data): every canonical column counts as recorded.
+    recorded_columns: frozenset[str] | None = None
+    # The canonical columns the source had a header for (empty or not); used to combine the
+    # recorded columns of several files (data.validation.combined_recorded).
+    given_columns: frozenset[str] | None = None
+
+    @property
+    def recorded(self) -> frozenset[str]:
+        """The canonical columns the data recorded (see ``recorded_columns``)."""
+        if self.recorded_columns is None:
+            return frozenset(c for c in CANONICAL_COLUMNS if c in self.data.columns)
+        return self.recorded_columns
 
     @classmethod
     def from_frame(
@@ -74,10 +88,11 @@ class Cohort:
 
         Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem.
         """
-        data, notes = validate_cohort_frame(
+        data, notes, recorded, given = validate_cohort_frame(
             df, followup_date=followup_date, municipality=municipality
         )
-        return cls(data=data, name=name, notes=notes)
+        return cls(data=data, name=name, notes=notes, recorded_columns=recorded,
+                   given_columns=given)
 
     @property
     def covariates(self) -> list[str]:
@@ -92,7 +107,7 @@ class Cohort:
         """The persons of one municipality, same metadata."""
         mask = self.data["municipality"] == municipality
         return Cohort(self.data.loc[mask].reset_index(drop=True), self.name, self.sources,
-                      self.notes)
+                      self.notes, self.recorded_columns, self.given_columns)
 
     def __len__(self) -> int:
         return len(self.data)

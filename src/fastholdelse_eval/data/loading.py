@@ -39,14 +39,15 @@ def load_cohort(
         data, notes = validate_aggregate_frame(table.frame, municipality=municipality,
                                                source=source)
         return AggregateCohort(data=data, name=name, sources=sources, notes=notes)
-    data, notes = validate_cohort_frame(
+    data, notes, recorded, given = validate_cohort_frame(
         table.frame,
         followup_date=followup_date,
         municipality=municipality,
         decimal_comma=table.fmt.decimal == ",",
         source=source,
     )
-    return Cohort(data=data, name=name, sources=sources, notes=notes)
+    return Cohort(data=data, name=name, sources=sources, notes=notes,
+                  recorded_columns=recorded, given_columns=given)
 
 
 def validate(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -192,17 +193,30 @@ def _map_values(values: pd.Series, lookup: Mapping[str, object]) -> pd.Series:
 
 # --- person-level cohort -----------------------------------------------------------------------
 
+class ValidatedCohort(NamedTuple):
+    """What :func:`validate_cohort_frame` returns."""
+
+    data: pd.DataFrame
+    notes: list[str]
+    recorded: frozenset[str]  # canonical columns with a header and at least one value
+    given: frozenset[str]  # canonical columns with a header
+
+
 def validate_cohort_frame(
     df: pd.DataFrame,
     followup_date: object = None,
     municipality: str | None = None,
     decimal_comma: bool = False,
     source: str | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> ValidatedCohort:
     """Validate a person-level table (any accepted spelling) into the canonical schema.
 
-    Returns ``(data, notes)`` where ``notes`` are data-quality remarks for reports (blank rows
-    skipped, defaults applied). Raises :class:`ValidationError` with every problem found.
+    Returns ``(data, notes, recorded, given)`` (:class:`ValidatedCohort`) where ``notes`` are
+    data-quality remarks for reports (blank rows skipped, defaults applied), ``given`` the
+    canonical columns the table has a header for and ``recorded`` those of them with at least
+    one value: a column that is absent, or present with every cell empty, is *not recorded*
+    (its metrics are left out, never computed as 0). Raises :class:`ValidationError` with every
+    problem found.
     """
     problems: list[Problem] = []
     study_followup = parse_date_option(followup_date)
@@ -353,7 +367,21 @@ def validate_cohort_frame(
     data = out[ordered].reset_index(drop=True)
     for name in ("person_id", "group", "municipality", "end_reason", "end_detail"):
         data[name] = data[name].astype(str)
-    return data, notes
+    given = set(mapping)
+    recorded = {name for name, header in mapping.items() if (text[header] != "").any()}
+    if study_followup is not None:
+        given.add("followup_date")
+        recorded.add("followup_date")
+    return ValidatedCohort(data, notes, frozenset(recorded), frozenset(given))
+
+
+def combined_recorded(parts: list[tuple[frozenset[str], frozenset[str]]]) -> frozenset[str]:
+    """The recorded columns of several files stacked, from each file's ``(given, recorded)``
+    (headers present, and columns with at least one value): a column must be *given* in every
+    file — otherwise some persons' values are unknown — and hold a value in at least one (an
+    empty relapse column in a small control file can just mean nobody relapsed there)."""
+    given = frozenset.intersection(*(g for g, _ in parts))
+    return given & frozenset.union(*(r for _, r in parts))
 
 
 def _is_unnamed(header: str) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.analysis import recorded
 from fastholdelse_eval.analysis.baseline import baseline_rows, flow_rows
 from fastholdelse_eval.analysis.compare import compare_municipalities
 from fastholdelse_eval.analysis.targets import parse_targets
@@ -150,9 +151,17 @@ def analyse(
     options = EvaluationOptions.build(getattr(ev, "options", None))
     level = options.level
     frames = [ev.tidy()]
+    missing = dict(getattr(ev, "not_recorded", {}) or {})
     if isinstance(cohort, Cohort):
-        frames.append(baseline_rows(cohort, list(options.covariates)))
-        frames.append(flow_rows(cohort))
+        # Not recorded ≠ 0 here too: e.g. no end_date column → no flow at follow-up.
+        extra, left_out = recorded.leave_out(
+            tidy.concat([baseline_rows(cohort, list(options.covariates)), flow_rows(cohort)]),
+            cohort.recorded, producers=(baseline_rows.__module__,))
+        frames.append(extra)
+        missing.update(left_out)
+    # The report says what was not recorded in its own language (present/sections/
+    # data_quality); the evaluation's English notes of it are not repeated.
+    english = set(recorded.notes(missing, getattr(cohort, "given_columns", None) or set()))
     site_notes: list[str] = []
     case = getattr(ev, "business_case", None)
     if case is not None:  # pooled over municipalities: masked as the comparison's rows are
@@ -178,8 +187,11 @@ def analyse(
         author=author,
         date=_iso(date),
         description=description,
-        notes=list(dict.fromkeys([*getattr(cohort, "notes", []),
-                                  *getattr(ev, "notes", []), *site_notes])),
+        notes=[n for n in dict.fromkeys([*getattr(cohort, "notes", []),
+                                         *getattr(ev, "notes", []), *site_notes])
+               if n not in english],
+        not_recorded=recorded.by_column(missing) if isinstance(cohort, Cohort) else {},
+        given_columns=frozenset(getattr(cohort, "given_columns", None) or ()),
         sources=[*getattr(cohort, "sources", []), *(extra_sources or [])],
         business_case=options.business_case if case is not None else None,
     )

@@ -38,6 +38,9 @@ class ReportMeta:
     notes: list[str] = field(default_factory=list)
     sources: list[SourceFile] = field(default_factory=list)
     business_case: Any = None  # core.options.BusinessCaseOptions: the assumptions, for wording
+    # input column not recorded → the metrics (registry names) left out for it
+    not_recorded: dict[str, list[str]] = field(default_factory=dict)
+    given_columns: frozenset[str] = frozenset()  # columns present in the file (maybe empty)
 
 
 @dataclass

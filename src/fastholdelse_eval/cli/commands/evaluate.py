@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     options = evaluate_options(args)  # bad options fail before the data are read
     cohort = load_from_args(args)
     ev = evaluate(cohort, options)
+    for note in ev.not_recorded_notes:  # not recorded ≠ 0: say which metrics are left out
+        print(f"note: {note}", file=sys.stderr)
     if args.out and Path(args.out).resolve() == Path(args.path).resolve():
         raise ConfigError("--out: would overwrite the input file")
     table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()
