@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from fastholdelse_eval.analysis.evaluation import evaluate
+from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
 from fastholdelse_eval.cli.commands import add_cohort_arguments, load_from_args
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
@@ -40,14 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "age,diagnosis")
     parser.add_argument("--sustained-weeks", type=float, default=4,
                         help="weeks without relapse after RTW for sustained RTW (default 4)")
+    add_business_case_arguments(parser)
 
 
 def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
     """The options of :func:`evaluate` from the parsed command line (checked here, once)."""
+    case = business_case_options(args)  # names its own flags in errors
     try:
         return EvaluationOptions(level=args.level, horizon_weeks=args.horizon_weeks,
                                  covariates=args.covariates or "",
-                                 sustained_weeks=args.sustained_weeks)
+                                 sustained_weeks=args.sustained_weeks, business_case=case)
     except ConfigError as exc:  # name the option as the user typed it
         name, _, rest = str(exc).partition(":")
         raise ConfigError(f"--{name.replace('_', '-')}:{rest}") from None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
+from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import ReportOptions
 from fastholdelse_eval.pipeline.reports import FORMATS, check_formats, write_study_reports
@@ -33,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "never publish such a report)")
     parser.add_argument("--followup-date", default=None,
                         help="study-wide follow-up date (overrides the config's)")
+    add_business_case_arguments(parser)
 
 
 def _config(path: Path) -> StudyConfig:
@@ -46,6 +49,10 @@ def _config(path: Path) -> StudyConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = _config(Path(args.path))
+    # The TOML's [business_case] with the flags given on top (one options object for both).
+    case = business_case_options(args, config.business_case)
+    if case is not config.business_case:
+        config = dataclasses.replace(config, business_case=case)
     languages = None
     if args.lang:
         languages = [x.strip() for x in args.lang.split(",") if x.strip()]
