@@ -178,3 +178,11 @@ def test_report_of_a_bare_data_file_gets_its_business_case_from_the_flags(capsys
                        str(tmp_path / "x"), "--cost-per-week", "10")
     assert code == 1 and "--weekly-benefit: missing" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_one_group_cohort_says_why_there_is_no_business_case(capsys, tmp_path, greve_cohort):
+    participants = greve_cohort.data[greve_cohort.data["group"] == "intervention"]
+    ev = fe.evaluate(fe.Cohort.from_frame(participants), business_case={"weekly_benefit": 4000})
+    assert ev.business_case is None
+    assert "net_saving_per_participant" not in set(ev.tidy()["metric"])
+    assert any(n.startswith("Business case: not computed") for n in ev.notes)

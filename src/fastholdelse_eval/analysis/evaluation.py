@@ -291,6 +291,10 @@ def evaluate(
                                   outcomes=out, cohort=cohort)
             frames.append(case.table)
             notes.extend(case.notes)
+        elif options.business_case is not None:  # asked for: say why it is missing
+            notes.append("Business case: not computed; it rests on the difference in time on "
+                         "benefit between the groups, which could not be estimated (see the "
+                         "note on durations).")
     else:
         raise TypeError(f"evaluate() needs a Cohort or AggregateCohort, not {type(cohort)!r}")
     prog = None
