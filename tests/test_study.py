@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fastholdelse_eval import ConfigError, load_config
+from fastholdelse_eval.core.errors import ValidationError
 from fastholdelse_eval.pipeline.study import load_study_cohort
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -66,8 +67,12 @@ def test_several_files_are_stacked(tmp_path):
     cohort = load_study_cohort(cfg)
     assert len(cohort) == 368 and len(cohort.sources) == 2
     (tmp_path / "b.csv").write_text("\n".join([header, *body[:5]]) + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="^data: the same person_id"):
+    with pytest.raises(ValidationError) as err:
         load_study_cohort(cfg)
+    # the second file's own rows, the first file's rows, never the id
+    assert str(err.value).splitlines()[0].endswith("b.csv: 5 problems found; nothing was loaded.")
+    assert "row 2: the same person_id is also in a.csv, row 2, in the same municipality" in \
+        str(err.value)
 
 
 @pytest.mark.parametrize("text, key", [

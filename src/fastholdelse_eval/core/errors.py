@@ -57,6 +57,18 @@ class ValidationError(FastholdelseError):
         super().__init__("\n".join(lines))
 
 
+class FilesValidationError(ValidationError):
+    """Several input files failed validation (e.g. the intervention and the control file);
+    each keeps its own file name and row numbers. ``problems`` holds them all, ``errors`` one
+    :class:`ValidationError` per file."""
+
+    def __init__(self, errors: list[ValidationError]):
+        self.errors = list(errors)
+        self.problems = [p for e in self.errors for p in e.problems]
+        self.source = ", ".join(e.source or "?" for e in self.errors)
+        FastholdelseError.__init__(self, "\n".join(str(e) for e in self.errors))
+
+
 class ConfigError(FastholdelseError):
     """A study config or command-line option is wrong."""
 

@@ -29,6 +29,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
@@ -68,6 +69,9 @@ class Cohort:
     # The canonical columns the source had a header for (empty or not); used to combine the
     # recorded columns of several files (data.validation.combined_recorded).
     given_columns: frozenset[str] | None = None
+    # The spreadsheet row of each person in the source file (for messages about a person found
+    # in two files); None when unknown.
+    source_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def recorded(self) -> frozenset[str]:
@@ -88,11 +92,11 @@ class Cohort:
 
         Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem.
         """
-        data, notes, recorded, given = validate_cohort_frame(
+        data, notes, recorded, given, rows = validate_cohort_frame(
             df, followup_date=followup_date, municipality=municipality
         )
         return cls(data=data, name=name, notes=notes, recorded_columns=recorded,
-                   given_columns=given)
+                   given_columns=given, source_rows=rows)
 
     @property
     def covariates(self) -> list[str]:

@@ -1,61 +1,165 @@
 """Load a cohort or aggregate-counts file into a validated :class:`Cohort` /
-:class:`AggregateCohort` (the "sources" end of the pipeline)."""
+:class:`AggregateCohort` (the "sources" end of the pipeline).
+
+Participants and controls often come as two files (``deltagere.xlsx``, ``kontrolgruppe.xlsx``):
+``load_cohort(intervention=…, control=…)`` validates each file on its own — problems name that
+file and its own rows — and stacks them, intervention first.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastholdelse_eval.core.errors import Problem, ValidationError
+import numpy as np
+import pandas as pd
+
+from fastholdelse_eval.core.errors import (
+    ConfigError,
+    FilesValidationError,
+    Problem,
+    ValidationError,
+)
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
-from fastholdelse_eval.data.io import read_table
+from fastholdelse_eval.data.io import FIRST_DATA_ROW, read_table
 from fastholdelse_eval.data.validation import (
+    combined_recorded,
     looks_aggregate,
     validate_aggregate_frame,
     validate_cohort_frame,
 )
 
+GROUPS = ("intervention", "control")
 
-def load_cohort(
-    path: str | Path,
-    followup_date: object = None,
-    municipality: str | None = None,
-    name: str | None = None,
-) -> Cohort | AggregateCohort:
-    """Read and validate a cohort file (CSV, XLSX or Parquet).
 
-    A person-level file gives a :class:`Cohort`; a file of counts per municipality × group
-    (columns ``n``/``antal``, ``rtw``/``raskmeldt``, …; no person id) gives an
-    :class:`AggregateCohort`. ``followup_date`` is the study-wide follow-up date for rows
-    without one; ``municipality`` the default site name.
-
-    Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem; nothing is
-    loaded on error.
-    """
+def _load_one(path: str | Path, followup_date: object, municipality: str | None,
+              name: str | None, group: str | None) -> Cohort | AggregateCohort:
     table = read_table(path)
     source = str(path)
     name = name or Path(path).stem
     sources = [SourceFile.of(path)]
     if looks_aggregate(list(table.frame.columns)):
         data, notes = validate_aggregate_frame(table.frame, municipality=municipality,
-                                               source=source)
+                                               source=source, group=group)
         return AggregateCohort(data=data, name=name, sources=sources, notes=notes)
-    data, notes, recorded, given = validate_cohort_frame(
+    data, notes, recorded, given, rows = validate_cohort_frame(
         table.frame,
         followup_date=followup_date,
         municipality=municipality,
         decimal_comma=table.fmt.decimal == ",",
         source=source,
+        group=group,
     )
     return Cohort(data=data, name=name, sources=sources, notes=notes,
-                  recorded_columns=recorded, given_columns=given)
+                  recorded_columns=recorded, given_columns=given, source_rows=rows)
+
+
+def load_cohort(
+    path: str | Path | None = None,
+    followup_date: object = None,
+    municipality: str | None = None,
+    name: str | None = None,
+    *,
+    intervention: str | Path | None = None,
+    control: str | Path | None = None,
+) -> Cohort | AggregateCohort:
+    """Read and validate a cohort file (CSV, XLSX or Parquet), or two: ``intervention=`` and
+    ``control=`` (participants and controls in separate files; each may hold several
+    municipalities).
+
+    A person-level file gives a :class:`Cohort`; a file of counts per municipality × group
+    (columns ``n``/``antal``, ``rtw``/``raskmeldt``, …; no person id) gives an
+    :class:`AggregateCohort`. ``followup_date`` is the study-wide follow-up date for rows
+    without one; ``municipality`` the default site name.
+
+    With two files a group column is optional; where present it must name the file's group.
+    A person (municipality and id) in both files is an error.
+
+    Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem (for
+    two files, :class:`~fastholdelse_eval.core.errors.FilesValidationError`: every problem of
+    both, each with its own file and row); nothing is loaded on error.
+    """
+    if intervention is None and control is None:
+        if path is None:
+            raise ConfigError("no data: give a cohort file, or both an intervention and a "
+                              "control file")
+        return _load_one(path, followup_date, municipality, name, None)
+    if path is not None:
+        raise ConfigError("give either one cohort file or an intervention and a control file, "
+                          "not both")
+    if intervention is None or control is None:
+        missing = "control" if control is None else "intervention"
+        raise ConfigError(f"{missing}: missing; participants and controls in separate files "
+                          "need both files (--intervention FILE --control FILE)")
+    parts: list[Cohort | AggregateCohort] = []
+    errors: list[ValidationError] = []
+    for group, file in zip(GROUPS, (intervention, control), strict=True):
+        try:
+            parts.append(_load_one(file, followup_date, municipality, name, group))
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else FilesValidationError(errors)
+    return stack(parts, name or Path(intervention).stem)
+
+
+def stack(parts: list[Cohort | AggregateCohort], name: str | None,
+          what: str = "data") -> Cohort | AggregateCohort:
+    """Several loaded files as one cohort, in order. Their kinds must agree; a person
+    (municipality and id) may occur in one file only; the recorded columns combine as
+    :func:`~fastholdelse_eval.data.validation.combined_recorded` says."""
+    if len(parts) == 1:
+        return parts[0]
+    kinds = {type(p) for p in parts}
+    if len(kinds) != 1:
+        raise ConfigError(f"{what}: mixes person-level and aggregate files")
+    data = pd.concat([p.data for p in parts], ignore_index=True)
+    sources = [s for p in parts for s in p.sources]
+    notes = [f"{Path(s.path).name}: {n}" for p in parts for s in p.sources[:1] for n in p.notes]
+    if kinds == {AggregateCohort}:
+        return AggregateCohort(data=data, name=name, sources=sources, notes=notes)
+    _check_no_person_twice(parts)
+    recorded = combined_recorded([(p.given_columns or p.recorded, p.recorded)  # type: ignore
+                                  for p in parts])
+    return Cohort(data=data, name=name, sources=sources, notes=notes,
+                  recorded_columns=recorded,
+                  given_columns=frozenset.intersection(
+                      *(p.given_columns or p.recorded for p in parts)))  # type: ignore
+
+
+def _check_no_person_twice(parts: list[Cohort]) -> None:
+    """A person in two files: name the later file's row and the first file and row (never the
+    id itself)."""
+    keys = pd.concat([pd.DataFrame({
+        "m": p.data["municipality"], "p": p.data["person_id"], "file": i,
+        "row": (p.source_rows if p.source_rows is not None
+                else np.arange(len(p.data)) + FIRST_DATA_ROW)})
+        for i, p in enumerate(parts)], ignore_index=True)
+    dup = keys.duplicated(["m", "p"], keep="first").to_numpy()
+    if not dup.any():
+        return
+    first = keys.groupby(["m", "p"], sort=False)[["file", "row"]].transform("first")
+    names = [p.sources[0].path if p.sources else f"file {i + 1}" for i, p in enumerate(parts)]
+    by_file: dict[int, list[Problem]] = {}
+    for i in np.flatnonzero(dup):
+        where = Path(names[int(first["file"].iloc[i])]).name
+        by_file.setdefault(int(keys["file"].iloc[i]), []).append(Problem(
+            int(keys["row"].iloc[i]), None,
+            f"the same person_id is also in {where}, row {int(first['row'].iloc[i])}, in the "
+            "same municipality"))
+    errors = [ValidationError(problems, names[f]) for f, problems in sorted(by_file.items())]
+    raise errors[0] if len(errors) == 1 else FilesValidationError(errors)
 
 
 def validate(
-    path: str | Path, followup_date: object = None, municipality: str | None = None
+    path: str | Path | None = None, followup_date: object = None,
+    municipality: str | None = None, *, intervention: str | Path | None = None,
+    control: str | Path | None = None,
 ) -> list[Problem]:
-    """Check a cohort or aggregate file; returns every problem found (empty list = valid)."""
+    """Check a cohort or aggregate file (or an intervention and a control file); returns every
+    problem found (empty list = valid)."""
     try:
-        load_cohort(path, followup_date=followup_date, municipality=municipality)
+        load_cohort(path, followup_date=followup_date, municipality=municipality,
+                    intervention=intervention, control=control)
     except ValidationError as exc:
         return list(exc.problems)
     return []

@@ -16,7 +16,7 @@ import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data import schema
-from fastholdelse_eval.data.io import cells_as_text, spreadsheet_row
+from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
 CPR_PATTERN = re.compile(r"^\d{6}-?\d{4}$")
@@ -200,6 +200,7 @@ class ValidatedCohort(NamedTuple):
     notes: list[str]
     recorded: frozenset[str]  # canonical columns with a header and at least one value
     given: frozenset[str]  # canonical columns with a header
+    rows: np.ndarray  # the spreadsheet row of each data row (blank rows are skipped)
 
 
 def validate_cohort_frame(
@@ -208,15 +209,20 @@ def validate_cohort_frame(
     municipality: str | None = None,
     decimal_comma: bool = False,
     source: str | None = None,
+    group: str | None = None,
 ) -> ValidatedCohort:
     """Validate a person-level table (any accepted spelling) into the canonical schema.
 
-    Returns ``(data, notes, recorded, given)`` (:class:`ValidatedCohort`) where ``notes`` are
+    Returns ``(data, notes, recorded, given, rows)`` (:class:`ValidatedCohort`) where ``notes`` are
     data-quality remarks for reports (blank rows skipped, defaults applied), ``given`` the
     canonical columns the table has a header for and ``recorded`` those of them with at least
     one value: a column that is absent, or present with every cell empty, is *not recorded*
     (its metrics are left out, never computed as 0). Raises :class:`ValidationError` with every
     problem found.
+
+    ``group`` (``intervention``/``control``): the table holds one group only (participants and
+    controls in separate files). A group column is then optional; empty cells take ``group``,
+    and a cell naming the other group is an error.
     """
     problems: list[Problem] = []
     study_followup = parse_date_option(followup_date)
@@ -224,8 +230,9 @@ def validate_cohort_frame(
         raise ValidationError([Problem(None, None, "the table has no data rows")], source)
 
     columns = [str(c) for c in df.columns]
+    required = tuple(c for c in schema.REQUIRED_COLUMNS if group is None or c != "group")
     mapping, col, text, notes = _prepare(df, schema.COLUMN_LOOKUP, schema.COLUMN_ALIASES,
-                                         schema.REQUIRED_COLUMNS, problems, source)
+                                         required, problems, source)
     n = len(text)
 
     def get(name: str) -> pd.Series:
@@ -245,13 +252,7 @@ def validate_cohort_frame(
     out["person_id"] = pid
 
     # group
-    group = _map_values(get("group"), schema.GROUP_LOOKUP)
-    if "group" in mapping:
-        empty = get("group") == ""
-        col.rows(empty, "group", "group is empty")
-        col.rows(group.isna() & ~empty, "group",
-                 "unknown group; expected intervention/deltager or control/kontrol")
-    out["group"] = group.fillna("").astype(str)
+    out["group"] = _group_column(get("group"), "group" in mapping, group, col)
 
     # municipality
     default_muni = municipality if municipality else "unknown"
@@ -367,12 +368,15 @@ def validate_cohort_frame(
     data = out[ordered].reset_index(drop=True)
     for name in ("person_id", "group", "municipality", "end_reason", "end_detail"):
         data[name] = data[name].astype(str)
-    given = set(mapping)
+    given = set(mapping) | ({"group"} if group else set())
     recorded = {name for name, header in mapping.items() if (text[header] != "").any()}
+    if group:
+        recorded.add("group")
     if study_followup is not None:
         given.add("followup_date")
         recorded.add("followup_date")
-    return ValidatedCohort(data, notes, frozenset(recorded), frozenset(given))
+    rows = text.index.to_numpy(dtype="int64") + FIRST_DATA_ROW
+    return ValidatedCohort(data, notes, frozenset(recorded), frozenset(given), rows)
 
 
 def combined_recorded(parts: list[tuple[frozenset[str], frozenset[str]]]) -> frozenset[str]:
@@ -382,6 +386,26 @@ def combined_recorded(parts: list[tuple[frozenset[str], frozenset[str]]]) -> fro
     empty relapse column in a small control file can just mean nobody relapsed there)."""
     given = frozenset.intersection(*(g for g, _ in parts))
     return given & frozenset.union(*(r for _, r in parts))
+
+
+def _group_column(raw: pd.Series, in_file: bool, group: str | None, col: _Collector
+                  ) -> pd.Series:
+    """The canonical group of each row; with ``group`` (a one-group file) the column is optional
+    and must agree with it."""
+    mapped = _map_values(raw, schema.GROUP_LOOKUP)
+    empty = (raw == "").to_numpy()
+    if in_file:
+        if group is None:
+            col.rows(empty, "group", "group is empty")
+        col.rows(mapped.isna().to_numpy() & ~empty, "group",
+                 "unknown group; expected intervention/deltager or control/kontrol")
+    if group is not None:
+        other = mapped.notna().to_numpy() & (mapped != group).to_numpy()
+        col.rows(other, "group",
+                 f"group says {'control' if group == 'intervention' else 'intervention'}, but "
+                 f"this is the {group} file; fix the cell or give the file as the other group")
+        mapped = mapped.where(~pd.Series(empty, index=mapped.index), group)
+    return mapped.fillna("").astype(str)
 
 
 def _is_unnamed(header: str) -> bool:
@@ -411,24 +435,25 @@ def looks_aggregate(columns: list[str]) -> bool:
 
 
 def validate_aggregate_frame(
-    df: pd.DataFrame, municipality: str | None = None, source: str | None = None
+    df: pd.DataFrame, municipality: str | None = None, source: str | None = None,
+    group: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Validate an aggregate-counts table (one row per municipality × group)."""
+    """Validate an aggregate-counts table (one row per municipality × group); ``group``: the
+    file holds that group only (the group column is then optional, as for person files)."""
     problems: list[Problem] = []
+    required = ("n", "rtw") if group else ("group", "n", "rtw")
     mapping, col, text, notes = _prepare(df, schema.AGGREGATE_LOOKUP, schema.AGGREGATE_ALIASES,
-                                         ("group", "n", "rtw"), problems, source)
+                                         required, problems, source)
 
     out = pd.DataFrame(index=text.index)
     default_muni = municipality if municipality else "unknown"
     muni = text[mapping["municipality"]] if "municipality" in mapping else pd.Series(
         [""] * len(text), index=text.index, dtype=str)
     out["municipality"] = muni.where(muni != "", default_muni).astype(str)
-    if "group" in mapping:
-        raw = text[mapping["group"]]
-        group = _map_values(raw, schema.GROUP_LOOKUP)
-        col.rows(group.isna().to_numpy(), "group",
-                 "unknown group; expected intervention/deltager or control/kontrol")
-        out["group"] = group.fillna("").astype(str)
+    if "group" in mapping or group:
+        raw = text[mapping["group"]] if "group" in mapping else pd.Series(
+            [""] * len(text), index=text.index, dtype=str)
+        out["group"] = _group_column(raw, "group" in mapping, group, col)
     for name in schema.AGGREGATE_COUNTS:
         if name not in mapping:
             out[name] = pd.array([pd.NA] * len(text), dtype="Int64")

@@ -125,7 +125,7 @@ def write_study_reports(
     inputs = analyse(ev, title=config.title, municipality=config.municipality,
                      author=config.author, date=config.date,
                      description=config.description, extra_sources=extra)
-    stem = Path(config.path).stem if config.path is not None else Path(config.data[0]).stem
+    stem = Path(config.path).stem if config.path is not None else Path(config.files[0]).stem
     cleared = clear(inputs, threshold=opts.threshold, enabled=opts.suppression)  # once for all
     written: list[Path] = []
     for lang in opts.languages:

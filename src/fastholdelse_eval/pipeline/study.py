@@ -6,6 +6,9 @@ in CI from the config alone::
     title = "Aktive – hurtigere tilbage"
     municipality = "Greve"
     data = "greve_2009.csv"          # or a list of files; paths relative to this config
+    # or participants and controls in separate files (each may hold several municipalities):
+    # intervention = "deltagere.xlsx"
+    # control = "kontrolgruppe.xlsx"
     followup_date = 2009-10-08       # TOML date or "2009-10-08"
     horizon_weeks = 26
     sustained_weeks = 4
@@ -41,8 +44,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import (
@@ -52,16 +53,21 @@ from fastholdelse_eval.core.options import (
     ReportOptions,
 )
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
-from fastholdelse_eval.data.loading import load_cohort
+from fastholdelse_eval.data.loading import load_cohort, stack
 
 LANGUAGES = ("da", "en")
 
 
 @dataclass
 class StudyConfig:
-    """A parsed study config; ``data`` paths are absolute (resolved against the config)."""
+    """A parsed study config; ``data`` paths are absolute (resolved against the config).
 
-    data: list[Path]
+    Either ``data`` (one or more files holding both groups) or ``intervention`` and ``control``
+    (one file each)."""
+
+    data: list[Path] = field(default_factory=list)
+    intervention: Path | None = None
+    control: Path | None = None
     title: str | None = None
     municipality: str | None = None
     followup_date: dt.date | None = None
@@ -79,6 +85,11 @@ class StudyConfig:
     path: Path | None = None
 
     @property
+    def files(self) -> list[Path]:
+        """Every data file: ``data``, or the intervention and the control file."""
+        return [*self.data, *(p for p in (self.intervention, self.control) if p is not None)]
+
+    @property
     def options(self) -> EvaluationOptions:
         """The evaluation options of this study: pass to ``evaluate(cohort, config.options)``."""
         return EvaluationOptions(level=self.level, horizon_weeks=self.horizon_weeks,
@@ -94,7 +105,8 @@ class StudyConfig:
 
 
 _KEYS = {
-    "title", "municipality", "data", "followup_date", "horizon_weeks", "sustained_weeks",
+    "title", "municipality", "data", "intervention", "control", "followup_date",
+    "horizon_weeks", "sustained_weeks",
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
     "description", "business_case",
 }
@@ -165,6 +177,15 @@ def _targets(raw: object) -> list[dict[str, Any]]:
     return list(raw)
 
 
+def _file(base: Path, key: str, name: object) -> Path:
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{key}: must be a file name")
+    path = (base / name).resolve()
+    if not path.is_file():
+        raise ConfigError(f"{key}: file not found: {name} (relative to {base})")
+    return path
+
+
 def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     """Check a config mapping (as read from TOML) and resolve data paths against ``base``."""
     raw = _english_keys(raw)
@@ -173,16 +194,28 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         raise ConfigError(f"{unknown[0]}: unknown key in study config (allowed: "
                           f"{', '.join(sorted(_KEYS))})")
     data = raw.get("data")
+    split = {k: raw.get(k) for k in ("intervention", "control")}
+    if data is not None and any(v is not None for v in split.values()):
+        raise ConfigError("data: give either data = … or intervention = … and control = …, "
+                          "not both")
+    arms: dict[str, Path | None] = {"intervention": None, "control": None}
+    paths: list[Path] = []
     if data is None:
-        raise ConfigError("data: missing; name the cohort file, e.g. data = \"cohort.csv\"")
-    files = [data] if isinstance(data, str) else data
-    if not isinstance(files, list) or not files or not all(
-            isinstance(f, str) and f.strip() for f in files):
-        raise ConfigError("data: must be a file name or a non-empty list of file names")
-    paths = [(base / f).resolve() for f in files]
-    for f, p in zip(files, paths, strict=True):
-        if not p.is_file():
-            raise ConfigError(f"data: file not found: {f} (relative to {base})")
+        if all(v is None for v in split.values()):
+            raise ConfigError("data: missing; name the cohort file, e.g. data = \"cohort.csv\", "
+                              "or the two files: intervention = \"deltagere.xlsx\" and "
+                              "control = \"kontrolgruppe.xlsx\"")
+        for key, value in split.items():
+            if value is None:
+                raise ConfigError(f"{key}: missing; participants and controls in separate "
+                                  "files need both intervention = … and control = …")
+            arms[key] = _file(base, key, value)
+    else:
+        files = [data] if isinstance(data, str) else data
+        if not isinstance(files, list) or not files or not all(
+                isinstance(f, str) and f.strip() for f in files):
+            raise ConfigError("data: must be a file name or a non-empty list of file names")
+        paths = [_file(base, "data", f) for f in files]
     covariates = raw.get("covariates", [])
     if not isinstance(covariates, list) or not all(isinstance(c, str) for c in covariates):
         raise ConfigError("covariates: must be a list of column names")
@@ -202,6 +235,8 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     sustained = _number(raw, "sustained_weeks")
     config = StudyConfig(
         data=paths,
+        intervention=arms["intervention"],
+        control=arms["control"],
         title=_text(raw, "title"),
         municipality=_text(raw, "municipality"),
         followup_date=_date(raw, "followup_date"),
@@ -242,24 +277,16 @@ def load_study_cohort(config: StudyConfig, followup_date: object = None
     """Load (and validate) the config's data file(s) into one cohort.
 
     ``followup_date`` overrides the config's. Several files are stacked; their persons must not
-    overlap within a municipality.
+    overlap within a municipality. ``intervention``/``control`` files are loaded as
+    :func:`~fastholdelse_eval.data.loading.load_cohort` does.
     """
     followup = followup_date if followup_date is not None else config.followup_date
     if isinstance(followup, dt.date):
         followup = followup.isoformat()
+    if config.intervention is not None:
+        return load_cohort(followup_date=followup, municipality=config.municipality,
+                           name=config.title, intervention=config.intervention,
+                           control=config.control)
     parts = [load_cohort(p, followup_date=followup, municipality=config.municipality,
                          name=config.title) for p in config.data]
-    if len(parts) == 1:
-        return parts[0]
-    kinds = {type(p) for p in parts}
-    if len(kinds) != 1:
-        raise ConfigError("data: mixes person-level and aggregate files")
-    data = pd.concat([p.data for p in parts], ignore_index=True)
-    sources = [s for p in parts for s in p.sources]
-    notes = [n for p in parts for n in p.notes]
-    if kinds == {Cohort}:
-        if data.duplicated(["municipality", "person_id"]).any():
-            raise ConfigError("data: the same person_id occurs in more than one file "
-                              "within a municipality")
-        return Cohort(data=data, name=config.title, sources=sources, notes=notes)
-    return AggregateCohort(data=data, name=config.title, sources=sources, notes=notes)
+    return stack(parts, config.title)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastholdelse_eval.analysis.evaluation import evaluate
 from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
-from fastholdelse_eval.cli.commands import add_cohort_arguments, load_from_args
+from fastholdelse_eval.cli.commands import add_cohort_arguments, input_paths, load_from_args
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.present.output import write_tidy
@@ -62,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     ev = evaluate(cohort, options)
     for note in ev.not_recorded_notes:  # not recorded ≠ 0: say which metrics are left out
         print(f"note: {note}", file=sys.stderr)
-    if args.out and Path(args.out).resolve() == Path(args.path).resolve():
-        raise ConfigError("--out: would overwrite the input file")
+    if args.out and any(Path(args.out).resolve() == Path(p).resolve()
+                        for p in input_paths(args)):
+        raise ConfigError("--out: would overwrite an input file")
     table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()
     text = write_tidy(table, args.format, args.out, summary=ev)
     if text is not None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
+from fastholdelse_eval.cli.commands import add_split_arguments
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import ReportOptions
 from fastholdelse_eval.pipeline.reports import FORMATS, check_formats, write_study_reports
@@ -20,7 +21,9 @@ HELP = ("write the evaluation report (HTML, Markdown, PDF; Danish/English) for a
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="study config (.toml) or cohort/aggregate file")
+    parser.add_argument("path", nargs="?", default=None,
+                        help="study config (.toml) or cohort/aggregate file")
+    add_split_arguments(parser)
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
     parser.add_argument("--lang", default=None,
                         help=f"language(s), comma-separated: {','.join(LANGUAGES)} "
@@ -38,7 +41,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_business_case_arguments(parser)
 
 
-def _config(path: Path) -> StudyConfig:
+def _config(args: argparse.Namespace) -> StudyConfig:
+    if args.intervention or args.control:
+        if args.path is not None:
+            raise ConfigError("give either PATH or --intervention FILE --control FILE")
+        if not (args.intervention and args.control):
+            raise ConfigError("--intervention and --control: give both files")
+        for option, name in (("--intervention", args.intervention), ("--control", args.control)):
+            if not Path(name).is_file():
+                raise ConfigError(f"{option}: file not found: {name}")
+        return StudyConfig(intervention=Path(args.intervention).resolve(),
+                           control=Path(args.control).resolve())
+    if args.path is None:
+        raise ConfigError("name the data: a study config, PATH, or --intervention FILE "
+                          "--control FILE")
+    path = Path(args.path)
     if path.suffix.lower() == ".toml":
         return load_config(path)
     if not path.is_file():
@@ -48,7 +65,7 @@ def _config(path: Path) -> StudyConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = _config(Path(args.path))
+    config = _config(args)
     # The TOML's [business_case] with the flags given on top (one options object for both).
     case = business_case_options(args, config.business_case)
     if case is not config.business_case:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fastholdelse_eval.cli.commands import add_cohort_arguments, load_from_args
+from fastholdelse_eval.cli.commands import add_cohort_arguments, input_paths, load_from_args
 from fastholdelse_eval.data.validation import parse_date_option
 
 NAME = "validate"
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     parse_date_option(args.followup_date, "--followup-date")
     cohort = load_from_args(args)
-    print(f"{args.path}: valid — {cohort!r}")
+    print(f"{' + '.join(input_paths(args))}: valid — {cohort!r}")
     for note in cohort.notes:
         print(f"  note: {note}", file=sys.stdout)
     return 0
