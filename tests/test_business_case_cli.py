@@ -186,3 +186,20 @@ def test_one_group_cohort_says_why_there_is_no_business_case(capsys, tmp_path, g
     assert ev.business_case is None
     assert "net_saving_per_participant" not in set(ev.tidy()["metric"])
     assert any(n.startswith("Business case: not computed") for n in ev.notes)
+
+
+def test_readable_table_shows_the_probability_and_every_sensitivity_row(capsys, greve_path):
+    code, out, err = run(capsys, "evaluate", str(greve_path), "--weekly-benefit", "4000",
+                         "--cost-per-participant", "5000", "--bootstrap", "0")
+    assert code == 0, err
+    lines = {line.split("  ")[0]: line for line in out.splitlines()}
+    # A probability is a share in per cent, not a difference in points.
+    assert lines["probability_saves_money"].split()[-2:] == ["99.9", "%"]
+    # One line per sensitivity row, named by the input and its setting. Net saving 11,266.48
+    # (4.0666 weeks × 4000 − 5000); cost +25 % (6250): 11,266.48 − 1250 = 10,016.48; rate
+    # −25 % (3000): 11,266.48 − 0.25 × 16,266.48 = 7,199.86.
+    sens = {k: v.split()[-1] for k, v in lines.items() if k.startswith("business_case_sens")}
+    assert len(sens) == 9
+    assert sens["business_case_sensitivity: base"] == "11266.48"
+    assert sens["business_case_sensitivity: cost high = 6250.00"] == "10016.48"
+    assert sens["business_case_sensitivity: rate low = 3000.00"] == "7199.86"

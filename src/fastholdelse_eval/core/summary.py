@@ -29,7 +29,7 @@ def _format_cell(metric: str, row: pd.Series) -> str:
                                                            "difference")
     if metric == "n":
         return f.integer(est)
-    if is_rate and row["group"] == "difference":
+    if is_rate and row["group"] == "difference" and not _is_probability(metric):
         # A difference of two percentages is in percentage points, not per cent.
         text = f.points(est)
         if not pd.isna(low):
@@ -54,6 +54,25 @@ def _is_proportion(metric: str) -> bool:
     return found is not None and found.kind is metrics.Kind.PROPORTION
 
 
+def _is_probability(metric: str) -> bool:
+    # A probability reported in the difference column (the chance that the project saves
+    # money) is a share in per cent, not a difference of two shares in points.
+    found = metrics.lookup(metrics.target_base(metric))
+    return found is not None and found.unit == "probability"
+
+
+def _label(r: pd.Series) -> str:
+    """The row's name: a sensitivity row also says which input was set how (one line each)."""
+    parameter = r.get("parameter")
+    if isinstance(parameter, str) and parameter:
+        setting = r.get("setting")
+        setting = f" {setting}" if isinstance(setting, str) and setting != parameter else ""
+        value = r.get("value")
+        value = "" if pd.isna(value) else f" = {TERMINAL.number(value, 2)}"
+        return f"{r['metric']}: {parameter}{setting}{value}"
+    return str(r["metric"])
+
+
 def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Format a tidy table (one municipality) as metric × group text cells.
 
@@ -62,7 +81,7 @@ def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
     """
     cells: dict[str, dict[str, str]] = {}
     for _, r in table.iterrows():
-        label = r["metric"]
+        label = _label(r)
         if r["group"] in cells.get(label, {}):
             label = f"{r['metric']} ({r['method']})"
         cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r)
