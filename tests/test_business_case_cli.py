@@ -203,3 +203,21 @@ def test_readable_table_shows_the_probability_and_every_sensitivity_row(capsys, 
     assert sens["business_case_sensitivity: base"] == "11266.48"
     assert sens["business_case_sensitivity: cost high = 6250.00"] == "10016.48"
     assert sens["business_case_sensitivity: rate low = 3000.00"] == "7199.86"
+
+
+def test_business_case_flags_with_participants_and_controls_in_two_files(capsys, tmp_path,
+                                                                         greve_path):
+    from fastholdelse_eval.data.io import read_table
+    frame = read_table(greve_path).frame
+    files = []
+    for label in ("deltager", "kontrol"):
+        path = tmp_path / f"{label}.csv"
+        frame[frame["gruppe"] == label].drop(columns="gruppe").to_csv(
+            path, sep=";", index=False, encoding="utf-8-sig")
+        files.append(path)
+    flags = ["--weekly-benefit", "4000", "--cost-per-participant", "5000", "--bootstrap", "0"]
+    single = tidy_csv(capsys, str(greve_path), *flags)
+    two = tidy_csv(capsys, "--intervention", str(files[0]), "--control", str(files[1]), *flags)
+    assert two.loc["net_saving_per_participant", "estimate"] == pytest.approx(
+        single.loc["net_saving_per_participant", "estimate"], rel=1e-12)
+    assert two.loc["net_saving_per_participant", "estimate"] == pytest.approx(11266.48, abs=0.01)
