@@ -47,7 +47,10 @@ def test_frozen_replace_and_mapping_view() -> None:
     # The former dict's uses keep working.
     assert o["level"] == 0.9 and o.get("covariates") == () and "targets" in o
     assert dict(o) == {"level": 0.9, "horizon_weeks": None, "covariates": (),
-                       "sustained_weeks": 4.0, "targets": (), "business_case": None}
+                       "sustained_weeks": 4.0, "targets": (), "business_case": None,
+                       "weighting": None, "trim": None, "caliper": 0.2, "ratio": 1,
+                       "with_replacement": False, "cluster_municipality": False,
+                       "weighting_bootstrap": 200}
 
 
 def test_from_mapping_danish_and_english() -> None:

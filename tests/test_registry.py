@@ -45,6 +45,8 @@ def produced() -> set[str]:
         fe.evaluate(greve, business_case=BUSINESS_CASE).tidy(),
         fe.evaluate(sites, business_case={**BUSINESS_CASE, "bootstrap": 0})
         .business_case.pooled_rows(),
+        fe.evaluate(greve, {"weighting_bootstrap": 20}, covariates=["age", "diagnosis"],
+                    weighting="att").tidy(),
         baseline_rows(greve, ["age", "sex", "diagnosis", "has_employer"]),
         flow_rows(greve),
     ]

@@ -17,6 +17,8 @@ from fastholdelse_eval.analysis.business_case import business_case as _business_
 from fastholdelse_eval.analysis.durations import duration_rows
 from fastholdelse_eval.analysis.progression import progression_rows
 from fastholdelse_eval.analysis.targets import parse_targets, target_rows
+from fastholdelse_eval.analysis.weighted_outcomes import weighted_rows
+from fastholdelse_eval.analysis.weighting import Weighting, weigh
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
@@ -42,6 +44,7 @@ class Evaluation(Result):
     business_case : BusinessCase | None — what the intervention saves (when
         ``options.business_case`` is given; its rows are in the table too)
     progression : ProgressionResult | None — progression analyses, when measurements were given
+    weighting : Weighting | None — the weighted or matched design (``weighting=`` given)
     """
 
     cohort: Cohort | AggregateCohort
@@ -49,6 +52,7 @@ class Evaluation(Result):
     options: EvaluationOptions = field(default_factory=EvaluationOptions)
     notes: list[str] = field(default_factory=list)
     durations: Any = None
+    weighting: Weighting | None = None
     business_case: Any = None
 
     def plot_tornado(self, ax=None, municipality: str | None = None, **kwargs):
@@ -211,6 +215,7 @@ def evaluate(
     targets: list[Any] | None = None,
     business_case: Any = None,
     progression: Progression | None = None,
+    weighting: str | None = None,
 ) -> Evaluation:
     """Evaluate intervention vs control.
 
@@ -238,16 +243,24 @@ def evaluate(
     (:func:`fastholdelse_eval.data.progression.load_progression`); their rows
     (:mod:`fastholdelse_eval.analysis.progression`) join the table, for the cohort's one
     municipality or ``all``.
+    ``weighting`` (``att``, ``ate``, ``overlap``, ``match``, ``entropy``; person-level cohorts):
+    the comparison group is also weighted or matched on ``covariates``
+    (:func:`fastholdelse_eval.analysis.weighting.weigh`), adding the design rows (effective
+    sample sizes, common support, balance) and the weighted outcome rows of
+    :func:`fastholdelse_eval.analysis.weighted_outcomes.weighted_rows`, each with a
+    ``weighting`` column; the crude rows stay as they are.
     """
     options = EvaluationOptions.build(options, level=level, horizon_weeks=horizon_weeks,
                                       covariates=covariates, sustained_weeks=sustained_weeks,
-                                      targets=targets, business_case=business_case)
+                                      targets=targets, business_case=business_case,
+                                      weighting=weighting)
     level, horizon_weeks, targets = options.level, options.horizon_weeks, options.targets
     sustained_weeks = options.sustained_weeks
     notes: list[str] = list(getattr(cohort, "notes", []))
     parse_targets(targets)  # a bad target spec fails before any work
     durations = None
     case = None
+    design = None
     frames = []
     missing: dict[str, tuple[str, ...]] = {}
     if isinstance(cohort, AggregateCohort):
@@ -263,6 +276,9 @@ def evaluate(
         if options.business_case is not None:
             notes.append("Aggregate counts: the business case needs person-level data "
                          "(Kaplan–Meier curves) and is not computed.")
+        if options.weighting:
+            raise ConfigError("weighting needs person-level data (one row per person), not "
+                              "aggregate counts")
     elif isinstance(cohort, Cohort):
         absent = [c for c in options.covariates if c not in cohort.data.columns]
         if absent:
@@ -295,6 +311,16 @@ def evaluate(
             notes.append("Business case: not computed; it rests on the difference in time on "
                          "benefit between the groups, which could not be estimated (see the "
                          "note on durations).")
+        if options.weighting:
+            design = weigh(cohort, list(options.covariates), options.weighting,
+                           trim=options.trim, caliper=options.caliper, ratio=options.ratio,
+                           replace=options.with_replacement)
+            rows, more = weighted_rows(cohort, design, level=level,
+                                       horizon_weeks=horizon_weeks,
+                                       cluster_municipality=options.cluster_municipality,
+                                       replicates=options.weighting_bootstrap)
+            frames.extend([design.tidy(), rows])
+            notes.extend([*design.notes, *more])
     else:
         raise TypeError(f"evaluate() needs a Cohort or AggregateCohort, not {type(cohort)!r}")
     prog = None
@@ -312,7 +338,8 @@ def evaluate(
         table = tidy.concat([table, target_rows(table, targets, not_recorded=missing)])
     return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
                       durations=durations, business_case=case, progression=prog,
-                      not_recorded=missing, not_recorded_notes=said)
+                      not_recorded=missing, not_recorded_notes=said,
+                      weighting=design)
 
 
 def _aggregate_not_recorded(data: pd.DataFrame) -> dict[str, tuple[str, ...]]:

@@ -38,6 +38,7 @@ from fastholdelse_eval.core.metric_types import (
 )
 from fastholdelse_eval.core.metrics_business_case import BUSINESS_CASE_METRICS
 from fastholdelse_eval.core.metrics_progression import PROGRESSION_METRICS
+from fastholdelse_eval.core.metrics_weighting import WEIGHTING_METRICS
 
 
 class Section(StrEnum):
@@ -54,6 +55,7 @@ class Section(StrEnum):
     MUNICIPALITIES = "municipalities"
     BUSINESS_CASE = "business_case"
     PROGRESSION = "progression"
+    DESIGN = "design"
 
 
 __all__ = ["ARMS", "BETWEEN", "METRICS", "Disclosure", "Kind", "Metric", "Section",
@@ -304,7 +306,7 @@ METRICS: tuple[Metric, ...] = (
            producer="fastholdelse_eval.analysis.targets"),
 )
 
-METRICS = METRICS + BUSINESS_CASE_METRICS + PROGRESSION_METRICS
+METRICS = METRICS + BUSINESS_CASE_METRICS + PROGRESSION_METRICS + WEIGHTING_METRICS
 
 # Names a user may write for a target on benefit duration; judged as the censoring-aware RMST.
 TARGET_ALIASES = MappingProxyType({

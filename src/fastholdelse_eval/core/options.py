@@ -38,8 +38,11 @@ DANISH_KEYS = {
     "vaerdi_af_arbejdsuge": "value_of_work_week", "værdi_af_arbejdsuge": "value_of_work_week",
     "omkostning_betales_af": "cost_payer", "bootstrap_gentagelser": "bootstrap",
     "foelsomhed": "sensitivity", "følsomhed": "sensitivity",
+    "vaegtning": "weighting", "vægtning": "weighting",
 }
 REPORT_LANGUAGES = ("da", "en")
+# How a non-randomised comparison group is made comparable (analysis/weighting.py).
+WEIGHTING_METHODS = ("att", "ate", "overlap", "match", "entropy")
 REPORT_FORMATS = ("html", "md", "pdf")
 
 
@@ -275,6 +278,14 @@ class EvaluationOptions(_ReadOnlyMapping):
     :mod:`fastholdelse_eval.analysis.targets`, which checks them); ``business_case``: the
     inputs of a business case (:class:`BusinessCaseOptions`, or a mapping of them), None for
     none.
+
+    ``weighting`` (None = crude comparison only): ``att``, ``ate``, ``overlap``, ``match`` or
+    ``entropy`` — the comparison group is weighted or matched on ``covariates`` as well
+    (:mod:`fastholdelse_eval.analysis.weighting`); ``trim`` (weighting: drop scores outside
+    [trim, 1 − trim]), ``caliper`` (matching, in SD of the logit score; default 0.2), ``ratio``
+    (controls per participant), ``with_replacement`` (matching),
+    ``cluster_municipality`` (robust variances clustered by municipality),
+    ``weighting_bootstrap`` (replicates for the weighted survival intervals; default 200).
     """
 
     level: float = 0.95
@@ -283,8 +294,16 @@ class EvaluationOptions(_ReadOnlyMapping):
     sustained_weeks: float = 4
     targets: tuple[Any, ...] = ()
     business_case: BusinessCaseOptions | None = None
+    weighting: str | None = None
+    trim: float | None = None
+    caliper: float | None = 0.2
+    ratio: int = 1
+    with_replacement: bool = False
+    cluster_municipality: bool = False
+    weighting_bootstrap: int = 200
 
     def __post_init__(self) -> None:
+        self._check_weighting()
         object.__setattr__(self, "business_case", BusinessCaseOptions.coerce(self.business_case))
         level = self.level
         if (isinstance(level, bool) or not isinstance(level, int | float)
@@ -313,6 +332,34 @@ class EvaluationOptions(_ReadOnlyMapping):
         object.__setattr__(self, "targets", targets)
 
     __hash__ = None  # type: ignore[assignment]  # targets may hold dicts
+
+    def _check_weighting(self) -> None:
+        w = self.weighting
+        if isinstance(w, str):
+            w = w.strip().lower() or None
+        if w in ("none", "crude"):
+            w = None
+        if w is not None and w not in WEIGHTING_METHODS:
+            raise ConfigError(f"weighting: must be one of {', '.join(WEIGHTING_METHODS)}, "
+                              f"got {self.weighting!r}")
+        if w is not None and not self.covariates:
+            raise ConfigError("weighting: needs covariates (the characteristics the groups "
+                              "should be balanced on), e.g. covariates = [\"age\", \"sex\"]")
+        object.__setattr__(self, "weighting", w)
+        for name in ("trim", "caliper"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)
+                                  or not math.isfinite(v) or v <= 0):
+                raise ConfigError(f"{name}: must be a positive number, got {v!r}")
+        if self.trim is not None and not self.trim < 0.5:
+            raise ConfigError(f"trim: must be below 0.5 (e.g. 0.05), got {self.trim!r}")
+        for name, low in (("ratio", 1), ("weighting_bootstrap", 20)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
+                raise ConfigError(f"{name}: must be a whole number ≥ {low}, got {v!r}")
+        for name in ("with_replacement", "cluster_municipality"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name}: must be true or false, got {getattr(self, name)!r}")
 
     @classmethod
     def build(cls, options: EvaluationOptions | Mapping[str, Any] | None = None,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.data.sample_confounded import simulate_confounded
 from fastholdelse_eval.data.sample_files import (
     DANISH_AGGREGATE,
     DANISH_COLUMNS,
@@ -198,4 +199,5 @@ SCENARIOS: dict[str, Callable[..., pd.DataFrame]] = {
     "greve": lambda seed=2009, n=None: simulate_greve(seed),
     "generic": lambda seed=1, n=None: simulate_cohort(n or 500, seed),
     "aktive17": _aktive17,
+    "confounded": lambda seed=2, n=None: simulate_confounded(n or 2000, seed),
 }

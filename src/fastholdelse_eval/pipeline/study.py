@@ -18,6 +18,10 @@ in CI from the config alone::
     author = "Jobcenter Greve"
     date = 2009-11-01                # the report's date; no date = none printed
     description = "Assignment by odd/even birth year."
+    weighting = "att"                # a non-randomised comparison group: att, ate, overlap,
+                                     # match or entropy; or a table: [weighting] method =
+                                     # "match", caliper = 0.2, ratio = 1, with_replacement,
+                                     # trim, cluster_municipality, bootstrap
 
     [business_case]                  # optional; see fastholdelse_eval.analysis.business_case
     weekly_benefit = 4000            # kr per benefit week: YOUR figure for the study year
@@ -82,6 +86,7 @@ class StudyConfig:
     date: dt.date | None = None
     description: str | None = None
     business_case: BusinessCaseOptions | None = None
+    weighting: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
     @property
@@ -95,7 +100,8 @@ class StudyConfig:
         return EvaluationOptions(level=self.level, horizon_weeks=self.horizon_weeks,
                                  covariates=tuple(self.covariates),
                                  sustained_weeks=self.sustained_weeks, targets=self.targets,
-                                 business_case=self.business_case)
+                                 business_case=self.business_case,
+                                 **self.weighting)
 
     @property
     def report_options(self) -> ReportOptions:
@@ -108,7 +114,7 @@ _KEYS = {
     "title", "municipality", "data", "intervention", "control", "followup_date",
     "horizon_weeks", "sustained_weeks",
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
-    "description", "business_case",
+    "description", "business_case", "weighting",
 }
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
 # vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
@@ -186,6 +192,30 @@ def _file(base: Path, key: str, name: object) -> Path:
     return path
 
 
+_WEIGHTING_KEYS = {"method": "weighting", "trim": "trim", "caliper": "caliper",
+                   "ratio": "ratio", "with_replacement": "with_replacement",
+                   "cluster_municipality": "cluster_municipality",
+                   "bootstrap": "weighting_bootstrap"}
+
+
+def _weighting(raw: object) -> dict[str, Any]:
+    """``weighting = "att"`` or a ``[weighting]`` table → EvaluationOptions keywords."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {"weighting": raw}
+    if not isinstance(raw, dict):
+        raise ConfigError("weighting: must be a method name (att, ate, overlap, match, "
+                          "entropy) or a table with method = …")
+    unknown = sorted(set(raw) - set(_WEIGHTING_KEYS))
+    if unknown:
+        raise ConfigError(f"weighting.{unknown[0]}: unknown key (allowed: "
+                          f"{', '.join(sorted(_WEIGHTING_KEYS))})")
+    if "method" not in raw:
+        raise ConfigError("weighting.method: missing (att, ate, overlap, match or entropy)")
+    return {_WEIGHTING_KEYS[k]: v for k, v in raw.items()}
+
+
 def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     """Check a config mapping (as read from TOML) and resolve data paths against ``base``."""
     raw = _english_keys(raw)
@@ -251,6 +281,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         date=_date(raw, "date"),
         description=_text(raw, "description"),
         business_case=BusinessCaseOptions.coerce(raw.get("business_case")),
+        weighting=_weighting(raw.get("weighting")),
     )
     config.options  # noqa: B018  # the evaluation options' own checks, at load time
     return config

@@ -28,6 +28,7 @@ from fastholdelse_eval.present.sections import (
     baseline,
     business_case,
     data_quality,
+    design,
     durations,
     flow,
     headline,
@@ -45,8 +46,8 @@ __all__ = ["Block", "Bullets", "Definitions", "Document", "FigureBlock", "OUTCOM
            "Paragraph", "Section", "Table", "present"]
 
 OUTCOME_METRICS = outcomes.METRICS  # the notebook's key figure shows the same outcomes
-SECTIONS = (headline, flow, baseline, outcomes, durations, relapse, targets, business_case,
-            municipalities, methods, data_quality, suppression, software)
+SECTIONS = (headline, flow, baseline, design, outcomes, durations, relapse, targets,
+            business_case, municipalities, methods, data_quality, suppression, software)
 
 
 def _context(cleared: Cleared, L: Labels) -> Context:

@@ -345,4 +345,8 @@ def _sources(metric: str) -> Iterable[str]:
     base = metrics.target_base(metric)
     found = metrics.lookup(base)
     rests_on = found.disclosure.rests_on if found is not None else ()
+    # A family may rest on another family with the same parameter (balance_{covariate} rests on
+    # baseline_{covariate}): fill the parameter in from the concrete name.
+    params = metrics.parameters(base)
+    rests_on = tuple(r.format(**params) if "{" in r and params else r for r in rests_on)
     return (metric, base, *rests_on)

@@ -42,6 +42,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sustained-weeks", type=float, default=4,
                         help="weeks without relapse after RTW for sustained RTW (default 4)")
     add_business_case_arguments(parser)
+    parser.add_argument("--weighting", default=None,
+                        choices=["att", "ate", "overlap", "match", "entropy"],
+                        help="also weight or match the comparison group on --covariates "
+                             "(propensity score): att (effect on participants), ate, overlap, "
+                             "match (nearest neighbour on the logit score), entropy")
+    parser.add_argument("--trim", type=float, default=None,
+                        help="with --weighting att/ate/overlap: weight 0 for propensity "
+                             "scores outside [trim, 1 − trim]")
+    parser.add_argument("--caliper", type=float, default=0.2,
+                        help="with --weighting match: caliper in SD of the logit score "
+                             "(default 0.2)")
+    parser.add_argument("--ratio", type=int, default=1,
+                        help="with --weighting match: controls per participant (default 1)")
+    parser.add_argument("--with-replacement", action="store_true",
+                        help="with --weighting match: a control may serve several participants")
+    parser.add_argument("--cluster-municipality", action="store_true",
+                        help="with --weighting: robust variances clustered by municipality")
+    parser.add_argument("--weighting-bootstrap", type=int, default=200,
+                        help="with --weighting: bootstrap replicates for the weighted "
+                             "survival intervals (default 200, seeded)")
+
+
+# The weighting options' argument names (the same as EvaluationOptions' fields).
+WEIGHTING_ARGS = ("weighting", "trim", "caliper", "ratio", "with_replacement",
+                  "cluster_municipality", "weighting_bootstrap")
 
 
 def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
@@ -50,7 +75,9 @@ def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
     try:
         return EvaluationOptions(level=args.level, horizon_weeks=args.horizon_weeks,
                                  covariates=args.covariates or "",
-                                 sustained_weeks=args.sustained_weeks, business_case=case)
+                                 sustained_weeks=args.sustained_weeks, business_case=case,
+                                 **{k: getattr(args, k) for k in WEIGHTING_ARGS
+                                    if hasattr(args, k)})
     except ConfigError as exc:  # name the option as the user typed it
         name, _, rest = str(exc).partition(":")
         raise ConfigError(f"--{name.replace('_', '-')}:{rest}") from None

@@ -16,9 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", default="greve", choices=sorted(SCENARIOS),
                         help="greve: the published Greve 2009 counts exactly; "
                              "generic: any size (--n per arm); "
-                             "aktive17: the synthetic 17-municipality study")
+                             "aktive17: the synthetic 17-municipality study; "
+                             "confounded: participants differ from controls, known true "
+                             "effect (--n persons in all)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (scenario default)")
-    parser.add_argument("--n", type=int, default=None, help="persons per arm (generic)")
+    parser.add_argument("--n", type=int, default=None,
+                        help="persons per arm (generic), in all (confounded)")
     parser.add_argument("--out", required=True, help="person-level CSV to write")
     parser.add_argument("--aggregate-out", help="also write the aggregate-counts CSV here")
     parser.add_argument("--progression-out",

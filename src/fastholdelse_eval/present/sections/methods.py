@@ -16,7 +16,8 @@ def section(ctx: Context) -> Section | None:
         sec.blocks.append(Paragraph(f"{L('methods.design')}: {meta.description}"))
     sec.blocks.append(Paragraph(L("methods.intro")))
     # baseline rows get one entry below; target rows are explained in their own section
-    shown = [m for m in v.metrics() if not m.startswith(("baseline_", "target_", "target:"))]
+    shown = [m for m in v.metrics()
+             if not m.startswith(("baseline_", "target_", "target:", "balance_"))]
     defs = [(L.metric(m), d) for m in shown if (d := L.definition(m, **ctx.values))]
     if baseline.metrics(ctx):
         defs.append((L.metric("baseline"), L.definition("baseline")))
