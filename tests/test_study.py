@@ -88,7 +88,7 @@ def test_several_files_are_stacked(tmp_path):
     ('data = "cohort.csv"\nhorizon_weeks = "26"\n', "horizon_weeks"),
     ('data = "cohort.csv"\nsustained_weeks = 0\n', "sustained_weeks"),
     ('data = "cohort.csv"\nlevel = 95\n', "level"),
-    ('data = "cohort.csv"\nfollowup_date = "8/10/2009"\n', "followup_date"),
+    ('data = "cohort.csv"\nfollowup_date = "8/13/2009"\n', "followup_date"),
     ('data = "cohort.csv"\ndate = 5\n', "date"),
     ('data = "cohort.csv"\ncovariates = "age"\n', "covariates"),
     ('data = "cohort.csv"\ntitle = ""\n', "title"),

@@ -24,6 +24,7 @@ from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.core.summary import summary_frame
+from fastholdelse_eval.data import schema
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.outcomes import RATE_METRICS, person_outcomes
 from fastholdelse_eval.data.progression import Progression
@@ -280,6 +281,9 @@ def evaluate(
             raise ConfigError("weighting needs person-level data (one row per person), not "
                               "aggregate counts")
     elif isinstance(cohort, Cohort):
+        # A covariate may be named as in the file (alder, køn): use its canonical column.
+        options = options.replace(covariates=tuple(
+            canonical_covariate(c, cohort.data.columns) for c in options.covariates))
         absent = [c for c in options.covariates if c not in cohort.data.columns]
         if absent:
             raise ConfigError(f"covariates: not columns of the cohort: {', '.join(absent)} "
@@ -340,6 +344,14 @@ def evaluate(
                       durations=durations, business_case=case, progression=prog,
                       not_recorded=missing, not_recorded_notes=said,
                       weighting=design)
+
+
+def canonical_covariate(name: str, columns: Any) -> str:
+    """``name`` if it is a column, else the canonical column it spells (``køn`` → ``sex``)."""
+    if name in columns:
+        return name
+    key = schema.COLUMN_LOOKUP.get(schema.normalize_label(name))
+    return key if isinstance(key, str) and key in columns else name
 
 
 def _aggregate_not_recorded(data: pd.DataFrame) -> dict[str, tuple[str, ...]]:

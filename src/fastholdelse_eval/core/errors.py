@@ -44,6 +44,43 @@ class Problem:
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
+SHOWN_ROWS = 5
+
+
+def grouped_lines(problems: list[Problem]) -> list[str]:
+    """One line per rule and column: the same message in many rows is said once, with its
+    first rows and a count ("rows 3, 5, 9, 12, 14 and 13 more (18 rows), column 'x': …")."""
+    groups: dict[tuple[str | None, str], list[int]] = {}
+    lines: list[str | tuple[str | None, str]] = []
+    for p in problems:
+        if p.row is None:
+            lines.append(str(p))
+            continue
+        key = (p.column, p.message)
+        if key not in groups:
+            groups[key] = []
+            lines.append(key)
+        groups[key].append(p.row)
+    out = []
+    for item in lines:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        column, message = item
+        rows = groups[item]
+        if len(rows) == 1:
+            out.append(str(Problem(rows[0], column, message)))
+            continue
+        shown = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
+        more = len(rows) - SHOWN_ROWS
+        where = (f"rows {shown} and {more} more ({len(rows)} rows)" if more > 0
+                 else f"rows {shown}")
+        if column:
+            where += f", column '{column}'"
+        out.append(f"{where}: {message}")
+    return out
+
+
 class ValidationError(FastholdelseError):
     """Input failed validation; ``problems`` lists every finding at once."""
 
@@ -53,7 +90,7 @@ class ValidationError(FastholdelseError):
         head = f"{source}: " if source else ""
         n = len(self.problems)
         lines = [f"{head}{n} problem{'s' if n != 1 else ''} found; nothing was loaded."]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {line}" for line in grouped_lines(self.problems)]
         super().__init__("\n".join(lines))
 
 

@@ -26,13 +26,14 @@ covariates                    as read            ``age``, ``sex``, ``diagnosis``
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
+from fastholdelse_eval.data.schema import CANONICAL_COLUMNS, Vocabulary
 from fastholdelse_eval.data.validation import validate_cohort_frame
 
 __all__ = ["CANONICAL_COLUMNS", "AggregateCohort", "Cohort", "SourceFile"]
@@ -87,13 +88,18 @@ class Cohort:
         followup_date: object = None,
         municipality: str | None = None,
         name: str | None = None,
+        *,
+        columns: Mapping[str, str] | None = None,
+        values: Mapping[str, Mapping[str, str]] | None = None,
     ) -> Cohort:
-        """Validate a DataFrame (any accepted spelling) and return a Cohort.
+        """Validate a DataFrame (any accepted spelling) and return a Cohort; ``columns`` and
+        ``values`` map your own headers and labels (see :func:`load_cohort`).
 
         Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem.
         """
         data, notes, recorded, given, rows = validate_cohort_frame(
-            df, followup_date=followup_date, municipality=municipality
+            df, followup_date=followup_date, municipality=municipality,
+            vocabulary=Vocabulary.build(columns, values) if (columns or values) else None,
         )
         return cls(data=data, name=name, notes=notes, recorded_columns=recorded,
                    given_columns=given, source_rows=rows)

@@ -27,6 +27,8 @@ import pandas as pd
 
 from fastholdelse_eval.core.errors import FastholdelseError, Problem, ValidationError
 from fastholdelse_eval.core.files import atomic_write
+from fastholdelse_eval.data.messages import header_row_hint, separator_hint
+from fastholdelse_eval.data.schema import COLUMN_LOOKUP
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -55,6 +57,7 @@ class RawTable:
     frame: pd.DataFrame
     fmt: TableFormat
     path: str
+    sheets: tuple[str, ...] = ()  # an XLSX workbook's sheet names (the first is read)
 
 
 def spreadsheet_row(index: int) -> int:
@@ -142,13 +145,17 @@ def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFra
         records = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))[1:]
     except csv.Error as exc:
         raise file_problem(path, f"not a readable CSV table ({exc})") from None
+    long_rows = [(i, r) for i, r in enumerate(records)
+                 if len(r) > width and any(cell.strip() for cell in r[width:])]
     too_long = [
         Problem(spreadsheet_row(i), None, f"row has {len(r)} cells but the header has {width}")
-        for i, r in enumerate(records)
-        if len(r) > width and any(cell.strip() for cell in r[width:])
+        for i, r in long_rows
     ]
     if too_long:
-        raise ValidationError(too_long, source=str(path))
+        hint = (separator_hint(sep, [r for _, r in long_rows], width)
+                or header_row_hint(pd.DataFrame(records[:10]), COLUMN_LOOKUP))
+        raise ValidationError(too_long + ([Problem(None, None, hint)] if hint else []),
+                              source=str(path))
     body = [(r + [""] * (width - len(r)))[:width] for r in records]
     return pd.DataFrame(body, columns=range(width), dtype=object).astype(str)
 
@@ -170,12 +177,14 @@ def unique_headers(header: list[str]) -> list[str]:
 
 def _read_xlsx(path: Path) -> RawTable:
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            sheets = tuple(str(s) for s in book.sheet_names)
+            frame = book.parse(sheet_name=0, dtype=object)
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raise file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), None)
-    return RawTable(frame=frame, fmt=TableFormat(kind="xlsx"), path=str(path))
+    return RawTable(frame=frame, fmt=TableFormat(kind="xlsx"), path=str(path), sheets=sheets)
 
 
 def _read_parquet(path: Path) -> RawTable:

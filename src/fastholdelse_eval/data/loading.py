@@ -8,6 +8,7 @@ file and its own rows — and stacks them, intervention first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from fastholdelse_eval.core.errors import (
 )
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, read_table
+from fastholdelse_eval.data.messages import sheet_hint
+from fastholdelse_eval.data.schema import Vocabulary
 from fastholdelse_eval.data.validation import (
     combined_recorded,
     looks_aggregate,
@@ -32,7 +35,8 @@ GROUPS = ("intervention", "control")
 
 
 def _load_one(path: str | Path, followup_date: object, municipality: str | None,
-              name: str | None, group: str | None) -> Cohort | AggregateCohort:
+              name: str | None, group: str | None,
+              vocabulary: Vocabulary | None = None) -> Cohort | AggregateCohort:
     table = read_table(path)
     source = str(path)
     name = name or Path(path).stem
@@ -41,14 +45,21 @@ def _load_one(path: str | Path, followup_date: object, municipality: str | None,
         data, notes = validate_aggregate_frame(table.frame, municipality=municipality,
                                                source=source, group=group)
         return AggregateCohort(data=data, name=name, sources=sources, notes=notes)
-    data, notes, recorded, given, rows = validate_cohort_frame(
-        table.frame,
-        followup_date=followup_date,
-        municipality=municipality,
-        decimal_comma=table.fmt.decimal == ",",
-        source=source,
-        group=group,
-    )
+    try:
+        data, notes, recorded, given, rows = validate_cohort_frame(
+            table.frame,
+            followup_date=followup_date,
+            municipality=municipality,
+            decimal_comma=table.fmt.decimal == ",",
+            source=source,
+            group=group,
+            vocabulary=vocabulary,
+        )
+    except ValidationError as exc:
+        hint = sheet_hint(list(table.sheets))
+        if hint and any(p.message.startswith("required column") for p in exc.problems):
+            raise ValidationError([*exc.problems, Problem(None, None, hint)], source) from None
+        raise
     return Cohort(data=data, name=name, sources=sources, notes=notes,
                   recorded_columns=recorded, given_columns=given, source_rows=rows)
 
@@ -61,6 +72,8 @@ def load_cohort(
     *,
     intervention: str | Path | None = None,
     control: str | Path | None = None,
+    columns: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Cohort | AggregateCohort:
     """Read and validate a cohort file (CSV, XLSX or Parquet), or two: ``intervention=`` and
     ``control=`` (participants and controls in separate files; each may hold several
@@ -74,15 +87,21 @@ def load_cohort(
     With two files a group column is optional; where present it must name the file's group.
     A person (municipality and id) in both files is an error.
 
+    Your own words: ``columns={"Ophørsårsag": "end_reason"}`` maps a header to a column,
+    ``values={"end_reason": {"Tilbage hos a-kassen": "ledig"}}`` a label to a known one
+    (:class:`~fastholdelse_eval.data.schema.Vocabulary`; the built-in spellings are in
+    docs/input.md).
+
     Raises :class:`~fastholdelse_eval.core.errors.ValidationError` listing every problem (for
     two files, :class:`~fastholdelse_eval.core.errors.FilesValidationError`: every problem of
     both, each with its own file and row); nothing is loaded on error.
     """
+    vocabulary = Vocabulary.build(columns, values) if (columns or values) else None
     if intervention is None and control is None:
         if path is None:
             raise ConfigError("no data: give a cohort file, or both an intervention and a "
                               "control file")
-        return _load_one(path, followup_date, municipality, name, None)
+        return _load_one(path, followup_date, municipality, name, None, vocabulary)
     if path is not None:
         raise ConfigError("give either one cohort file or an intervention and a control file, "
                           "not both")
@@ -94,7 +113,7 @@ def load_cohort(
     errors: list[ValidationError] = []
     for group, file in zip(GROUPS, (intervention, control), strict=True):
         try:
-            parts.append(_load_one(file, followup_date, municipality, name, group))
+            parts.append(_load_one(file, followup_date, municipality, name, group, vocabulary))
         except ValidationError as exc:
             errors.append(exc)
     if errors:

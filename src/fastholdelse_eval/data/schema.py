@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from fastholdelse_eval.core.errors import ConfigError
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
@@ -69,15 +74,37 @@ GROUP_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 END_REASONS = ("rtw", "other_benefit", "dropout", "censored")
+# Why a sickness-benefit spell ended, in the words jobcentres, DREAM and Jobindsats use.
+# docs/input.md lists these (generated; tests/test_input_docs.py keeps it in step) and says why
+# each is where it is. The label as written is kept in ``end_detail``.
+#
+# ``rtw`` is "fit for work" (raskmeldt): sickness benefit ended because the person can work
+# again — back in a job, self-supporting, or fit and back on unemployment benefit from the
+# a-kasse (``ledig``, ``a-dagpenge``). Greve's published "raskmeldt" counts all of these (7 of
+# its 10 relapses were sick-listed again from the a-kasse), so the built-in vocabulary does the
+# same; a study that wants a job-only outcome maps ``ledig``/``a-dagpenge`` to ``censored`` or
+# reads ``end_detail``.
 END_REASON_VALUES: dict[str, tuple[str, ...]] = {
-    "rtw": ("rtw", "raskmeldt", "job", "return_to_work"),
-    "other_benefit": (
-        "other_benefit", "anden ydelse", "fleksjob", "revalidering", "ressourceforløb",
-        "jobafklaring", "kontanthjælp", "pension", "førtidspension",
+    "rtw": (
+        "rtw", "return_to_work", "raskmeldt", "rask", "fuldt raskmeldt", "raskmeldt til job",
+        "job", "i job", "ordinært job", "ordinær beskæftigelse", "beskæftigelse", "arbejde",
+        "tilbage i job", "tilbage til arbejde", "selvforsørgende", "selvforsørgelse",
+        "ledig", "a-dagpenge", "dagpenge", "arbejdsløshedsdagpenge", "raskmeldt til a-kasse",
+        "raskmeldt ledig",
     ),
-    "dropout": ("dropout", "stoppet", "manglende medvirken"),
+    "other_benefit": (
+        "other_benefit", "anden ydelse", "overgået til anden ydelse", "fleksjob", "revalidering",
+        "ressourceforløb", "jobafklaring", "jobafklaringsforløb", "kontanthjælp",
+        "uddannelseshjælp", "ledighedsydelse", "pension", "førtidspension", "folkepension",
+        "efterløn", "seniorpension", "barsel", "barselsdagpenge",
+    ),
+    "dropout": (
+        "dropout", "stoppet", "manglende medvirken", "udeblevet", "udeblivelse", "sanktion",
+        "sanktioneret", "stop af sygedagpenge",
+    ),
     "censored": (
-        "censored", "igangværende", "fortsat sygemeldt", "ongoing", "død", "fraflyttet",
+        "censored", "ongoing", "igangværende", "i gang", "fortsat sygemeldt", "stadig sygemeldt",
+        "sygemeldt", "død", "afgået ved døden", "fraflyttet", "flyttet", "udrejst",
     ),
 }
 
@@ -113,3 +140,67 @@ AGGREGATE_LOOKUP = _lookup(AGGREGATE_ALIASES)
 GROUP_LOOKUP = _lookup(GROUP_VALUES)
 END_REASON_LOOKUP = _lookup(END_REASON_VALUES)
 BOOL_LOOKUP = _lookup(BOOL_VALUES)
+
+
+# --- a study's own words ---------------------------------------------------------------------
+
+# Columns whose values a study may map with its own labels ([values.<column>] in the TOML).
+VALUE_LOOKUPS: Mapping[str, dict[str, object]] = MappingProxyType({
+    "end_reason": END_REASON_LOOKUP, "group": GROUP_LOOKUP, "active_offer": BOOL_LOOKUP})
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A study's own column names and value labels on top of the built-in spellings.
+
+    ``columns``: header in the file → canonical column (or any accepted spelling of one),
+    e.g. ``{"Ophørsårsag": "end_reason", "CPR-pseudonym": "person_id"}``.
+    ``values``: canonical column → {label in the file → canonical value or a known label},
+    e.g. ``{"end_reason": {"Tilbage hos a-kassen": "ledig", "Aktivitetsparat": "censored"}}``.
+    Checked when built: an unknown target is a :class:`ConfigError` naming the key.
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.columns, Mapping) or not isinstance(self.values, Mapping):
+            raise ConfigError("columns/values: must be tables (mappings)")
+        for header, target in self.columns.items():
+            if not isinstance(target, str) or COLUMN_LOOKUP.get(normalize_label(target)) is None:
+                raise ConfigError(f"columns.{header}: {target!r} is not a known column; use one "
+                                  f"of {', '.join(COLUMN_ALIASES)}")
+        for column, labels in self.values.items():
+            lookup = VALUE_LOOKUPS.get(str(column))
+            if lookup is None:
+                raise ConfigError(f"values.{column}: only {', '.join(VALUE_LOOKUPS)} can be "
+                                  "mapped")
+            if not isinstance(labels, Mapping):
+                raise ConfigError(f"values.{column}: must be a table of label = value")
+            for label, target in labels.items():
+                if not isinstance(target, str) or lookup.get(normalize_label(target)) is None:
+                    known = ", ".join(dict.fromkeys(str(v) for v in lookup.values()))
+                    raise ConfigError(f"values.{column}.{label}: {target!r} is not a known "
+                                      f"value; use one of {known} or a label they accept")
+
+    def column_lookup(self) -> dict[str, object]:
+        """Normalised header → canonical column, the study's own first."""
+        own = {normalize_label(h): COLUMN_LOOKUP[normalize_label(t)]
+               for h, t in self.columns.items()}
+        return {**COLUMN_LOOKUP, **own}
+
+    def value_lookup(self, column: str) -> dict[str, object]:
+        """Normalised label → canonical value of ``column``, the study's own first."""
+        base = VALUE_LOOKUPS[column]
+        own = {normalize_label(label): base[normalize_label(target)]
+               for label, target in self.values.get(column, {}).items()}
+        return {**base, **own}
+
+    @classmethod
+    def build(cls, columns: Mapping[str, str] | None = None,
+              values: Mapping[str, Mapping[str, str]] | None = None) -> Vocabulary:
+        return cls(dict(columns or {}), {k: dict(v) if isinstance(v, Mapping) else v
+                                         for k, v in (values or {}).items()})
+
+
+BUILT_IN = Vocabulary()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
-from fastholdelse_eval.data import schema
+from fastholdelse_eval.data import messages, schema
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
@@ -210,6 +210,7 @@ def validate_cohort_frame(
     decimal_comma: bool = False,
     source: str | None = None,
     group: str | None = None,
+    vocabulary: schema.Vocabulary | None = None,
 ) -> ValidatedCohort:
     """Validate a person-level table (any accepted spelling) into the canonical schema.
 
@@ -223,7 +224,11 @@ def validate_cohort_frame(
     ``group`` (``intervention``/``control``): the table holds one group only (participants and
     controls in separate files). A group column is then optional; empty cells take ``group``,
     and a cell naming the other group is an error.
+
+    ``vocabulary``: the study's own column names and value labels
+    (:class:`~fastholdelse_eval.data.schema.Vocabulary`) on top of the built-in spellings.
     """
+    vocab = vocabulary or schema.BUILT_IN
     problems: list[Problem] = []
     study_followup = parse_date_option(followup_date)
     if df.shape[1] == 0 or df.shape[0] == 0:
@@ -231,8 +236,13 @@ def validate_cohort_frame(
 
     columns = [str(c) for c in df.columns]
     required = tuple(c for c in schema.REQUIRED_COLUMNS if group is None or c != "group")
-    mapping, col, text, notes = _prepare(df, schema.COLUMN_LOOKUP, schema.COLUMN_ALIASES,
+    column_lookup = vocab.column_lookup()
+    mapping, col, text, notes = _prepare(df, column_lookup, schema.COLUMN_ALIASES,
                                          required, problems, source)
+    if any(p.message.startswith("required column") for p in problems):
+        hint = messages.header_row_hint(df, column_lookup)
+        if hint:
+            problems.append(Problem(None, None, hint))
     n = len(text)
 
     def get(name: str) -> pd.Series:
@@ -252,7 +262,8 @@ def validate_cohort_frame(
     out["person_id"] = pid
 
     # group
-    out["group"] = _group_column(get("group"), "group" in mapping, group, col)
+    out["group"] = _group_column(get("group"), "group" in mapping, group, col,
+                                 vocab.value_lookup("group"), vocab.values.get("group", {}))
 
     # municipality
     default_muni = municipality if municipality else "unknown"
@@ -271,6 +282,11 @@ def validate_cohort_frame(
     if "start_date" in mapping:
         col.rows(get("start_date") == "", "start_date", "start_date is empty")
 
+    if any(p.message.startswith("not a date") for p in col.problems):
+        hint = messages.two_digit_year_hint(get(name) for name in schema.DATE_COLUMNS)
+        if hint:
+            col.file(None, hint)
+
     # follow-up: per row, else study-wide
     fu = out["followup_date"]
     if study_followup is not None:
@@ -287,11 +303,15 @@ def validate_cohort_frame(
 
     # end reason and its consistency with end_date
     raw_reason = get("end_reason")
-    reason = _map_values(raw_reason, schema.END_REASON_LOOKUP)
+    reason = _map_values(raw_reason, vocab.value_lookup("end_reason"))
     reason_empty = (raw_reason == "").to_numpy()
-    col.rows(reason.isna().to_numpy() & ~reason_empty, "end_reason",
-             "unknown end reason; expected rtw/raskmeldt, other_benefit/anden ydelse "
-             "(fleksjob, pension, …), dropout/stoppet or censored/igangværende")
+    unknown_reason = reason.isna().to_numpy() & ~reason_empty
+    for rows, message in messages.unknown_label_rows(
+            raw_reason, unknown_reason,
+            messages.display_labels(schema.END_REASON_VALUES, vocab.values.get("end_reason", {})),
+            "end reason", "rtw/raskmeldt, other_benefit/anden ydelse (fleksjob, pension, …), "
+            "dropout/stoppet or censored/igangværende (all labels: docs/input.md)"):
+        col.rows(rows, "end_reason", message)
     reason = reason.where(~reason_empty, "censored").fillna("censored").astype(str)
     has_end = out["end_date"].notna().to_numpy()
     ending_reason = reason.isin(["rtw", "other_benefit", "dropout"]).to_numpy()
@@ -314,7 +334,7 @@ def validate_cohort_frame(
              "partial_rtw_date is after the spell ended (end_date)")
     is_rtw = (reason == "rtw").to_numpy()
     has_relapse = relapse.notna().to_numpy()
-    col.rows(has_relapse & ~is_rtw, "relapse_date",
+    col.rows(has_relapse & ~is_rtw & ~unknown_reason, "relapse_date",
              "relapse_date is set but the spell did not end with a return to work (rtw)")
     col.rows(((relapse < end).to_numpy()) & is_rtw, "relapse_date",
              "relapse_date is before the return to work (end_date)")
@@ -324,7 +344,7 @@ def validate_cohort_frame(
     # active offer
     if "active_offer" in mapping:
         raw = get("active_offer")
-        flag = _map_values(raw, schema.BOOL_LOOKUP)
+        flag = _map_values(raw, vocab.value_lookup("active_offer"))
         col.rows(flag.isna().to_numpy() & (raw != "").to_numpy(), "active_offer",
                  "not a yes/no value; expected ja/nej, yes/no, true/false or 1/0")
         out["active_offer"] = pd.array(flag.where(raw != "", None).tolist(), dtype="boolean")
@@ -388,17 +408,21 @@ def combined_recorded(parts: list[tuple[frozenset[str], frozenset[str]]]) -> fro
     return given & frozenset.union(*(r for _, r in parts))
 
 
-def _group_column(raw: pd.Series, in_file: bool, group: str | None, col: _Collector
-                  ) -> pd.Series:
+def _group_column(raw: pd.Series, in_file: bool, group: str | None, col: _Collector,
+                  lookup: Mapping[str, object] = schema.GROUP_LOOKUP,
+                  own: Mapping[str, object] | None = None) -> pd.Series:
     """The canonical group of each row; with ``group`` (a one-group file) the column is optional
     and must agree with it."""
-    mapped = _map_values(raw, schema.GROUP_LOOKUP)
+    mapped = _map_values(raw, lookup)
     empty = (raw == "").to_numpy()
     if in_file:
         if group is None:
             col.rows(empty, "group", "group is empty")
-        col.rows(mapped.isna().to_numpy() & ~empty, "group",
-                 "unknown group; expected intervention/deltager or control/kontrol")
+        for rows, message in messages.unknown_label_rows(
+                raw, mapped.isna().to_numpy() & ~empty,
+                messages.display_labels(schema.GROUP_VALUES, own or {}), "group",
+                "intervention/deltager or control/kontrol"):
+            col.rows(rows, "group", message)
     if group is not None:
         other = mapped.notna().to_numpy() & (mapped != group).to_numpy()
         col.rows(other, "group",

@@ -17,6 +17,11 @@ in CI from the config alone::
     suppression_threshold = 5
     author = "Jobcenter Greve"
     date = 2009-11-01                # the report's date; no date = none printed
+
+    [columns]                        # your own headers → columns (docs/input.md)
+    "Ophørsårsag" = "end_reason"
+    [values.end_reason]              # your own labels → known ones
+    "Tilbage hos a-kassen" = "ledig"
     description = "Assignment by odd/even birth year."
     weighting = "att"                # a non-randomised comparison group: att, ate, overlap,
                                      # match or entropy; or a table: [weighting] method =
@@ -58,6 +63,8 @@ from fastholdelse_eval.core.options import (
 )
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.loading import load_cohort, stack
+from fastholdelse_eval.data.schema import Vocabulary
+from fastholdelse_eval.data.validation import parse_date_option
 
 LANGUAGES = ("da", "en")
 
@@ -72,6 +79,8 @@ class StudyConfig:
     data: list[Path] = field(default_factory=list)
     intervention: Path | None = None
     control: Path | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # [columns]: header = column
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # [values.end_reason] …
     title: str | None = None
     municipality: str | None = None
     followup_date: dt.date | None = None
@@ -114,7 +123,7 @@ _KEYS = {
     "title", "municipality", "data", "intervention", "control", "followup_date",
     "horizon_weeks", "sustained_weeks",
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
-    "description", "business_case", "weighting",
+    "description", "business_case", "weighting", "columns", "values",
 }
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
 # vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
@@ -160,9 +169,9 @@ def _date(raw: dict, key: str) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
+        try:  # the spellings the CLI accepts: 2009-10-08, 08-10-2009, 08.10.2009
+            return parse_date_option(value, key).date()
+        except ConfigError:
             pass
     raise ConfigError(f"{key}: must be a date like 2009-10-08, got {value!r}")
 
@@ -263,8 +272,12 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     if level is not None and not level < 1:
         raise ConfigError(f"level: must be between 0 and 1 (e.g. 0.95), got {level!r}")
     sustained = _number(raw, "sustained_weeks")
+    columns, values = raw.get("columns") or {}, raw.get("values") or {}
+    Vocabulary.build(columns, values)  # checked here, naming the key
     config = StudyConfig(
         data=paths,
+        columns=dict(columns),
+        values={k: dict(v) for k, v in values.items()},
         intervention=arms["intervention"],
         control=arms["control"],
         title=_text(raw, "title"),
@@ -317,7 +330,9 @@ def load_study_cohort(config: StudyConfig, followup_date: object = None
     if config.intervention is not None:
         return load_cohort(followup_date=followup, municipality=config.municipality,
                            name=config.title, intervention=config.intervention,
-                           control=config.control)
+                           control=config.control, columns=config.columns,
+                           values=config.values)
     parts = [load_cohort(p, followup_date=followup, municipality=config.municipality,
-                         name=config.title) for p in config.data]
+                         name=config.title, columns=config.columns, values=config.values)
+             for p in config.data]
     return stack(parts, config.title)

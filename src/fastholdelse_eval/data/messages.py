@@ -1,0 +1,119 @@
+"""Validation messages a person can act on: the rejected label (when it cannot be personal), the
+nearest known label, and one-line hints for the usual causes of a file full of errors.
+
+A label such as ``rasmeldt`` is not personal data, but a cell in a label column may still hold
+one (a shifted row puts an id or a name there), so a rejected value is shown only when it is
+short, has no run of digits (CPR numbers, dates, ids) and at most three words, *and* it is either
+close to a known label (a typo: ``rasmeldt`` → "did you mean 'raskmeldt'?") or written in at
+least :data:`MIN_ROWS_SHOWN` rows (a category of the file's own, not one person). Everything else
+is described by row and column only, as elsewhere in validation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from fastholdelse_eval.data.schema import normalize_label
+
+MAX_SHOWN_LENGTH = 30
+MIN_ROWS_SHOWN = 3
+_DIGITS = re.compile(r"\d{3,}")
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[-./]\d{1,2}[-./]\d{2}$")
+
+
+def showable(label: str) -> bool:
+    """May this cell's text appear in a message (see the module docstring)?"""
+    text = label.strip()
+    return (0 < len(text) <= MAX_SHOWN_LENGTH and not _DIGITS.search(text)
+            and len(text.split()) <= 3)
+
+
+def nearest(label: str, known: Iterable[str]) -> str | None:
+    """The known spelling closest to ``label`` (difflib, on the folded forms), if close."""
+    display = {normalize_label(k): k for k in known}
+    match = difflib.get_close_matches(normalize_label(label), list(display), n=1, cutoff=0.75)
+    return display[match[0]] if match else None
+
+
+def unknown_label_rows(raw: pd.Series, unknown: np.ndarray, known: Iterable[str], what: str,
+                       expected: str) -> list[tuple[np.ndarray, str]]:
+    """``(rows mask, message)`` per distinct rejected label: "unknown end reason 'rasmeldt';
+    did you mean 'raskmeldt'? expected …". Labels that may not be shown share one message."""
+    known = list(known)
+    out: list[tuple[np.ndarray, str]] = []
+    hidden = np.zeros(len(raw), dtype=bool)
+    values = raw.to_numpy(dtype=object)
+    for label in pd.unique(values[unknown]):
+        rows = unknown & (values == label)
+        guess = nearest(str(label), known) if showable(str(label)) else None
+        if not showable(str(label)) or (guess is None and rows.sum() < MIN_ROWS_SHOWN):
+            hidden |= rows
+            continue
+        hint = f"; did you mean '{guess}'?" if guess else ""
+        out.append((rows, f"unknown {what} '{str(label).strip()}'{hint} expected {expected}"))
+    if hidden.any():
+        out.append((hidden, f"unknown {what}; expected {expected}"))
+    return out
+
+
+def display_labels(table: Mapping[str, tuple[str, ...]], own: Mapping[str, object]) -> list[str]:
+    """Every accepted spelling of a vocabulary, as written, plus a study's own labels."""
+    return [*(a for aliases in table.values() for a in aliases), *(str(k) for k in own)]
+
+
+# --- hints for the usual causes ----------------------------------------------------------------
+
+def two_digit_year_hint(texts: Iterable[pd.Series]) -> str | None:
+    """Dates such as 08-10-09: say so once instead of once per cell."""
+    for text in texts:
+        if text.astype(str).str.match(_TWO_DIGIT_YEAR).any():
+            return ("hint: some dates have two-digit years (such as 08-10-09); write the year "
+                    "with four digits (08-10-2009) — in Excel, format the column as a date "
+                    "with yyyy")
+    return None
+
+
+def separator_hint(sep: str, rows: list[list[str]], width: int) -> str | None:
+    """Rows with more cells than the header in a ``,``-separated file, where every surplus cell
+    can be explained by a decimal comma splitting a number in two (``12,5`` → ``12`` | ``5``)."""
+    if sep != "," or not rows:
+        return None
+    _int = re.compile(r"^-?\d+$")
+    _frac = re.compile(r"^\d+$")
+
+    def split_numbers(cells: list[str]) -> int:
+        return sum(1 for a, b in zip(cells, cells[1:], strict=False)
+                   if _int.match(a.strip()) and _frac.match(b.strip()))
+
+    explained = sum(1 for r in rows if 0 < len(r) - width <= split_numbers(r))
+    if explained * 2 >= len(rows):
+        return ("hint: the file uses ',' between cells and also as decimal comma (12,5), so "
+                "numbers split into two cells; save it as 'CSV (semikolonsepareret)' "
+                "(';' between cells) or with '.' as decimal point")
+    return None
+
+
+def header_row_hint(frame: pd.DataFrame, lookup: Mapping[str, object],
+                    rows: int = 10) -> str | None:
+    """Required columns missing, but a later row looks like the header (a title above it)."""
+    head = frame.head(rows)
+    for i in range(len(head)):
+        cells = [normalize_label(v) for v in head.iloc[i].tolist() if v is not None]
+        if sum(1 for c in cells if c and lookup.get(c) is not None) >= 2:
+            return (f"hint: the column names seem to be in row {i + 2}, not in row 1; delete "
+                    "the rows above them (titles, blank lines) so the header is the first row")
+    return None
+
+
+def sheet_hint(sheets: list[str]) -> str | None:
+    """An XLSX whose first sheet lacks the columns: name the other sheets."""
+    if len(sheets) > 1:
+        names = ", ".join(f"'{s}'" if showable(s) else "(a sheet)" for s in sheets[1:])
+        return (f"hint: only the first sheet is read; the workbook also has {names} — move "
+                "the data to the first sheet")
+    return None
