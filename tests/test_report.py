@@ -25,7 +25,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 TARGETS = [{"metric": "partial_rtw_rate", "direction": "higher", "relative": 0.25},
            {"metric": "rmst_weeks_on_benefit", "direction": "lower", "relative": 0.2}]
 SECTION_ORDER = ["headline", "flow", "baseline", "outcomes", "durations", "relapse", "targets",
-                 "methods", "data_quality", "suppression", "software"]
+                 "methods", "data_quality", "suppression", "software", "suppression_log"]
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_headline_reason_is_the_logs_reason(docs):
         line = next(i for i in items if i.startswith(metric))
         expected = L("headline.suppressed_secondary", metric=metric)
         assert line == expected
-        log = next(b for s in doc.sections if s.id == "suppression" for b in s.blocks
+        log = next(b for s in doc.sections if s.id == "suppression_log" for b in s.blocks
                    if isinstance(b, Table) and b.id == "table-suppression")
         arms = {L.group("intervention"), L.group("control")}
         assert {r[2] for r in log.rows if r[0] == metric and r[1] in arms} == \
@@ -131,3 +131,21 @@ def test_pdf_never_breaks_a_word_and_is_not_justified():
     raw = b"".join(pypdf.PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data()
                    .split(b"\n"))
     assert not re.search(rb"[1-9][\d.]* Tw", raw)
+
+
+def test_body_log_is_short_grouped_by_reason_and_the_full_log_is_an_appendix(docs):
+    for lang, doc in docs.items():
+        L = Labels(lang)
+        body = next(b for s in doc.sections if s.id == "suppression" for b in s.blocks
+                    if isinstance(b, Table))
+        full = next(b for s in doc.sections if s.id == "suppression_log" for b in s.blocks
+                    if isinstance(b, Table))
+        assert doc.sections[-1].id == "suppression_log" and full.collapsed
+        # each reason's count in the summary is the number of its lines in the full log
+        for row in body.rows:
+            assert int(row[1]) == sum(r[2] == row[0] for r in full.rows)
+        assert sum(int(r[1]) for r in body.rows) == len(full.rows)
+        assert len(body.rows) <= 4
+        html = render_html(doc)
+        assert f'<details id="table-suppression-details"><summary>{full.collapsed}' in html
+        assert L("suppression.show_all", n=str(len(full.rows))) == full.collapsed

@@ -38,6 +38,7 @@ from fastholdelse_eval.present.sections import (
     relapse,
     software,
     suppression,
+    suppression_log,
     targets,
 )
 from fastholdelse_eval.present.tables import suppression_notes
@@ -47,7 +48,8 @@ __all__ = ["Block", "Bullets", "Definitions", "Document", "FigureBlock", "OUTCOM
 
 OUTCOME_METRICS = outcomes.METRICS  # the notebook's key figure shows the same outcomes
 SECTIONS = (headline, flow, baseline, design, outcomes, durations, relapse, targets,
-            business_case, municipalities, methods, data_quality, suppression, software)
+            business_case, municipalities, methods, data_quality, suppression, software,
+            suppression_log)
 
 
 def _context(cleared: Cleared, L: Labels) -> Context:
@@ -68,8 +70,8 @@ def present(cleared: Cleared, *, lang: str = "da") -> Document:
     L = Labels(lang, level=meta.level)
     ctx = _context(cleared, L)
     sections = [s for mod in SECTIONS if (s := mod.section(ctx)) is not None]
-    suppression_notes(L, cleared, [b for s in sections for b in s.blocks
-                                   if isinstance(b, Table) and b.id != "table-suppression"])
+    suppression_notes(L, cleared, [b for s in sections for b in s.blocks if isinstance(b, Table)
+                                   and not b.id.startswith("table-suppression")])
     head = []
     if meta.author:
         head.append(L("report.meta_author", author=meta.author))
