@@ -130,7 +130,7 @@ class Browser:
         session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"]
         page = Page(self, session, target)
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "DOM", "CSS"):
             self._send(f"{domain}.enable", session=session)
         self._send("Emulation.setDeviceMetricsOverride",
                    {"width": width, "height": height, "deviceScaleFactor": 1,

@@ -108,8 +108,12 @@ def write_study_reports(
     threshold: int | None = None,
     suppression: bool | None = None,
     followup_date: object = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Load, evaluate and report a study config; returns every file written.
+
+    ``progress`` is called with a short English line before each step (the CLI prints them on
+    standard error); ``None`` says nothing.
 
     ``options``: the reports' languages, formats and disclosure control (default: the config's
     :attr:`~fastholdelse_eval.pipeline.study.StudyConfig.report_options`, all three formats);
@@ -119,8 +123,12 @@ def write_study_reports(
         config = load_config(config)
     opts = report_options(config, options, languages=languages or None, formats=formats,
                           threshold=threshold, suppression=suppression)
+    say = progress or (lambda _text: None)
+    say("loading and checking the data")
     cohort = load_study_cohort(config, followup_date=followup_date)
+    say(f"evaluating {len(cohort.data):,} rows")
     ev = evaluate(cohort, config.options)
+    say("analysing and applying disclosure control")
     extra = [SourceFile.of(config.path)] if config.path is not None else []
     inputs = analyse(ev, title=config.title, municipality=config.municipality,
                      author=config.author, date=config.date,
@@ -129,7 +137,9 @@ def write_study_reports(
     cleared = clear(inputs, threshold=opts.threshold, enabled=opts.suppression)  # once for all
     written: list[Path] = []
     for lang in opts.languages:
+        say(f"laying out the report ({lang})")
         doc = present(cleared, lang=lang)
         for fmt in opts.formats:
+            say(f"writing {fmt} ({lang})")
             written += write_document(doc, output_name(out_dir, stem, lang, fmt), fmt)
     return written

@@ -14,6 +14,7 @@ from fastholdelse_eval.analysis.compare import (
     Comparison,
     compare_municipalities,
 )
+from fastholdelse_eval.cli.progress import progress
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import format_for
 from fastholdelse_eval.core.formatting import Formatter
@@ -53,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output format (default: from the --out suffix .csv/.json, "
                              "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress lines on standard error (they are shown only when "
+                             "standard error is a terminal)")
 
 
 # The terminal speaks English, in the report's English words (present/en.toml).
@@ -155,10 +159,14 @@ def readable(cmp: Comparison) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.out and any(Path(args.out).resolve() == Path(p).resolve() for p in args.paths):
         raise ConfigError("--out: would overwrite an input file")
+    say = progress(NAME, args.quiet) or (lambda _text: None)
+    say(f"loading {len(args.paths)} file(s)")
     sources = [load_cohort(p, followup_date=args.followup_date) for p in args.paths]
+    say("comparing municipalities (effects, meta-analysis, Cox, benchmarks)")
     cmp = compare_municipalities(sources, measure=args.measure, method=args.method,
                                  hartung_knapp=args.hartung_knapp, outcome=args.outcome,
                                  level=args.level)
+    say("writing")
     fmt = format_for(args.out, args.format, allowed=TIDY_FORMATS, default="table")
     if fmt == "table":
         text = write_text(readable(cmp), args.out)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
 from fastholdelse_eval.cli.commands import add_split_arguments
+from fastholdelse_eval.cli.progress import progress
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import ReportOptions
 from fastholdelse_eval.pipeline.reports import FORMATS, check_formats, write_study_reports
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--followup-date", default=None,
                         help="study-wide follow-up date (overrides the config's)")
     add_business_case_arguments(parser)
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress lines on standard error (they are shown only when "
+                             "standard error is a terminal)")
 
 
 def _config(args: argparse.Namespace) -> StudyConfig:
@@ -88,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     if not options.suppression:
         print("WARNING: disclosure control is OFF; the report shows small counts and must not "
               "be published.", file=sys.stderr)
-    written = write_study_reports(config, args.out, options, followup_date=args.followup_date)
+    say = progress(NAME, args.quiet)
+    written = write_study_reports(config, args.out, options, followup_date=args.followup_date,
+                                  progress=say)
+    if say:
+        say(f"done: {len(written)} files")
     for path in written:
         print(path)
     return 0

@@ -1,0 +1,135 @@
+"""The sample reports in a real browser (headless Chromium, driven by ``tests/browser.py``).
+
+Each sample report (Greve and 17 municipalities, Danish and English) is rendered at a phone's
+390 px and a desktop's 1280 px: the page never scrolls sideways, no text is under 9 px (SVG
+text included, at its rendered size), the fonts resolve to a sans-serif (not the serif
+fallback), the console stays clean; the browser's print keeps every heading with its content;
+the numbers of the report's own PDF are the HTML's. ``.ci/run`` installs Chromium; without it
+these tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from browser import CHROMIUM, Browser
+
+from fastholdelse_eval.cli.main import main
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (.ci/run installs it: "
+                             "apt-get install -y chromium chromium-driver)")
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+REPORTS = [("greve", "greve_2009", "da"), ("greve", "greve_2009", "en"),
+           ("aktive17", "aktive_17", "da"), ("aktive17", "aktive_17", "en")]
+WIDTHS = (390, 1280)
+
+# the smallest text on the page, SVG text at its rendered size (CSS px)
+SMALLEST_TEXT = """
+(() => {
+  let small = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el || el.closest('title, desc, style')) continue;
+    if (!el.getClientRects().length) continue;  // not rendered (folded <details>)
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    const svg = el.closest('svg');
+    if (svg) {
+      const box = svg.viewBox.baseVal;
+      size = parseFloat(el.closest('text').style.fontSize) *
+             svg.getBoundingClientRect().width / box.width;
+    }
+    if (size < 9) small.push([node.textContent.trim().slice(0, 30), size]);
+  }
+  return small;
+})()
+"""
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    assert main(["report", str(SAMPLE / "greve_2009.toml"), "--format", "html,pdf", "--out",
+                 str(out / "greve"), "--quiet"]) == 0
+    assert main(["report", str(SAMPLE / "aktive_17.csv"), "--lang", "da,en", "--format",
+                 "html,pdf", "--out", str(out / "aktive17"), "--quiet"]) == 0
+    return {f"{stem}.{lang}": out / folder / f"{stem}.{lang}.html"
+            for folder, stem, lang in REPORTS}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Browser() as b:
+        yield b
+
+
+@pytest.mark.parametrize("name", [f"{s}.{lang}" for _, s, lang in REPORTS])
+def test_report_reads_at_phone_and_desktop_widths(browser, reports, name, tmp_path):
+    for width in WIDTHS:
+        page = browser.open(reports[name], width)
+        try:
+            doc_width, view = page.eval("[document.documentElement.scrollWidth, innerWidth]")
+            assert doc_width <= view, f"{name} at {width}px scrolls sideways ({doc_width}px)"
+            assert page.eval(SMALLEST_TEXT) == [], f"{name} at {width}px: text under 9 px"
+            # the font the browser actually used for the body text and a table cell
+            for selector in ("main p", "main td"):
+                node = page.send("DOM.getDocument")["root"]["nodeId"]
+                node = page.send("DOM.querySelector", {"nodeId": node,
+                                                       "selector": selector})["nodeId"]
+                fonts = page.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                families = {f["familyName"] for f in fonts}
+                assert families and not any(re.search(r"Times|Serif$|Liberation Serif", f)
+                                            for f in families), (name, selector, families)
+            assert page.console_errors() == []
+            if width == 390:
+                page.screenshot(tmp_path / f"{name}-{width}.png")  # for a human to look at
+        finally:
+            page.close()
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    pypdf = pytest.importorskip("pypdf")
+    return [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+@pytest.mark.parametrize("name", [f"{s}.{lang}" for _, s, lang in REPORTS])
+def test_print_keeps_headings_with_their_content(browser, reports, name):
+    page = browser.open(reports[name], 1280)
+    try:
+        headings = page.eval("[...document.querySelectorAll('main h2, main h3, .caption')]"
+                             ".map(h => h.textContent.trim())")
+        pages = _pdf_pages(page.pdf())
+    finally:
+        page.close()
+    assert len(pages) > 2
+    for number, text in enumerate(pages, 1):
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        # a page's last line is never a heading (its content would be on the next page)
+        tail = " ".join(lines[-2:])
+        stranded = [h for h in headings if tail.endswith(h)]
+        assert not stranded, f"{name}: heading {stranded} stranded at the foot of page {number}"
+
+
+_NUMBER = re.compile(r"[−+-]?\d[\d.,]*\s?(?:%|pct\.-point|pp)?")
+
+
+@pytest.mark.parametrize("name", [f"{s}.{lang}" for _, s, lang in REPORTS])
+def test_pdf_numbers_are_the_html_numbers(browser, reports, name):
+    """Every number in the report's tables (HTML, as the browser shows it) is in its PDF."""
+    page = browser.open(reports[name], 1280)
+    try:
+        cells = page.eval("[...document.querySelectorAll('main table:not(#table-files) td')]"
+                          ".map(td => td.innerText.trim())")
+    finally:
+        page.close()
+    pdf_text = " ".join(_pdf_pages(reports[name].with_suffix(".pdf").read_bytes()))
+    pdf_text = re.sub(r"\s+", " ", pdf_text)
+    numbers = {n.strip() for c in cells for n in _NUMBER.findall(c) if n.strip()}
+    assert len(numbers) > 50
+    missing = sorted(n for n in numbers if n not in pdf_text)
+    assert not missing, f"{name}: in the HTML, not in the PDF: {missing[:10]}"
