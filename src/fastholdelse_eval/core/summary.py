@@ -17,14 +17,13 @@ from fastholdelse_eval.core.formatting import Formatter
 TERMINAL = Formatter("plain")
 
 
-def _format_cell(metric: str, row: pd.Series) -> str:
+def _format_cell(metric: str, row: pd.Series, f: Formatter = TERMINAL) -> str:
     est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
     suppressed = row.get("suppressed", "")
     if isinstance(suppressed, str) and suppressed:
         return "suppressed (small count)" if suppressed == "primary" else "suppressed"
     if pd.isna(est):
         return ""
-    f = TERMINAL
     is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
                                                            "difference")
     if metric == "n":
@@ -73,18 +72,20 @@ def _label(r: pd.Series) -> str:
     return str(r["metric"])
 
 
-def summary_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Format a tidy table (one municipality) as metric × group text cells.
+def summary_frame(table: pd.DataFrame, style: str = "plain") -> pd.DataFrame:
+    """Format a tidy table (one municipality) as metric × group text cells; ``style``: the
+    number style of :mod:`fastholdelse_eval.core.formatting` (``plain``, ``da``, ``en``).
 
     A metric estimated twice for a group (e.g. an unadjusted and an adjusted hazard ratio)
     gets one line per estimator, the later ones labelled with their method.
     """
+    f = TERMINAL if style == "plain" else Formatter(style)
     cells: dict[str, dict[str, str]] = {}
     for _, r in table.iterrows():
         label = _label(r)
         if r["group"] in cells.get(label, {}):
             label = f"{r['metric']} ({r['method']})"
-        cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r)
+        cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r, f)
     groups = [g for g in ("intervention", "control", "difference", "ratio")
               if any(g in v for v in cells.values())]
     out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)

@@ -11,7 +11,7 @@ from fastholdelse_eval.cli.business_case import add_business_case_arguments, bus
 from fastholdelse_eval.cli.commands import add_cohort_arguments, input_paths, load_from_args
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
-from fastholdelse_eval.present.output import write_tidy
+from fastholdelse_eval.present.output import TIDY_FORMATS, write_tidy
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
 
 NAME = "evaluate"
@@ -20,10 +20,15 @@ HELP = "evaluate intervention vs control and print or write the tidy result tabl
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cohort_arguments(parser)
-    parser.add_argument("--format", default=None, choices=["table", "csv", "json"],
-                        help="output format (default: from the --out suffix .csv/.json, "
+    parser.add_argument("--format", default=None, choices=list(TIDY_FORMATS),
+                        help="output format: csv-da is Danish Excel's CSV (';', decimal comma, "
+                             "BOM), xlsx a workbook with the tidy table and a readable sheet "
+                             "(default: from the --out suffix .csv/.json/.xlsx, "
                              "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
+    parser.add_argument("--lang", default="en", choices=["en", "da"],
+                        help="da: CSV in Danish Excel's dialect and Danish numbers in the "
+                             "workbook's readable sheet (default en)")
     parser.add_argument("--level", type=float, default=0.95,
                         help="confidence level of intervals (default 0.95)")
     parser.add_argument("--suppress", action="store_true",
@@ -93,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
                         for p in input_paths(args)):
         raise ConfigError("--out: would overwrite an input file")
     table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()
-    text = write_tidy(table, args.format, args.out, summary=ev)
+    text = write_tidy(table, args.format, args.out, summary=ev, lang=args.lang)
     if text is not None:
         sys.stdout.write(text)
     return 0
