@@ -1,6 +1,6 @@
 """Descriptive analyses for reports: baseline balance and the flow of persons at follow-up.
 
-Both return tidy rows (DESIGN.md), so the report only reads a table:
+Both return tidy rows (core/tidy.py), so the report only reads a table:
 
 * ``baseline_<covariate>`` — per group the mean (numeric covariate; extra column ``sd``) or the
   share of each category (``level``; numerator = persons in the category, denominator = persons

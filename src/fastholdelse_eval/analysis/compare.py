@@ -5,7 +5,7 @@ fair (risk-adjusted) benchmarks.
 ``municipality`` column), an
 :class:`~fastholdelse_eval.data.cohort.AggregateCohort`, or a list mixing
 them (each municipality must appear in one source only). It returns a :class:`Comparison` whose
-``.tidy()`` is the DESIGN.md tidy table:
+``.tidy()`` is the tidy table (core/tidy.py, docs/metrics.md):
 
 * per municipality: ``n`` and ``<outcome>_rate`` per group (Wilson interval), and the effect
   (``difference`` for ``measure="rd"``, ``ratio`` for ``rr``/``or``; Wald interval from the
@@ -214,7 +214,7 @@ class Comparison(Result):
         return float(np.exp(value)) if self.measure in ("rr", "or") else float(value)
 
     def tidy(self) -> pd.DataFrame:
-        """The DESIGN.md tidy table (extra columns: measure, k, df, primary, weight, …)."""
+        """The tidy table (core/tidy.py) (extra columns: measure, k, df, primary, weight, …)."""
         return tidy_mod.frame(self._rows)
 
     # -- plots -----------------------------------------------------------------------------

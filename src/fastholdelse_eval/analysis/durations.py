@@ -1,7 +1,7 @@
 """Censoring-aware durations, competing outcomes, Cox models and relapse over time.
 
 :func:`duration_rows` turns a person-level :class:`~fastholdelse_eval.data.cohort.Cohort` into tidy
-rows (DESIGN.md metric names) plus the fitted curves needed for plots, using the estimators of
+rows (metrics: docs/metrics.md) plus the fitted curves needed for plots, using the estimators of
 :mod:`fastholdelse_eval.stats.survival` on the per-person outcomes of
 :func:`fastholdelse_eval.data.outcomes.person_outcomes`.
 

@@ -1,7 +1,8 @@
 """``evaluate``: the evaluation of one study, intervention vs control, as a tidy table.
 
 Data flow: Cohort → :func:`~fastholdelse_eval.data.outcomes.person_outcomes` → rates (this module)
-and further analyses → one tidy table (DESIGN.md) held by an :class:`Evaluation`.
+and further analyses → one tidy table (core/tidy.py; metrics: docs/metrics.md) held by an
+:class:`Evaluation`.
 """
 
 from __future__ import annotations

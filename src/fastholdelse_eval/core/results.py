@@ -1,6 +1,6 @@
 """The base of every result object (:class:`Result`), in the spirit of R's broom.
 
-- ``tidy()``: the tidy table (DESIGN.md), one row per estimate — each subclass defines it;
+- ``tidy()``: the tidy table (core/tidy.py), one row per estimate — each subclass defines it;
 - ``glance()``: one row per model: what was analysed (``n``, ``events``, ``municipalities``),
   how (``level``, ``method``) and how much the reader should look at (``notes`` count, ``rows``);
 - ``summary()``: a readable table (default: the tidy table's main columns);

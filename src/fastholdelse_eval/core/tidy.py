@@ -1,4 +1,4 @@
-"""The tidy result table: the one shape every analysis returns (see DESIGN.md, "Outputs")."""
+"""The tidy result table: the one shape every analysis returns (its metrics: docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The validated study population: :class:`Cohort` (person level) and :class:`AggregateCohort`.
 
 Everything downstream of the sources accepts one of these. Both are thin wrappers around a
-pandas DataFrame in the canonical schema (DESIGN.md), plus study metadata.
+pandas DataFrame in the canonical schema (docs/input.md), plus study metadata.
 
 Canonical person-level columns (dtypes after validation):
 
@@ -134,7 +134,7 @@ class Cohort:
 
 @dataclass
 class AggregateCohort:
-    """Counts per municipality × group (DESIGN.md section 2).
+    """Counts per municipality × group (docs/input.md, "Aggregate file").
 
     ``data`` columns: ``municipality``, ``group``, then the counts ``n, rtw, partial_rtw,
     relapse, dropout, active_offer, other_benefit`` as nullable Int64 (NA = not reported).

@@ -3,7 +3,7 @@
 A *panel* has one benefit code per person per week, either wide (``person_id, y_YYWW, …`` — the
 DREAM layout) or long (``person_id, week, code``), as CSV or Parquet. A *mapping* (``code,state``)
 turns codes into states; a *groups* table (``person_id, group``) assigns study arms. The result is
-the canonical cohort table of DESIGN.md, one row per person with an index spell.
+the canonical cohort table of docs/input.md, one row per person with an index spell.
 
 States: ``sick``, ``sick_partial``, ``self_support``, ``unemployed``, ``other_benefit``,
 ``pension``, ``censor``.

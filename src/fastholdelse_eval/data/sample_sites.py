@@ -1,7 +1,7 @@
 """A synthetic 17-municipality study of "Aktive – hurtigere tilbage" (SYNTHETIC DATA, no real
 persons and no real municipality's results).
 
-``simulate_sites(seed)`` draws a person-level cohort in the canonical schema (DESIGN.md) for
+``simulate_sites(seed)`` draws a person-level cohort in the canonical schema (docs/input.md) for
 17 made-up sites, ``Kommune A`` … ``Kommune Q``:
 
 * 60–400 persons per arm; three sites are small (60–90 per arm).

@@ -1,4 +1,5 @@
-"""Canonical column names, their Danish spellings, and value vocabularies (DESIGN.md, "Inputs").
+"""Canonical column names, their Danish spellings, and value vocabularies (docs/input.md is
+generated from them).
 
 Matching is case-, whitespace-, ``_``/``-``/space- and æøå-insensitive: ``ø``≈``oe``,
 ``æ``≈``ae``, ``å``≈``aa``. :func:`normalize_label` is the single place that rule lives.
