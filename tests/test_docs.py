@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fastholdelse_eval.cli import docs as cli_docs
 from fastholdelse_eval.cli.main import COMMANDS, build_parser
 from fastholdelse_eval.data import input_docs, schema
 
@@ -28,6 +29,11 @@ def test_every_accepted_spelling_is_documented() -> None:
         for aliases in table.values():
             for alias in aliases:
                 assert f"`{alias}`" in text, alias
+
+
+def test_docs_cli_md_is_generated_from_the_parser() -> None:
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == cli_docs.markdown(), (
+        "docs/cli.md is stale: python -m fastholdelse_eval.cli.docs > docs/cli.md")
 
 
 def test_docs_cli_md_names_every_command_and_option() -> None:
