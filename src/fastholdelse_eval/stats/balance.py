@@ -65,10 +65,10 @@ def balance_table(frame: pd.DataFrame, covariates: Sequence[str], treat: np.ndar
         if numeric:
             items = [("", col.to_numpy(dtype="float64", na_value=np.nan))]
         else:
-            text = col.astype(object).where(col.notna(), None).map(
-                lambda v: None if v is None else str(v))
-            levels = sorted({v for v in text if v is not None})
-            items = [(lv, (text == lv).to_numpy(dtype="float64")) for lv in levels]
+            text = col.astype("string")
+            levels = sorted(text.dropna().unique())
+            items = [(str(lv), (text == lv).fillna(False).to_numpy(dtype="float64"))
+                     for lv in levels]
         for level, x in items:
             a, b = t & known, ~t & known
             x1, x0, w1, w0 = x[a], x[b], w[a], w[b]

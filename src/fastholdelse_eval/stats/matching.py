@@ -107,8 +107,9 @@ def nearest_neighbour(logit: np.ndarray, treat: np.ndarray, *, caliper: float | 
         used = cw > 0
         weights[used] = cw[used] * used.sum() / cw[used].sum()
         # Matched sets numbered by the intervention persons' matching order.
-        order = {int(i): s for s, i in enumerate(dict.fromkeys(pt.tolist()))}
-        set_of = np.array([order[int(i)] for i in pt])
+        uniq, first = np.unique(pt, return_index=True)
+        rank = np.argsort(np.argsort(first))  # sets in the order they were first matched
+        set_of = rank[np.searchsorted(uniq, pt)]
         subclass[pt] = set_of
         first = np.unique(pc, return_index=True)[1]
         subclass[pc[first]] = set_of[first]
