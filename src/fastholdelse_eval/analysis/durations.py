@@ -79,6 +79,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.analysis import recorded
+from fastholdelse_eval.analysis.pooling import pooled_mask
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
@@ -533,8 +534,9 @@ def duration_rows(
     notes: list[str] = []
     rows: list[dict] = []
     fits: dict[str, UnitFit] = {}
+    everyone, _ = pooled_mask(out["municipality"], out["group"])  # one-armed sites: not in all
     for site in sites:
-        sel = (np.ones(len(out), dtype=bool) if site is None
+        sel = (everyone if site is None
                else (out["municipality"] == site).to_numpy(dtype=bool))
         name = "all" if site is None else site
         part = out if site is None else out[sel]

@@ -16,12 +16,13 @@ import pandas as pd
 from fastholdelse_eval.analysis import recorded
 from fastholdelse_eval.analysis.business_case import business_case as _business_case
 from fastholdelse_eval.analysis.durations import duration_rows
+from fastholdelse_eval.analysis.pooling import left_out_note, pooled_mask
 from fastholdelse_eval.analysis.progression import progression_rows
 from fastholdelse_eval.analysis.targets import parse_targets, target_rows
 from fastholdelse_eval.analysis.weighted_outcomes import weighted_rows
 from fastholdelse_eval.analysis.weighting import Weighting, weigh
 from fastholdelse_eval.core import tidy
-from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.errors import ConfigError, safe_name
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.core.summary import summary_frame
@@ -180,12 +181,16 @@ def _persons_rows(out: pd.DataFrame, level: float, municipality: str) -> list[di
     return rows
 
 
-def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str) -> list[dict[str, Any]]:
-    sums = data.groupby("group")[list(dict.fromkeys(
-        c for pair in RATE_METRICS.values() for c in pair))].sum(min_count=1)
+def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str,
+                    notes: list[str] | None = None) -> list[dict[str, Any]]:
+    columns = list(dict.fromkeys(c for pair in RATE_METRICS.values() for c in pair))
+    sums = data.groupby("group")[columns].sum(min_count=1)
+    # An empty cell in any row of a group makes that group's count unknown (not a smaller sum).
+    gaps = data[columns].isna().groupby(data["group"]).any()
 
     def count(group: str, column: str) -> int | None:
-        if group not in sums.index or pd.isna(sums.loc[group, column]):
+        if group not in sums.index or pd.isna(sums.loc[group, column]) \
+                or bool(gaps.loc[group, column]):
             return None
         return int(sums.loc[group, column])
 
@@ -195,6 +200,16 @@ def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str) -> list
         x1, n1 = count("intervention", num), count("intervention", den)
         x0, n0 = count("control", num), count("control", den)
         if None in (x1, n1, x0, n0):
+            has_values = [g for g in ("intervention", "control") if g in gaps.index
+                          and not data.loc[data["group"] == g, [num, den]].isna().all().all()]
+            # A count empty everywhere is "not recorded" (said once by evaluate); one empty
+            # here and there is said here.
+            if has_values and notes is not None:
+                empty = [g for g in ("intervention", "control")
+                         if g in gaps.index and bool(gaps.loc[g, [num, den]].any())]
+                notes.append(f"{metric} ({safe_name(municipality, 40)}): not computed for "
+                             f"either group because the count is empty for "
+                             f"{' and '.join(empty) or 'one group'}")
             continue
         rows.extend(rates.rate_rows(metric, x1, n1, x0, n0, level=level,
                                     municipality=municipality))
@@ -266,10 +281,13 @@ def evaluate(
     frames = []
     missing: dict[str, tuple[str, ...]] = {}
     if isinstance(cohort, AggregateCohort):
+        pooled, left_out = pooled_mask(cohort.data["municipality"], cohort.data["group"])
+        if left_out:
+            notes.append(left_out_note(left_out))
         for site in _sites(cohort.municipalities):
-            data = cohort.data if site is None else cohort.data[cohort.data["municipality"]
-                                                                == site]
-            frames.append(tidy.frame(_aggregate_rows(data, level, site or "all")))
+            data = cohort.data[pooled] if site is None else cohort.data[
+                cohort.data["municipality"] == site]
+            frames.append(tidy.frame(_aggregate_rows(data, level, site or "all", notes)))
         missing = _aggregate_not_recorded(cohort.data)
         said = [f"{name}: not recorded (the file has no {', '.join(cols)} count, or it is "
                 "empty); left out, not reported as 0." for name, cols in missing.items()]
@@ -290,9 +308,12 @@ def evaluate(
             raise ConfigError(f"covariates: not columns of the cohort: {', '.join(absent)} "
                               f"(available: {', '.join(cohort.covariates) or 'none'})")
         out = person_outcomes(cohort)
+        pooled, left_out = pooled_mask(out["municipality"], out["group"])
+        if left_out:
+            notes.append(left_out_note(left_out))
         rate_frames = []
         for site in _sites(cohort.municipalities):
-            part = out if site is None else out[out["municipality"] == site]
+            part = out[pooled] if site is None else out[out["municipality"] == site]
             rate_frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
         # Not recorded ≠ 0: rates whose input column is absent or empty are left out.
         rates_table, missing = recorded.leave_out(tidy.concat(rate_frames), cohort.recorded,

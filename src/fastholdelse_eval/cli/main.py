@@ -17,7 +17,8 @@ import importlib
 import sys
 from collections.abc import Iterable, Sequence
 
-from fastholdelse_eval.core.errors import FastholdelseError
+from fastholdelse_eval.core.errors import FastholdelseError, printable
+from fastholdelse_eval.core.files import run_guard
 from fastholdelse_eval.core.version import __version__
 
 EXIT_USER_ERROR = 2
@@ -84,6 +85,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     debug = getattr(args, "debug", False)
+    # Everything the command prints passes through escaping of terminal control characters
+    # (a municipality name or a label can hold an escape sequence); the files this run reads
+    # are protected from its outputs.
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        with run_guard():
+            return _run(args, debug)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+class SafeStream:
+    """A text stream that writes control characters as visible escapes (see
+    :func:`~fastholdelse_eval.core.errors.printable`)."""
+
+    def __init__(self, stream: object):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def _run(args: argparse.Namespace, debug: bool) -> int:
     try:
         return int(args._run(args) or 0)
     except FastholdelseError as exc:

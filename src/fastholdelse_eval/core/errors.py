@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fastholdelse_eval.core.cpr import redact
+
 _CODE_LIKE = re.compile(r"[A-Z0-9]{1,4}")
 
 
@@ -16,6 +18,23 @@ def is_code_like(value: str) -> bool:
     """May this value appear in a message? Only short codes of capitals and digits (``890``,
     ``A7``, ``XYZ``): never a name (lower-case letters, spaces), a CPR number or a date."""
     return bool(_CODE_LIKE.fullmatch(value))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """``text`` fit for a terminal or a log: control characters (ANSI escape sequences, carriage
+    returns, bidirectional overrides) shown as ``\\xNN`` escapes instead of acting. Tabs and
+    line breaks are kept."""
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), str(text))
+
+
+def safe_name(name: object, limit: int = 80) -> str:
+    """A user-written name (header, municipality, label) fit for a message: CPR-like numbers
+    redacted, control characters escaped, line breaks shown as spaces, cut at ``limit``."""
+    text = printable(redact(str(name))).replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class FastholdelseError(ValueError):
@@ -39,7 +58,9 @@ class Problem:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            where.append(f"column '{self.column}'")
+            # A header is the user's text: it may itself be a CPR number, or carry terminal
+            # control characters.
+            where.append(f"column '{safe_name(self.column)}'")
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import csv
 import io as _io
-import warnings
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from fastholdelse_eval.core.errors import FastholdelseError, Problem, ValidationError
-from fastholdelse_eval.core.files import atomic_write
+from fastholdelse_eval.core.files import atomic_write, note_input
 from fastholdelse_eval.data.messages import header_row_hint, separator_hint
 from fastholdelse_eval.data.schema import COLUMN_LOOKUP
 
@@ -84,17 +84,58 @@ def file_problem(path: str | Path, message: str) -> ValidationError:
     return ValidationError([Problem(None, None, message)], source=str(path))
 
 
-def _decode(data: bytes) -> tuple[str, str, bool]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8", True
-    try:
-        return data.decode("utf-8"), "utf-8", False
-    except UnicodeDecodeError:
-        # cp1252 maps every byte but five; latin-1 covers those, so reading never fails here.
+def _decode(data: bytes, path: Path) -> tuple[str, str, bool]:
+    """The file's text, encoding and whether it had a BOM.
+
+    UTF-16 (Excel's "Unicode text") is recognised by its BOM or its NUL bytes. UTF-8 with or
+    without BOM, else cp1252. A file whose lines are partly UTF-8 and partly cp1252 (rows pasted
+    from two sources) is refused, naming the rows: read either way it would silently turn one
+    municipality into two (``Køge`` and ``KÃ¸ge``).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("cp1252"), "cp1252", False
+            return data.decode("utf-16"), "utf-16", True
         except UnicodeDecodeError:
-            return data.decode("latin-1"), "latin-1", False
+            raise file_problem(path, "the file starts as UTF-16 text but is not valid UTF-16; "
+                                     "save it again as CSV UTF-8") from None
+    head = data[:4096]
+    if head.count(b"\x00") * 3 > len(head):  # UTF-16 without BOM: every other byte is NUL
+        even_nul = head[0::2].count(b"\x00") > head[1::2].count(b"\x00")
+        try:
+            return data.decode("utf-16-be" if even_nul else "utf-16-le"), "utf-16", False
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise file_problem(path, "the file contains NUL bytes: it is not a text (CSV) file; "
+                                 "save it as CSV from Excel")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        return body.decode("utf-8"), "utf-8", bom
+    except UnicodeDecodeError:
+        pass
+    lines = body.split(b"\n")
+    non_ascii = [i for i, line in enumerate(lines) if not line.isascii()]
+    bad = []
+    utf8 = []
+    for i in non_ascii:  # only lines with non-ASCII bytes, and only when UTF-8 failed
+        try:
+            lines[i].decode("utf-8")
+            utf8.append(i)
+        except UnicodeDecodeError:
+            bad.append(i)
+    if utf8:
+        rows = ", ".join(str(i + 1) for i in bad[:10]) + (
+            f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+        raise file_problem(path, f"mixed text encodings: most lines are UTF-8 but line(s) {rows} "
+                                 "are not (probably cp1252 pasted from another file); save the "
+                                 "whole file again as CSV UTF-8")
+    # cp1252 maps every byte but five; latin-1 covers those, so reading never fails here.
+    # (A UTF-8 BOM in front of a cp1252 body is read as cp1252.)
+    try:
+        return body.decode("cp1252"), "cp1252", False
+    except UnicodeDecodeError:
+        return body.decode("latin-1"), "latin-1", False
 
 
 def _sniff_separator(header: str) -> str:
@@ -105,7 +146,9 @@ def _sniff_separator(header: str) -> str:
 
 def _read_csv(path: Path) -> RawTable:
     data = path.read_bytes()
-    text, encoding, bom = _decode(data)
+    text, encoding, bom = _decode(data, path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
     if not text.strip():
         raise file_problem(path, "the file is empty")
     first_line = text.partition("\n")[0].rstrip("\r")
@@ -113,51 +156,103 @@ def _read_csv(path: Path) -> RawTable:
     lineterminator = "\r\n" if "\r\n" in text[: len(first_line) + 2] else "\n"
     header = next(csv.reader(_io.StringIO(first_line, newline=""), delimiter=sep), [])
     width = len(header)
-    # pandas' C parser builds the frame fast, but with more cells than the header in a row it
-    # would drop or shift them; it then warns or fails, and the csv module finds the rows.
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(_io.StringIO(text), sep=sep, header=0,
-                                names=list(range(width)), dtype=str, keep_default_na=False,
-                                na_filter=False, skip_blank_lines=False, index_col=False)
-        suspicious = any(issubclass(w.category, pd.errors.ParserWarning) for w in caught)
-    except (pd.errors.ParserError, ValueError):
-        frame, suspicious = None, True
-    if suspicious:
+    if '"' in text:
+        # Quotes: only the csv module tells where records end, so ragged rows and a quote
+        # that swallows the following lines are found.
         frame = _read_csv_checked(text, sep, width, path)
+    else:
+        _check_line_widths(text, sep, width, path)
+        frame = pd.read_csv(_io.StringIO(text), sep=sep, header=0, names=list(range(width)),
+                            dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, index_col=False, quoting=csv.QUOTE_NONE)
     frame = frame.fillna("")
     frame.columns = unique_headers(header)
     fmt = TableFormat(
         kind="csv",
         sep=sep,
-        encoding=encoding,
-        bom=bom,
+        encoding="utf-8" if encoding == "utf-16" else encoding,
+        bom=bom or encoding == "utf-16",
         decimal="," if sep == ";" else ".",
         lineterminator=lineterminator,
     )
     return RawTable(frame=frame, fmt=fmt, path=str(path))
 
 
+def _width_problems(counts: pd.Series, extra_filled: pd.Series, width: int) -> list[Problem]:
+    """Rows (0-based data rows, index of ``counts``) with too few or too many cells."""
+    blank = counts == 0
+    short = ~blank & (counts < width)
+    long = (counts > width) & extra_filled
+    return [Problem(spreadsheet_row(i), None,
+                    f"row has {int(c)} cells but the header has {width}"
+                    + ("; cells are never filled in silently" if c < width else ""))
+            for i, c in counts[short | long].items()]
+
+
+def _check_line_widths(text: str, sep: str, width: int, path: Path) -> None:
+    """A file without quotes: every line is one record; count its cells (vectorised)."""
+    # Only CR and LF end a record (str.splitlines would also split at form feeds and U+2028).
+    lines = pd.Series(re.split(r"\r\n|\n|\r", text)[1:], dtype=str)
+    counts = lines.str.count(sep) + 1
+    counts[lines.str.len() == 0] = 0
+    tail = lines.str.split(sep, n=width).str.get(width).astype("string").fillna("")
+    extra_filled = tail.str.replace(sep, "", regex=False).str.strip() != ""
+    problems = _width_problems(counts, extra_filled, width)
+    if problems:
+        raise ValidationError(problems, source=str(path))
+
+
 def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFrame:
-    """Slow path: the csv module, row by row, reporting rows with surplus cells."""
+    """The csv module, row by row: rows with too few or too many cells, and quotes that are
+    never closed (they swallow the following lines, so rows would vanish silently)."""
     try:
         records = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))[1:]
     except csv.Error as exc:
         raise file_problem(path, f"not a readable CSV table ({exc})") from None
-    long_rows = [(i, r) for i, r in enumerate(records)
-                 if len(r) > width and any(cell.strip() for cell in r[width:])]
-    too_long = [
-        Problem(spreadsheet_row(i), None, f"row has {len(r)} cells but the header has {width}")
-        for i, r in long_rows
-    ]
-    if too_long:
-        hint = (separator_hint(sep, [r for _, r in long_rows], width)
-                or header_row_hint(pd.DataFrame(records[:10]), COLUMN_LOOKUP))
-        raise ValidationError(too_long + ([Problem(None, None, hint)] if hint else []),
+    multiline = [(i, j) for i, r in enumerate(records) for j, c in enumerate(r)
+                 if "\n" in c or "\r" in c]
+    if multiline:
+        # A quote that is never closed takes in the following lines as one cell. Such a file
+        # fails the strict reading (end of data inside quotes, or text right after the quote
+        # that closed it), or leaves its record with the wrong number of cells.
+        try:
+            list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep, strict=True))
+            strict_ok = True
+        except csv.Error:
+            strict_ok = False
+        suspect = [(i, j) for i, j in multiline if not strict_ok or len(records[i]) != width]
+        if suspect:
+            raise ValidationError([_quote_problem(records, i, j, text, sep)
+                                   for i, j in suspect[:1]], source=str(path))
+    counts = pd.Series([len(r) if any(c != "" for c in r) or len(r) > 1 else 0
+                        for r in records], dtype="int64")
+    extra = pd.Series([any(c.strip() for c in r[width:]) for r in records], dtype=bool)
+    problems = _width_problems(counts, extra, width)
+    if problems:
+        long_rows = [r for r in records if len(r) > width and any(c.strip() for c in r[width:])]
+        hint = (separator_hint(sep, long_rows, width)
+                or header_row_hint(pd.DataFrame(records[:10]), COLUMN_LOOKUP)) if long_rows \
+            else None
+        raise ValidationError(problems + ([Problem(None, None, hint)] if hint else []),
                               source=str(path))
     body = [(r + [""] * (width - len(r)))[:width] for r in records]
     return pd.DataFrame(body, columns=range(width), dtype=object).astype(str)
+
+
+def _quote_problem(records: list[list[str]], i: int, j: int, text: str, sep: str) -> Problem:
+    cell = records[i][j].replace("\r\n", "\n").replace("\r", "\n")
+    lines = cell.count("\n")
+    return Problem(spreadsheet_row(i), header_at(text, sep, j),
+                   f"a quote (\") opened in this cell is not closed where the cell should end, "
+                   f"so the next {lines} line(s) of the file were read into this one cell; fix "
+                   "the quote (rows would otherwise be lost)")
+
+
+def header_at(text: str, sep: str, position: int) -> str | None:
+    """The header of column ``position`` (None if it has none)."""
+    first = next(csv.reader(_io.StringIO(text.partition("\n")[0].rstrip("\r"), newline=""),
+                            delimiter=sep), [])
+    return first[position] if position < len(first) and first[position].strip() else None
 
 
 def unique_headers(header: list[str]) -> list[str]:
@@ -209,6 +304,7 @@ def read_table(path: str | Path) -> RawTable:
         raise file_problem(path, "is a folder, not a file")
     if path.stat().st_size == 0:
         raise file_problem(path, "the file is empty")
+    note_input(path)
     reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind]
     table = reader(path)
     if table.frame.shape[1] == 0:

@@ -74,8 +74,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from fastholdelse_eval.core.cpr import cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError, is_code_like
-from fastholdelse_eval.core.files import atomic_write, format_for
+from fastholdelse_eval.core.files import atomic_write, format_for, neutralise_formulas
 from fastholdelse_eval.data.cohort import Cohort, SourceFile
 from fastholdelse_eval.data.register_inputs import (
     _EPOCH_ORDINAL,
@@ -230,7 +231,7 @@ def register_frame(
         con.close()
 
     frame = _finish(spells)
-    cpr = frame["person_id"].str.fullmatch(r"\d{6}-?\d{4}").fillna(False)
+    cpr = cpr_mask(frame["person_id"].fillna(""))
     if cpr.any():
         raise ValidationError([Problem(
             None, "person_id", f"{int(cpr.sum())} person ids in the cohort look like CPR "
@@ -374,6 +375,7 @@ def write_cohort_frame(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     Dates are written as ISO ``YYYY-MM-DD``, empty when missing."""
     path = check_output_path(out)
     if format_for(path, allowed=("csv", "parquet"), option="--out") == "csv":
-        return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False,
+        safe = neutralise_formulas(frame)  # opened in Excel: no cell runs as a formula
+        return atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False,
                                                            date_format="%Y-%m-%d"))
     return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))

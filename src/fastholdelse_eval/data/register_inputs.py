@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data.io import cells_as_text, read_table
 from fastholdelse_eval.data.schema import COLUMN_LOOKUP, GROUP_LOOKUP, normalize_label
@@ -136,7 +137,28 @@ def _read_text_table(source: object, what: str) -> tuple[pd.DataFrame, str]:
         return cells_as_text(col).astype("string")
 
     text = pd.DataFrame({str(c): as_text(frame[c]) for c in frame.columns})
+    _refuse_cpr(text, name)
     return text.replace("", pd.NA), name
+
+
+def _refuse_cpr(text: pd.DataFrame, source: str) -> None:
+    """No CPR number in a header or in any column but the person id (ids are checked, with a
+    count, on the cohort): other columns are carried into the cohort as covariates."""
+    problems = []
+    for pos, header in enumerate(text.columns):
+        if contains_cpr(header):
+            problems.append(Problem(None, f"column {pos + 1}",
+                                    "the column header looks like a CPR number"))
+            continue
+        if COLUMN_LOOKUP.get(normalize_label(header)) == "person_id":
+            continue
+        cells = text[header].fillna("").astype(str)
+        for i in np.flatnonzero(cpr_mask(cells).to_numpy(dtype=bool)):
+            problems.append(Problem(int(i) + 2, header,
+                                    "looks like a CPR number; no CPR number may be carried "
+                                    "into the cohort (pseudonymise or drop this column)"))
+    if problems:
+        raise ValidationError(_capped(problems), source=source)
 
 
 def _find_column(columns: list[str], canonical: str, extra: set[str] = frozenset()) -> str | None:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from fastholdelse_eval.core.cpr import contains_cpr
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
+from fastholdelse_eval.core.files import note_input
 from fastholdelse_eval.data.register_inputs import (
     _CODE_COLUMNS,
     _MAX_LISTED,
@@ -208,6 +210,7 @@ def _source_sql(panel: object, con) -> tuple[str, str]:
     path = Path(str(panel))
     if not path.exists():
         raise ConfigError(f"panel file not found: {path}")
+    note_input(path)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return f"read_parquet({_lit(str(path))})", str(path)
@@ -232,6 +235,10 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     except Exception as exc:  # duckdb.Error and friends
         raise _duck_error(exc, source) from None
     columns = [str(r[0]) for r in described]
+    cpr_headers = [Problem(None, f"column {i + 1}", "the column header looks like a CPR number")
+                   for i, c in enumerate(columns) if contains_cpr(c)]
+    if cpr_headers:
+        raise ValidationError(cpr_headers, source=source)
     types = {str(r[0]): str(r[1]).upper() for r in described}
     keys = {normalize_label(c): c for c in columns}
     pid = _find_column(columns, "person_id")

@@ -14,12 +14,15 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data import messages, schema
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
-CPR_PATTERN = re.compile(r"^\d{6}-?\d{4}$")
+CPR_PATTERN = re.compile(r"^[0-9]{6}-?[0-9]{4}$")
+CPR_MESSAGE = ("looks like a CPR number; replace CPR numbers with pseudonyms first "
+               "(fastholdelse-eval pseudonymize) and keep no CPR number in any other column")
 _ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
 _DMY = r"^(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})$"
 _EXCEL_SERIAL = r"^(?P<serial>\d{5})(?:\.0+)?$"
@@ -176,7 +179,31 @@ def _prepare(
     col.index = text.index
     if len(text) == 0:
         raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+    check_cells(text, col)
     return mapping, col, text, notes
+
+
+def check_cells(text: pd.DataFrame, col: _Collector) -> None:
+    """Checks on every cell and header whatever the column means: no CPR number anywhere (a
+    municipality or covariate column reaches tables and reports), no digits other than 0–9
+    (they would parse as nothing and rows would vanish)."""
+    for pos, header in enumerate(text.columns):
+        if contains_cpr(header):
+            col.problems.append(Problem(None, f"column {pos + 1}",
+                                        "the column header looks like a CPR number"))
+            header_name = f"column {pos + 1}"
+        else:
+            header_name = header
+        cells = text[header]
+        col.rows(cpr_mask(cells).to_numpy(), header_name, CPR_MESSAGE)
+        odd = ~cells.str.isascii()
+        if odd.any():
+            digits = cells[odd].str.contains(r"(?![0-9])\d", regex=True)
+            mask = odd.copy()
+            mask.loc[odd] = digits.to_numpy(dtype=bool)
+            col.rows(mask.to_numpy(dtype=bool), header_name,
+                     "contains digits other than 0–9 (e.g. Arabic-Indic or full-width); "
+                     "type the number with 0–9")
 
 
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
@@ -255,10 +282,7 @@ def validate_cohort_frame(
     pid = get("person_id")
     if "person_id" in mapping:
         col.rows(pid == "", "person_id", "person_id is empty")
-        cpr = pid.str.match(CPR_PATTERN).to_numpy()
-        col.rows(cpr, "person_id",
-                 "looks like a CPR number; replace ids with pseudonyms first "
-                 "(fastholdelse-eval pseudonymize)")
+        # CPR numbers (here and in every other column) are refused by check_cells.
     out["person_id"] = pid
 
     # group
@@ -483,7 +507,7 @@ def validate_aggregate_frame(
             out[name] = pd.array([pd.NA] * len(text), dtype="Int64")
             continue
         raw = text[mapping[name]]
-        ok = raw.str.fullmatch(r"\d+") | (raw == "")
+        ok = raw.str.fullmatch(r"[0-9]+") | (raw == "")
         col.rows(~ok.to_numpy(), name, "not a whole number of persons (0 or more)")
         if name in ("n", "rtw"):
             col.rows((raw == "").to_numpy(), name, f"{name} is empty")
@@ -499,6 +523,14 @@ def validate_aggregate_frame(
             col.rows(over, "relapse", "relapse is larger than rtw (relapse counts those who "
                                       "returned to work)")
         col.rows((out["n"] == 0).fillna(False).to_numpy(dtype=bool), "n", "n is 0")
+        # Each person's spell ends one way: these outcomes cannot add up to more than n.
+        ending = [c for c in ("rtw", "other_benefit", "dropout") if c in mapping]
+        if len(ending) > 1:
+            total = out[ending].fillna(0).sum(axis=1)
+            single = (out[ending].max(axis=1) > out["n"]).fillna(False)  # reported above
+            names = " + ".join(f"'{mapping[c]}'" for c in ending)
+            col.rows(((total > out["n"]).fillna(False) & ~single).to_numpy(dtype=bool), "n",
+                     f"{names} add up to more than n (each person ends one way only)")
     if "group" in out:
         dup = out.duplicated(["municipality", "group"], keep="first").to_numpy()
         col.rows(dup, "group", "a second row for the same municipality and group")

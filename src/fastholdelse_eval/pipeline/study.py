@@ -55,6 +55,7 @@ from typing import Any
 
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.files import note_input
 from fastholdelse_eval.core.options import (
     DANISH_KEYS,
     BusinessCaseOptions,
@@ -303,6 +304,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
 def load_config(path: str | Path) -> StudyConfig:
     """Read a study config TOML file; :class:`ConfigError` names the offending key."""
     path = Path(path)
+    note_input(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

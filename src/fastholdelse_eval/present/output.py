@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.core.files import atomic_write, format_for
+from fastholdelse_eval.core.files import atomic_write, format_for, neutralise_formulas
 from fastholdelse_eval.core.summary import summary_frame
 
 
@@ -105,6 +105,9 @@ def write_tidy(table: pd.DataFrame, fmt: str | None, out: str | None,
     else table); write to ``out`` (atomically) or return the text. ``lang="da"``: a ``.csv``
     in the Danish dialect, the workbook's readable sheet in Danish number style."""
     fmt = format_for(out, fmt, allowed=TIDY_FORMATS, default="table")
+    # Analysts open CSV and XLSX outputs in Excel: text cells that would run as formulas are
+    # neutralised.
+    table = neutralise_formulas(table)
     if fmt == "xlsx":
         if out is None:
             raise ConfigError("--format xlsx: needs --out FILE.xlsx (a workbook is not text)")

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError, FastholdelseError, Problem, ValidationError
+from fastholdelse_eval.core.files import note_input
 from fastholdelse_eval.data.io import (
     cells_as_text,
 )
@@ -128,6 +129,7 @@ def read_key(path: str | Path) -> bytes:
     a key file, or — on POSIX — can be read or written by other users.
     """
     path = Path(path).expanduser()
+    note_input(path)
     if not path.exists():
         raise KeyFileError(f"key file {path} not found (create one with "
                            "'fastholdelse-eval pseudonymize --new-key FILE')")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fastholdelse_eval.core.files import check_output
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.register import check_output_path, register_frame, write_cohort_frame
 
@@ -34,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_output_path(args.out)  # before the work, not after
+    # Never onto its own panel, mapping or groups file (nor through a link).
+    check_output(args.out, protect=[p for p in (args.panel, args.mapping, args.groups) if p])
     result = register_frame(
         args.panel, mapping=args.mapping, groups=args.groups, intake=args.intake,
         memory_limit=args.memory_limit, temp_directory=args.temp_dir, progress=not args.quiet,
