@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
+from fastholdelse_eval.core.errors import ConfigError, safe_name
 from fastholdelse_eval.core.files import atomic_write
 from fastholdelse_eval.data.io import (
     file_problem,
@@ -41,7 +42,6 @@ from fastholdelse_eval.privacy.pseudonyms import (
     PSEUDONYM_PREFIX,
     KeyFileError,
     MalformedCprError,
-    _cpr_reasons,
     _pseudonyms_for,
     _resolve_column,
     _text_cells,
@@ -84,6 +84,8 @@ class _Source:
     text: Callable[[str], pd.Series] | None = None  # a column's cells as the user sees them
     # False when a column cannot hold a CPR number (a cheap check before reading it in full)
     may_hold_cpr: Callable[[int], bool] = lambda pos: True
+    # CPR-like values outside the table's cells (other sheets, comments), as place descriptions
+    findings: Callable[[], list[str]] = lambda: []
 
     def text_of(self, column: str) -> pd.Series:
         if self.text is not None:
@@ -135,6 +137,9 @@ def pseudonymize_file(
             UserWarning, stacklevel=2,
         )
     others = _cpr_like_columns(src, exclude=col)
+    for finding in src.findings():
+        warnings.warn(f"{finding}; it was left unchanged — remove it before sharing",
+                      UserWarning, stacklevel=2)
     for name in others:
         warnings.warn(
             f"column '{name}' also holds values that look like CPR numbers; it was left "
@@ -172,17 +177,45 @@ def _cpr_like_columns(src: _Source, exclude: str) -> list[str]:
             if not (column.str.len() >= 10).any():
                 continue
         text = _text_cells(column).reset_index(drop=True)[~blank]
-        candidates = text[text.str.fullmatch(_CPR_SHAPE.pattern)]
-        if len(candidates) and (_cpr_reasons(candidates.drop_duplicates())[1] == "").any():
+        # The one rule of core.cpr: a CPR number inside free text, or 9 digits (Excel's lost
+        # leading zero), counts too.
+        if len(text) and bool(cpr_mask(text).any()):
             found.append(_safe_column_name(str(name), pos))
     return found
 
 
 def _safe_column_name(name: str, position: int) -> str:
     """A header fit for a message: a header that itself looks like a CPR number is not shown."""
-    if not name.strip() or _CPR_SHAPE.search(name) or len(name) > 60:
+    if not name.strip() or _CPR_SHAPE.search(name) or contains_cpr(name) or len(name) > 60:
         return f"column {position + 1}"
-    return name
+    return safe_name(name)
+
+
+def _workbook_findings(wb, first_columns: list[str]) -> list[str]:
+    """CPR-like values the first sheet's pseudonymisation leaves: in other sheets (cells and
+    names), in cell comments of any sheet, and in the first sheet's header. Places only."""
+    found = []
+    for pos, name in enumerate(first_columns):
+        if contains_cpr(name):
+            found.append(f"the header of column {pos + 1} looks like a CPR number")
+    for index, ws in enumerate(wb.worksheets):
+        label = f"sheet {index + 1}" if contains_cpr(ws.title) else f"sheet '{safe_name(ws.title)}'"
+        if contains_cpr(ws.title):
+            found.append(f"the name of sheet {index + 1} looks like a CPR number")
+        cells = comments = 0
+        for row in ws.iter_rows():
+            for cell in row:
+                if index > 0 and cell.value is not None and contains_cpr(cell.value):
+                    cells += 1
+                if cell.comment is not None and contains_cpr(cell.comment.text):
+                    comments += 1
+        if cells:
+            found.append(f"{label}: {cells} cell(s) look like CPR numbers (only the first "
+                         "sheet's CPR column is pseudonymised)")
+        if comments:
+            found.append(f"{label}: {comments} cell comment(s) hold something that looks like "
+                         "a CPR number")
+    return found
 
 
 # --- CSV: rewrite one field per record, leave every other byte alone ------------------------
@@ -340,7 +373,8 @@ def _xlsx_source(path: Path) -> _Source:
         ]
         return pd.Series(padded, dtype=str)
 
-    return _Source("xlsx", header, lambda pos: frame.iloc[:, pos], rows, blank, write, text)
+    return _Source("xlsx", header, lambda pos: frame.iloc[:, pos], rows, blank, write, text,
+                   findings=lambda: _workbook_findings(wb, header))
 
 
 def _arrow_codec(name: str) -> str:
