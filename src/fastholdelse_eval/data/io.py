@@ -156,12 +156,11 @@ def _read_csv(path: Path) -> RawTable:
     lineterminator = "\r\n" if "\r\n" in text[: len(first_line) + 2] else "\n"
     header = next(csv.reader(_io.StringIO(first_line, newline=""), delimiter=sep), [])
     width = len(header)
-    if '"' in text:
+    if '"' in text or not _check_line_widths(text, sep, width, path):
         # Quotes: only the csv module tells where records end, so ragged rows and a quote
         # that swallows the following lines are found.
         frame = _read_csv_checked(text, sep, width, path)
     else:
-        _check_line_widths(text, sep, width, path)
         frame = pd.read_csv(_io.StringIO(text), sep=sep, header=0, names=list(range(width)),
                             dtype=str, keep_default_na=False, na_filter=False,
                             skip_blank_lines=False, index_col=False, quoting=csv.QUOTE_NONE)
@@ -189,8 +188,10 @@ def _width_problems(counts: pd.Series, extra_filled: pd.Series, width: int) -> l
             for i, c in counts[short | long].items()]
 
 
-def _check_line_widths(text: str, sep: str, width: int, path: Path) -> None:
-    """A file without quotes: every line is one record; count its cells (vectorised)."""
+def _check_line_widths(text: str, sep: str, width: int, path: Path) -> bool:
+    """A file without quotes: every line is one record; count its cells (vectorised). False
+    when some row has surplus empty cells (Excel's trailing separators), which the csv module
+    then drops."""
     # Only CR and LF end a record (str.splitlines would also split at form feeds and U+2028).
     lines = pd.Series(re.split(r"\r\n|\n|\r", text)[1:], dtype=str)
     counts = lines.str.count(sep) + 1
@@ -200,6 +201,7 @@ def _check_line_widths(text: str, sep: str, width: int, path: Path) -> None:
     problems = _width_problems(counts, extra_filled, width)
     if problems:
         raise ValidationError(problems, source=str(path))
+    return not bool((counts > width).any())
 
 
 def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFrame:

@@ -49,7 +49,7 @@ from fastholdelse_eval.privacy.cross_site import (
     mask_cross_site,
 )
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
-from fastholdelse_eval.privacy.figures import Reveal, hidden_reveals
+from fastholdelse_eval.privacy.figures import Reveal, coarsen_cif, coarsen_km, hidden_reveals
 
 # Extra columns of the comparison's rows that the report shows.
 KEEP_COLUMNS = ("measure", "weight", "k", "df", "primary", "covariates")
@@ -107,12 +107,17 @@ def curve_figures(ev: Any) -> list[FigureSpec]:
     fit = durations.fit()
     groups = tuple(fit.km)
 
-    def km(chosen: list[str], **kwargs: Any) -> object:
-        return plot_km({g: fit.km[g] for g in groups if g in chosen},
-                       horizon=fit.horizon_weeks, **kwargs)
+    # ``coarsen``: the threshold of disclosure control; the curves are pooled to steps of at
+    # least that many events (privacy.figures) before they are drawn.
+    def km(chosen: list[str], coarsen: int = 0, **kwargs: Any) -> object:
+        curves = {g: coarsen_km(fit.km[g], coarsen) if coarsen else fit.km[g]
+                  for g in groups if g in chosen}
+        return plot_km(curves, horizon=fit.horizon_weeks, **kwargs)
 
-    def cif(chosen: list[str], **kwargs: Any) -> object:
-        return plot_cif({g: fit.cif[g] for g in groups if g in chosen}, cause=1, **kwargs)
+    def cif(chosen: list[str], coarsen: int = 0, **kwargs: Any) -> object:
+        curves = {g: coarsen_cif(fit.cif[g], coarsen) if coarsen else fit.cif[g]
+                  for g in groups if g in chosen}
+        return plot_cif(curves, cause=1, **kwargs)
 
     def reveals(fig_id: str, metrics: tuple[str, ...]) -> tuple[Reveal, ...]:
         return tuple(Reveal(fig_id, m, g, fit.municipality) for g in groups for m in metrics)
@@ -206,7 +211,8 @@ def clear(inputs: ReportInputs, threshold: int = DEFAULT_THRESHOLD, enabled: boo
     for spec in inputs.figures:
         hidden = {r.group for r in hidden_reveals(sup.table, spec.reveals, sup.enabled)}
         figures.append(ClearedFigure(spec, tuple(g for g in spec.groups if g not in hidden),
-                                     tuple(g for g in spec.groups if g in hidden)))
+                                     tuple(g for g in spec.groups if g in hidden),
+                                     coarsen=sup.threshold if sup.enabled else 0))
     return Cleared(table=sup.table, log=sup.log, threshold=sup.threshold, enabled=sup.enabled,
                    figures=figures, meta=inputs.meta, notes=list(sup.notes))
 

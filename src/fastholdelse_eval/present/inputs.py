@@ -74,6 +74,8 @@ class ClearedFigure:
     spec: FigureSpec
     groups: tuple[str, ...]
     hidden: tuple[str, ...] = ()
+    # Curves drawn with steps of at least this many events (0: as fitted; suppression off).
+    coarsen: int = 0
 
 
 @dataclass

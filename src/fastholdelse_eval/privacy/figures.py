@@ -15,11 +15,13 @@ such list: they read only cleared values and skip masked ones.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.privacy.cross_site import level_of
+from fastholdelse_eval.stats.survival import CumulativeIncidence, KaplanMeier
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,69 @@ def hidden_reveals(table: pd.DataFrame, reveals: Iterable[Reveal], enabled: bool
     """
     cleared = _cleared_keys(table, enabled)
     return [r for r in reveals if (r.metric, r.group, r.municipality) not in cleared]
+
+
+# --- coarsening of drawn curves -----------------------------------------------------------------
+#
+# A curve that is drawn shows more than its tidy rows: every step is d/n_at_risk, so with the
+# numbers at risk a reader gets the number of events in each week, and the height at any week
+# times n gives "returned by week t" (the issue's example: a count hidden as "<5" in the tables
+# read back from the cumulative-incidence steps k/40). Drawn curves are therefore coarsened:
+# the events of consecutive weeks are pooled until a step holds at least ``threshold`` events
+# (the curve is drawn at its true height at the end of each pooled step, so it stays an honest
+# picture), and the curve stops where fewer than ``threshold`` persons remain at risk. Numbers
+# at risk are those at the start of each pooled step, so two of them differ by at least
+# ``threshold`` events. Censoring marks are pooled the same way.
+
+
+def kept_steps(events: np.ndarray, n_risk: np.ndarray, threshold: int) -> np.ndarray:
+    """Indices of the time points a coarsened curve keeps (see above): each closes a run of
+    at least ``threshold`` events, and all lie where at least ``threshold`` are at risk.
+
+    A loop over the curve's distinct event times (weeks), not over persons."""
+    keep = []
+    acc = 0
+    for i, (d, r) in enumerate(zip(np.asarray(events).tolist(), np.asarray(n_risk).tolist(),
+                                   strict=True)):
+        if r < threshold:
+            break
+        acc += d
+        if acc >= threshold:
+            keep.append(i)
+            acc = 0
+    return np.asarray(keep, dtype="int64")
+
+
+def _pooled(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Sums of ``values`` over each kept step (from the previous kept index + 1 to it)."""
+    if not keep.size:
+        return values[..., :0]
+    cum = np.cumsum(values, axis=-1)
+    at = cum[..., keep]
+    return np.diff(at, axis=-1, prepend=0)
+
+
+def _starts(n_risk: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Numbers at risk at the start of each kept step."""
+    first = np.concatenate([[0], keep[:-1] + 1]) if keep.size else keep
+    return n_risk[first]
+
+
+def coarsen_km(km: KaplanMeier, threshold: int) -> KaplanMeier:
+    """The Kaplan–Meier curve as a report may draw it (see above)."""
+    keep = kept_steps(km.n_event, km.n_risk, threshold)
+    return replace(km, time=km.time[keep], n_risk=_starts(km.n_risk, keep),
+                   n_event=_pooled(km.n_event, keep), n_censor=_pooled(km.n_censor, keep),
+                   surv=km.surv[keep], se=km.se[keep], ci_low=km.ci_low[keep],
+                   ci_high=km.ci_high[keep])
+
+
+def coarsen_cif(cif: CumulativeIncidence, threshold: int, cause: int = 1
+                ) -> CumulativeIncidence:
+    """The cumulative incidence of ``cause`` as a report may draw it: steps pooled on that
+    cause's events (see above)."""
+    k = cif.causes.index(cause)
+    keep = kept_steps(cif.n_event[k], cif.n_risk, threshold)
+    return replace(cif, time=cif.time[keep], n_risk=_starts(cif.n_risk, keep),
+                   n_event=_pooled(cif.n_event, keep), surv=cif.surv[keep],
+                   surv_se=cif.surv_se[keep], cif=cif.cif[:, keep], se=cif.se[:, keep])

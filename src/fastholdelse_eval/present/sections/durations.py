@@ -22,7 +22,8 @@ def _draw(fig: ClearedFigure, labels: Labels) -> Draw:
     spec = fig.spec
 
     def draw(ax):
-        spec.plot(list(fig.groups), ax=ax, title="", xlabel=labels(f"{spec.labels}_x"),
+        spec.plot(list(fig.groups), ax=ax, coarsen=fig.coarsen, title="",
+                  xlabel=labels(f"{spec.labels}_x"),
                   ylabel=labels(f"{spec.labels}_y"))
 
     return draw

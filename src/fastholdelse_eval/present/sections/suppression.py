@@ -33,6 +33,8 @@ def section(ctx: Context) -> Section | None:
         sec.blocks.append(Paragraph(L("suppression.off", **thr), "warning"))
         return sec
     sec.blocks.append(Paragraph(L("suppression.policy", **thr)))
+    if any(f.coarsen and f.groups for f in c.figures):
+        sec.blocks.append(Paragraph(L("suppression.figures", **thr)))
     log = unique_log(ctx)
     if not len(log):
         sec.blocks.append(Paragraph(L("suppression.none")))
