@@ -209,8 +209,6 @@ WRITERS = {
                              str(o / "c.csv")],
     "report": lambda p, o: ["report", str(p), "--format", "md", "--lang", "en", "--out",
                             str(o / "rep")],
-    "pseudonymize": lambda p, o: ["pseudonymize", str(p), "--key-file", str(o / "k.key"),
-                                  "--out", str(o / p.name)],
 }
 REFUSED = [c for c in COHORT_CASES + AGG_CASES if not c.ok and c.name != "empty-file"]
 ACCEPTED_HOSTILE = [c for c in COHORT_CASES
@@ -394,12 +392,6 @@ def test_subprocess(tmp_path, case):
                           capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     _check_common(proc.returncode, proc.stdout + proc.stderr, case, inputs, path, [])
-
-
-def count_cases() -> int:
-    """How many cases this module generates (reported in the issue's note)."""
-    return (len(COHORT_CASES + AGG_CASES) + 3 * len(REFUSED) + len(ACCEPTED_HOSTILE)
-            + 1 + 2 * len(OUTPUT_CASES) + 3 + 1 + 2 * len(WRITE_COMMANDS) + 1 + 3)
 
 
 def test_pseudonymize_reports_cpr_in_other_sheets_comments_and_sheet_names(tmp_path, capsys):

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -50,6 +51,7 @@ from fastholdelse_eval.privacy.cross_site import (
 )
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
 from fastholdelse_eval.privacy.figures import Reveal, coarsen_cif, coarsen_km, hidden_reveals
+from fastholdelse_eval.privacy.notes import clear_notes
 
 # Extra columns of the comparison's rows that the report shows.
 KEEP_COLUMNS = ("measure", "weight", "k", "df", "primary", "covariates")
@@ -213,8 +215,11 @@ def clear(inputs: ReportInputs, threshold: int = DEFAULT_THRESHOLD, enabled: boo
         figures.append(ClearedFigure(spec, tuple(g for g in spec.groups if g not in hidden),
                                      tuple(g for g in spec.groups if g in hidden),
                                      coarsen=sup.threshold if sup.enabled else 0))
+    # Free-text notes can carry small counts that the table's suppression never saw.
+    meta = (dataclasses.replace(inputs.meta, notes=clear_notes(inputs.meta.notes, sup.threshold))
+            if sup.enabled else inputs.meta)
     return Cleared(table=sup.table, log=sup.log, threshold=sup.threshold, enabled=sup.enabled,
-                   figures=figures, meta=inputs.meta, notes=list(sup.notes))
+                   figures=figures, meta=meta, notes=list(sup.notes))
 
 
 def report(inputs: ReportInputs, *, lang: str = "da", threshold: int = DEFAULT_THRESHOLD,
