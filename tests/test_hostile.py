@@ -418,3 +418,25 @@ def test_pseudonymize_reports_cpr_in_other_sheets_comments_and_sheet_names(tmp_p
     assert "comment" in text and "sheet 2" in text and "name of sheet 2" in text
     for secret in ("050590", "0202021234", "030390"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("where", ["other-sheet", "comment", "sheet-name"])
+def test_xlsx_input_with_cpr_outside_the_table_is_refused(tmp_path, capsys, where):
+    import openpyxl
+    import pandas as pd
+    from openpyxl.comments import Comment
+
+    path = tmp_path / "c.xlsx"
+    pd.read_csv(SAMPLE / "greve_2009.csv", sep=";", dtype=str, encoding="utf-8-sig",
+                keep_default_na=False).to_excel(path, index=False)
+    wb = openpyxl.load_workbook(path)
+    if where == "other-sheet":
+        wb.create_sheet("Noter").append(["ring 010190-1234"])
+    elif where == "comment":
+        wb.active["C4"].comment = Comment("cpr 010190-1234", "x")
+    else:
+        wb.create_sheet("0101901234")
+    wb.save(path)
+    code, text = run_cli(["validate", str(path)], capsys)
+    assert code == 1 and "CPR" in text and "Traceback" not in text, text
+    assert "010190" not in text

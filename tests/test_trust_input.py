@@ -230,3 +230,29 @@ def test_messages_escape_terminal_control_characters():
     text = str(Problem(2, "kommune\x1b[2J\x1b]0;pwned\x07", "bad"))
     assert "\x1b" not in text and "\x07" not in text
     assert printable("Køge\u202e") == "Køge\\u202e"
+
+
+@pytest.mark.parametrize("value,words", [("-5", "between 15 and 100"),
+                                         ("999", "between 15 and 100"),
+                                         ("inf", "not a finite number"),
+                                         ("1e400", "not a finite number"),
+                                         ("abc", "not a number of years")])
+def test_hostile_ages_are_refused(tmp_path, value, words):
+    lines = list(LINES)
+    cells = lines[5].decode().split(";")
+    cells[10] = value
+    lines[5] = ";".join(cells).encode()
+    found = problems(write(tmp_path, lines))
+    assert [(p.row, p.column) for p in found] == [(6, "alder")]
+    assert words in found[0].message
+
+
+def test_infinite_value_in_any_numeric_covariate_is_refused(tmp_path):
+    path = tmp_path / "c.csv"
+    text = GREVE.decode("utf-8-sig").split("\n")
+    text[0] += ";score"
+    text[1:] = [line + (";inf" if i == 2 else ";1,5") if line else line
+                for i, line in enumerate(text[1:])]
+    path.write_text("\n".join(text), encoding="utf-8")
+    found = problems(path)
+    assert [(p.row, p.column) for p in found] == [(4, "score")]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fastholdelse_eval.core.cpr import contains_cpr
 from fastholdelse_eval.core.errors import FastholdelseError, Problem, ValidationError
 from fastholdelse_eval.core.files import atomic_write, note_input
 from fastholdelse_eval.data.messages import header_row_hint, separator_hint
@@ -281,7 +282,41 @@ def _read_xlsx(path: Path) -> RawTable:
         raise file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), None)
+    problems = _workbook_cpr_problems(path)
+    if problems:
+        raise ValidationError(problems, source=str(path))
     return RawTable(frame=frame, fmt=TableFormat(kind="xlsx"), path=str(path), sheets=sheets)
+
+
+def _workbook_cpr_problems(path: Path) -> list[Problem]:
+    """CPR-like values where the table reader does not look: other sheets (cells and names)
+    and cell comments. The first sheet's cells are checked by validation, row by row."""
+    import openpyxl  # lazy: heavy
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except Exception:  # openpyxl raises many types; pandas already read the first sheet
+        return []
+    problems = []
+    for index, ws in enumerate(wb.worksheets):
+        where = f"sheet {index + 1}"
+        if contains_cpr(ws.title):
+            problems.append(Problem(None, None, f"the name of {where} looks like a CPR number"))
+        cells = comments = 0
+        for row in ws.iter_rows():
+            for cell in row:
+                if index > 0 and cell.value is not None and contains_cpr(cell.value):
+                    cells += 1
+                if cell.comment is not None and contains_cpr(cell.comment.text):
+                    comments += 1
+        if cells:
+            problems.append(Problem(None, None, f"{where}: {cells} cell(s) look like CPR numbers "
+                                                "(only the first sheet is read, but the file "
+                                                "must hold no CPR number)"))
+        if comments:
+            problems.append(Problem(None, None, f"{where}: {comments} cell comment(s) hold "
+                                                "something that looks like a CPR number"))
+    return problems
 
 
 def _read_parquet(path: Path) -> RawTable:

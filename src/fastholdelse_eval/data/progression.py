@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.core.cpr import cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data import schema
 from fastholdelse_eval.data.cohort import Cohort, SourceFile
@@ -46,7 +47,6 @@ from fastholdelse_eval.data.instruments import (
 )
 from fastholdelse_eval.data.io import read_table, spreadsheet_row
 from fastholdelse_eval.data.validation import (
-    CPR_PATTERN,
     DATE_HINT,
     _prepare,
     _row_list,
@@ -177,9 +177,7 @@ def validate_progression_frame(
     pid = get("person_id")
     if "person_id" in mapping:
         col.rows(pid == "", "person_id", "person_id is empty")
-        col.rows(pid.str.match(CPR_PATTERN).to_numpy(), "person_id",
-                 "looks like a CPR number; replace ids with pseudonyms first "
-                 "(fastholdelse-eval pseudonymize)")
+        # CPR numbers (here and in every other column) are refused by validation.check_cells.
     dates, bad, impossible = parse_dates(get("date"))
     if "date" in mapping:
         col.rows(bad, "date", f"not a date; {DATE_HINT}")
@@ -265,7 +263,7 @@ def validate_progression_frame(
         col.file(None, "the cohort has the same person_id in more than one municipality; "
                        "progression measurements are linked by person_id alone")
     stranger = ~pid.isin(set(ids)).to_numpy() & (pid != "").to_numpy() \
-        & ~pid.str.match(CPR_PATTERN).to_numpy()
+        & ~cpr_mask(pid).to_numpy()
     if stranger.any():
         rows = [spreadsheet_row(i) for i in text.index[stranger]]
         col.file("person_id", f"{int(stranger.sum())} row(s) of "

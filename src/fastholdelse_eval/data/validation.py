@@ -393,6 +393,16 @@ def validate_cohort_frame(
     for name in schema.KNOWN_COVARIATES:
         if name in mapping:
             out[name] = _covariate(get(name), decimal_comma)
+    if "age" in mapping:
+        age = out["age"]
+        if pd.api.types.is_numeric_dtype(age):
+            bad = age.notna() & np.isfinite(age) & ~age.between(AGE_RANGE[0], AGE_RANGE[1])
+            col.rows(bad.to_numpy(dtype=bool), "age",
+                     f"age must be between {AGE_RANGE[0]} and {AGE_RANGE[1]} years")
+        else:
+            filled = (get("age") != "").to_numpy()
+            col.rows(filled & parse_numbers_each(get("age"), decimal_comma), "age",
+                     "age is not a number of years")
     for header in columns:
         if header in used:
             continue
@@ -404,6 +414,11 @@ def validate_cohort_frame(
                 col.rows(filled, header, "cell in a column without a header name")
             continue
         out[header.strip()] = _covariate(text[header], decimal_comma)
+    for name in [c for c in out.columns if c not in CANONICAL_COLUMNS]:
+        # inf, -inf and 1e400 parse as numbers but no model can use them.
+        if pd.api.types.is_float_dtype(out[name]):
+            infinite = np.isinf(out[name].to_numpy(dtype="float64"))
+            col.rows(infinite, name, "not a finite number")
 
     if col.problems:
         raise ValidationError(col.problems, source)
@@ -454,6 +469,17 @@ def _group_column(raw: pd.Series, in_file: bool, group: str | None, col: _Collec
                  f"this is the {group} file; fix the cell or give the file as the other group")
         mapped = mapped.where(~pd.Series(empty, index=mapped.index), group)
     return mapped.fillna("").astype(str)
+
+
+AGE_RANGE = (15, 100)  # persons on sickness benefit: working age, with room for late careers
+
+
+def parse_numbers_each(text: pd.Series, decimal_comma: bool) -> np.ndarray:
+    """Mask of the cells that are not numbers (each on its own)."""
+    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+    bad = np.array([_parse_unique_numbers(pd.Series([u], dtype=str), decimal_comma) is None
+                    for u in uniques], dtype=bool)
+    return bad[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
 def _is_unnamed(header: str) -> bool:
