@@ -194,3 +194,26 @@ def test_aggregate_report_gives_nothing_back(tmp_path):
                     "B;deltager;25;20;1;2;0\nB;kontrol;30;18;4;7;3\n", encoding="utf-8")
     _, inputs, cleared = _report(load_cohort(path))
     assert recovered_from_table(inputs.table, cleared.table) == []
+
+
+def test_notes_print_no_small_count():
+    from fastholdelse_eval.privacy.notes import clear_note
+
+    assert clear_note("3 row(s) without municipality set to 'unknown'", 5) == \
+        "<5 row(s) without municipality set to 'unknown'"
+    assert clear_note("12 of 40 persons have no group (3 of them had an index spell)", 5) == \
+        "12 of 40 persons have no group (<5 of them had an index spell)"
+    # not counts of persons: weeks, decimals, dates, row lists, municipalities
+    for keep in ("horizon 4 weeks", "0.5 added to every cell", "2009-03-02",
+                 "2 empty row(s) skipped: rows 4, 7"[-7:], "2 municipalities with one arm"):
+        assert clear_note(keep, 5) == keep
+
+
+def test_report_notes_are_cleared(tmp_path):
+    frame = simulate_cohort(40, seed=3)
+    frame.loc[frame.index[:3], "municipality"] = ""
+    cohort = Cohort.from_frame(frame, municipality="Syntetisk")
+    assert any(n.startswith("3 row(s)") for n in cohort.notes)
+    _, _, cleared = _report(cohort)
+    assert any(n.startswith("<5 row(s)") for n in cleared.meta.notes)
+    assert not any(n.startswith("3 row(s)") for n in cleared.meta.notes)
