@@ -33,10 +33,10 @@ FLOW = ("rtw_rate", "other_benefit_rate", "dropout_rate", "on_benefit_rate")
 KEY = ["municipality", "metric", "group"]
 
 
-def _published(table: pd.DataFrame) -> pd.DataFrame:
-    plain = table[table.get("level", pd.Series("", index=table.index)).fillna("") == ""] \
-        if "level" in table.columns else table
-    return plain.set_index(KEY)
+def _published(table: pd.DataFrame, level: str = "") -> pd.DataFrame:
+    if "level" not in table.columns:
+        return table.set_index(KEY) if level == "" else table.iloc[:0].set_index(KEY)
+    return table[table["level"].fillna("") == level].set_index(KEY)
 
 
 def _num(x: object) -> float | None:
@@ -71,6 +71,8 @@ def recovered_from_table(raw: pd.DataFrame, cleared: pd.DataFrame, level: float 
     """Suppressed numerators the published table pins to their true value."""
     truth = _published(raw)
     pub = _published(cleared)
+    # The municipality comparison publishes each site's risk difference again (level @sites).
+    sites = _published(cleared, "@sites")
     found = []
     hidden = pub[pub["numerator"].isna() & truth.reindex(pub.index)["numerator"].notna()]
     for key in hidden.index:
@@ -89,10 +91,11 @@ def recovered_from_table(raw: pd.DataFrame, cleared: pd.DataFrame, level: float 
         if other and (muni, metric, other) in pub.index:
             o = pub.loc[(muni, metric, other)]
             p_other = _num(o.get("estimate"))
-            for kind in ("difference", "ratio"):
-                if (muni, metric, kind) not in pub.index or p_other is None:
+            sources = [(pub, "difference"), (pub, "ratio"), (sites, "difference")]
+            for table, kind in sources:
+                if (muni, metric, kind) not in table.index or p_other is None:
                     continue
-                d = _num(pub.loc[(muni, metric, kind), "estimate"])
+                d = _num(table.loc[(muni, metric, kind), "estimate"])
                 if d is None:
                     continue
                 sign = 1 if group == "intervention" else -1
@@ -143,13 +146,18 @@ def _report(cohort):
     return ev, inputs, clear(inputs, threshold=THRESHOLD)
 
 
-SMALL = [(20, 3), (30, 11), (40, 3)]
+SMALL = [(20, 3), (30, 11), (40, 3), (0, 5)]  # n = 0: two small municipalities (30 and 25)
 
 
-@pytest.fixture(scope="module", params=SMALL, ids=lambda p: f"n{p[0]}-seed{p[1]}")
+@pytest.fixture(scope="module", params=SMALL,
+                ids=lambda p: f"n{p[0]}-seed{p[1]}" if p[0] else "two-sites")
 def small_report(request):
     n, seed = request.param
-    return _report(Cohort.from_frame(simulate_cohort(n, seed=seed)))
+    if n:
+        return _report(Cohort.from_frame(simulate_cohort(n, seed=seed)))
+    frame = pd.concat([simulate_cohort(30, seed=seed, municipality="A"),
+                       simulate_cohort(25, seed=seed + 1, municipality="B")], ignore_index=True)
+    return _report(Cohort.from_frame(frame))
 
 
 def test_no_suppressed_count_recovered_from_the_table(small_report):
