@@ -400,7 +400,8 @@ def validate_cohort_frame(
             col.rows(bad.to_numpy(dtype=bool), "age",
                      f"age must be between {AGE_RANGE[0]} and {AGE_RANGE[1]} years")
         else:
-            filled = (get("age") != "").to_numpy()
+            # Cells with digits other than 0–9 are already reported by check_cells.
+            filled = ((get("age") != "") & get("age").str.isascii()).to_numpy(dtype=bool)
             col.rows(filled & parse_numbers_each(get("age"), decimal_comma), "age",
                      "age is not a number of years")
     for header in columns:
