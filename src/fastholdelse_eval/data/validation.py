@@ -191,9 +191,9 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
         if contains_cpr(header):
             col.problems.append(Problem(None, f"column {pos + 1}",
                                         "the column header looks like a CPR number"))
-            header_name = f"column {pos + 1}"
-        else:
-            header_name = header
+        # Headers the schema knows are named; any other header is the user's text (it can be
+        # a person's name) and is given by position.
+        header_name = header if header in col.labels.values() else f"column {pos + 1}"
         cells = text[header]
         col.rows(cpr_mask(cells).to_numpy(), header_name, CPR_MESSAGE)
         odd = ~cells.str.isascii()
@@ -415,11 +415,13 @@ def validate_cohort_frame(
                 col.rows(filled, header, "cell in a column without a header name")
             continue
         out[header.strip()] = _covariate(text[header], decimal_comma)
+    position = {h.strip(): i for i, h in enumerate(columns)}
     for name in [c for c in out.columns if c not in CANONICAL_COLUMNS]:
         # inf, -inf and 1e400 parse as numbers but no model can use them.
         if pd.api.types.is_float_dtype(out[name]):
             infinite = np.isinf(out[name].to_numpy(dtype="float64"))
-            col.rows(infinite, name, "not a finite number")
+            where = name if name in mapping else f"column {position.get(name, 0) + 1}"
+            col.rows(infinite, where, "not a finite number")
 
     if col.problems:
         raise ValidationError(col.problems, source)
