@@ -122,8 +122,8 @@ def markdown() -> str:
         "Validation lists every problem at once, by file, row (as your spreadsheet numbers it, "
         "header = row 1) and column; the same problem in many rows is one line with the first "
         "rows and a count. A cell's value is never shown, except a rejected label that cannot "
-        "be personal: short, without digits, and either close to a known label (\"did you mean "
-        "'raskmeldt'?\") or used in at least three rows. Hints name the usual causes: two-digit "
+        "be personal: short, without digits, and close to a known label (\"did you mean "
+        "'raskmeldt'?\"). Hints name the usual causes: two-digit "
         "years, `,` between cells together with decimal commas, a title above the header, data "
         "on another sheet.",
         "",

@@ -3,10 +3,11 @@ nearest known label, and one-line hints for the usual causes of a file full of e
 
 A label such as ``rasmeldt`` is not personal data, but a cell in a label column may still hold
 one (a shifted row puts an id or a name there), so a rejected value is shown only when it is
-short, has no run of digits (CPR numbers, dates, ids) and at most three words, *and* it is either
-close to a known label (a typo: ``rasmeldt`` → "did you mean 'raskmeldt'?") or written in at
-least :data:`MIN_ROWS_SHOWN` rows (a category of the file's own, not one person). Everything else
-is described by row and column only, as elsewhere in validation.
+short, has no run of digits (CPR numbers, dates, ids) and at most three words, *and* it is close
+to a known label (a typo: ``rasmeldt`` → "did you mean 'raskmeldt'?"). A label far from every
+known one is not shown even when many rows repeat it: the privacy audit found names repeated
+in a label column (tests/test_privacy_audit.py). Everything else is described by row and column
+only, as elsewhere in validation.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import pandas as pd
 from fastholdelse_eval.data.schema import normalize_label
 
 MAX_SHOWN_LENGTH = 30
-MIN_ROWS_SHOWN = 3
 _DIGITS = re.compile(r"\d{3,}")
 _TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[-./]\d{1,2}[-./]\d{2}$")
 
@@ -51,7 +51,7 @@ def unknown_label_rows(raw: pd.Series, unknown: np.ndarray, known: Iterable[str]
     for label in pd.unique(values[unknown]):
         rows = unknown & (values == label)
         guess = nearest(str(label), known) if showable(str(label)) else None
-        if not showable(str(label)) or (guess is None and rows.sum() < MIN_ROWS_SHOWN):
+        if guess is None:
             hidden |= rows
             continue
         hint = f"; did you mean '{guess}'?" if guess else ""
