@@ -24,7 +24,7 @@ def test_evaluate_table_shows_greve_headline(capsys, greve_path):
     assert code == 0, err
     assert "137/188 = 72.9 %" in out
     assert "97/180 = 53.9 %" in out
-    assert "+19.0 pp (+9.2 to +28.3); p = 0.000217" in out
+    assert "+19.0 pp (+9.2 to +28.3); p < 0.001" in out
     assert "1.35 (1.15 to 1.59)" in out
 
 

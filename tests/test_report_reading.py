@@ -149,3 +149,24 @@ def test_body_log_is_short_grouped_by_reason_and_the_full_log_is_an_appendix(doc
         html = render_html(doc)
         assert f'<details id="table-suppression-details"><summary>{full.collapsed}' in html
         assert L("suppression.show_all", n=str(len(full.rows))) == full.collapsed
+
+
+def test_notebook_view_in_the_users_words(greve_cohort):
+    ev = evaluate(greve_cohort, targets=[{"metric": "partial_rtw_rate", "direction": "higher",
+                                          "relative": 0.25}])
+    html = ev._repr_html_()
+    table = html[:html.index("<figure")]
+    assert "Returned to work" in table and "rtw_rate" not in table and "cif_rtw" not in table
+    assert "p &lt; 0.001" in table and "e-" not in table  # never p = 6.38e-33
+    # partial RTW 59/188 vs 32/180: ratio 1.77 → +76.5 %; the point meets +25 %, the interval
+    # (Katz: 1.21 to 2.58 → +20.9 % to +157.8 %) does not
+    assert ("<td>Partial return to work: intervention at least 25 % higher than control</td>"
+            "<td>+76.5% (+20.9% to +157.8%)</td><td>met</td><td>not met</td>") in table
+
+
+def test_category_values_in_the_reports_language(docs):
+    en = render_html(docs["en"])
+    da = render_html(docs["da"])
+    assert "<th scope=\"row\">woman</th>" in en and "<th scope=\"row\">yes</th>" in en
+    assert "kvinde" not in en and ">nej<" not in en
+    assert "<th scope=\"row\">kvinde</th>" in da and "<th scope=\"row\">ja</th>" in da

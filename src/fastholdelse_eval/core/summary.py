@@ -44,8 +44,13 @@ def _format_cell(metric: str, row: pd.Series, f: Formatter = TERMINAL) -> str:
         if not pd.isna(low):
             text += f" ({f.interval(low, high, 2)})"
     if not pd.isna(row["p_value"]):
-        text += f"; p = {f.significant(row['p_value'], 3)}"
+        text += "; " + p_text(row["p_value"])
     return text
+
+
+def p_text(p: float) -> str:
+    """``p = 0.012``, ``p < 0.001`` (never 6.38e-33: that precision is noise, not evidence)."""
+    return "p < 0.001" if float(p) < 0.001 else f"p = {TERMINAL.fixed(float(p), 3)}"
 
 
 def _is_proportion(metric: str) -> bool:
@@ -81,6 +86,8 @@ def summary_frame(table: pd.DataFrame, style: str = "plain") -> pd.DataFrame:
     """
     f = TERMINAL if style == "plain" else Formatter(style)
     cells: dict[str, dict[str, str]] = {}
+    # targets are judged, not estimated: their own view (see present.notebook)
+    table = table[~table["metric"].astype(str).str.startswith(("target:", "target_"))]
     for _, r in table.iterrows():
         label = _label(r)
         if r["group"] in cells.get(label, {}):

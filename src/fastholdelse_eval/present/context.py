@@ -132,7 +132,7 @@ class Fmt:
             return self.L.fmt["yes"]
         if level in ("False", "false"):
             return self.L.fmt["no"]
-        return level
+        return self.L.category(level)
 
 
 class View:

@@ -124,6 +124,11 @@ class Labels:
         keys = [key for part, key in _METHOD_PARTS if part in code]
         return list(dict.fromkeys(keys))
 
+    def category(self, value: str) -> str:
+        """A category value of the built-in vocabularies (kvinde/mand, ja/nej, diagnoses; Danish
+        or English in the data) in this language; any other value as it is."""
+        return self.data["categories"].get(str(value).strip().lower(), str(value))
+
     def method(self, method: str) -> tuple[str, str] | None:
         """(name, reference) of an estimator, or None if there is no label for it."""
         entry = self.data["methods_ref"].get(method)
