@@ -368,7 +368,8 @@ def test_cli_report_from_a_study_config(tmp_path, capsys):
     assert sorted(Path(p).name for p in written) == sorted([
         "greve_2009.en.md", "greve_2009.en.html", "greve_2009.en-fig-outcomes.svg",
         "greve_2009.en-fig-km.svg", "greve_2009.en-fig-cif.svg",
-        "greve_2009.en-fig-tornado.svg", "greve_2009.en-fig-love.svg"])
+        "greve_2009.en-fig-tornado.svg", "greve_2009.en-fig-love.svg",
+        "greve_2009.en-fig-progression-who5.svg"])
     text = (out / "greve_2009.en.md").read_text("utf-8")
     assert text.startswith("# Aktive – hurtigere tilbage") and "greve\\_2009.toml" in text
     assert "Local targets" in text

@@ -35,6 +35,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("evaluate_greve.json", ["evaluate", "greve_2009.csv", "--format", "json"]),
     ("evaluate_greve_suppressed.csv", ["evaluate", "greve_2009.csv", "--format", "csv",
                                        "--suppress"]),
+    ("evaluate_greve_progression.csv", ["evaluate", "greve_2009.csv", "--progression",
+                                        "greve_2009_progression.csv", "--format", "csv"]),
     ("evaluate_greve_aggregate.csv", ["evaluate", "greve_2009_aggregate.csv",
                                       "--format", "csv"]),
     ("evaluate_aktive17.csv", ["evaluate", "aktive_17.csv", "--format", "csv"]),

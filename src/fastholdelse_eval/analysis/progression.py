@@ -147,7 +147,8 @@ def progression_rows(progression: Progression, cohort: Any, level: float = 0.95,
         g = wide["group"].to_numpy()
         i1, i0 = g == "intervention", g == "control"
         base = wide["score_0"].to_numpy()
-        common = {"municipality": municipality, "instrument": name}
+        common = {"municipality": municipality, "instrument": name,
+                  "instrument_label": inst.label}
         for w in (0.0, *p.plan.visits_weeks):
             key = visit_name(w)
             lv = {**common, "level": f"{name}:{key}", "visit_weeks": w}
@@ -158,15 +159,13 @@ def progression_rows(progression: Progression, cohort: Any, level: float = 0.95,
                 x, n = int((seen & a).sum()), int((due & a).sum())
                 est, lo, hi = rates.wilson(x, n, level)
                 rows.append(tidy.row("progression_measured", arm, est, lo, hi, numerator=x,
-                                     denominator=n, method="wilson", **lv))
+                                     denominator=n, method="wilson",
+                                     window_weeks=p.plan.window_weeks,
+                                     baseline_days=p.plan.baseline_days, **lv))
             for r in rates.mean_rows("progression_mean", s[seen & i1], s[seen & i0],
                                      level=level, municipality=municipality):
                 if r["group"] in ARMS:
                     rows.append({**r, **lv})
-            dropped = int((due & ~seen & np.isfinite(base)).sum())
-            if w > 0 and dropped:
-                notes.append(f"{inst.label}: {dropped} person(s) measured at baseline but not "
-                             f"at the week-{key} visit although it was due (drop-out)")
             if w == 0:
                 continue
             both = seen & np.isfinite(base)
@@ -181,7 +180,7 @@ def progression_rows(progression: Progression, cohort: Any, level: float = 0.95,
                                  method="ols-ancova", **lv))
             if inst.mic is not None:
                 better = both & (inst.sign * change >= inst.mic)
-                rows.extend({**r, **lv} for r in rates.rate_rows(
+                rows.extend({**r, **lv, "mic": inst.mic} for r in rates.rate_rows(
                     "progression_improved", int((better & i1).sum()), int((both & i1).sum()),
                     int((better & i0).sum()), int((both & i0).sum()), level=level,
                     municipality=municipality))

@@ -279,6 +279,12 @@ def validate_progression_frame(
     return _score(frame, instruments, notes)
 
 
+def _few(count: int, threshold: int = 5) -> str:
+    """A count for a free-text note: notes bypass disclosure control, so a small count is
+    written as "fewer than 5" (the default threshold)."""
+    return str(count) if count >= threshold else f"fewer than {threshold}"
+
+
 def _numbers_by_row(raw: pd.Series, decimal_comma: bool, col: Any, column: str) -> pd.Series:
     """Numbers of a column where some cells are not numbers: those are problems."""
     s = raw.str.strip()
@@ -300,8 +306,11 @@ def _score(frame: pd.DataFrame, instruments: dict[str, Instrument], notes: list[
         wide = grp.set_index(["person_id", "date", "item"])["value"].unstack("item")
         score, too_many = inst.score(wide)
         if too_many.any():
-            notes.append(f"{int(too_many.sum())} {inst.label} measurement(s) not scored: more "
-                         f"than {inst.max_missing} item(s) missing")
+            rule = (f"{inst.label} is scored only when every item is answered"
+                    if inst.max_missing == 0 else
+                    f"more than {inst.max_missing} item(s) missing")
+            notes.append(f"{_few(int(too_many.sum()))} {inst.label} measurement(s) not "
+                         f"scored ({rule})")
         done = score.dropna().rename("score").reset_index()
         parts.append(done.assign(instrument=str(key)))
     out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
@@ -341,7 +350,7 @@ def map_visits(measurements: pd.DataFrame, cohort: Cohort, plan: VisitPlan
     visits = visits.sort_values(["instrument", "person_id", "visit_weeks"]).reset_index(drop=True)
     notes = []
     if (~used).any():
-        notes.append(f"{int((~used).sum())} progression measurement(s) outside every visit "
+        notes.append(f"{_few(int((~used).sum()))} progression measurement(s) outside every visit "
                      f"window (baseline ± {plan.baseline_days} days; weeks "
                      f"{', '.join(visit_name(v) for v in plan.visits_weeks)} ± "
                      f"{plan.window_weeks:g} weeks) not used")
@@ -382,3 +391,34 @@ def load_progression(
     visits, persons, visit_notes = map_visits(measurements, cohort, plan)
     return Progression(measurements, visits, persons, known, plan, [*notes, *visit_notes],
                        [SourceFile.of(path)])
+
+
+_SETTINGS = {"file", "instruments", "baseline_days", "visits_weeks", "window_weeks"}
+
+
+def parse_progression_settings(raw: object) -> tuple[str | None, dict[str, Instrument],
+                                                     VisitPlan]:
+    """The study TOML's ``progression`` key: a file name (``progression = "m.csv"``) or a
+    table (``[progression]`` with ``file``, ``baseline_days``, ``visits_weeks``,
+    ``window_weeks`` and ``[progression.instruments.NAME]`` tables). Returns ``(file,
+    instruments, plan)``; the file may be None when only settings are given."""
+    if raw is None:
+        return None, parse_instruments(None), VisitPlan()
+    if isinstance(raw, str):
+        if not raw.strip():
+            raise ConfigError("progression: must name the measurements file")
+        return raw.strip(), parse_instruments(None), VisitPlan()
+    if not isinstance(raw, dict):
+        raise ConfigError("progression: must be a file name or a [progression] table")
+    unknown = sorted(set(raw) - _SETTINGS)
+    if unknown:
+        raise ConfigError(f"progression.{unknown[0]}: unknown setting (allowed: "
+                          f"{', '.join(sorted(_SETTINGS))})")
+    file = raw.get("file")
+    if file is not None and (not isinstance(file, str) or not file.strip()):
+        raise ConfigError("progression.file: must be a file name")
+    defaults = VisitPlan()
+    plan = VisitPlan(baseline_days=raw.get("baseline_days", defaults.baseline_days),
+                     visits_weeks=raw.get("visits_weeks", defaults.visits_weeks),
+                     window_weeks=raw.get("window_weeks", defaults.window_weeks))
+    return (file.strip() if file else None), parse_instruments(raw.get("instruments")), plan

@@ -17,7 +17,12 @@ from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import ReportOptions
 from fastholdelse_eval.data.cohort import SourceFile
 from fastholdelse_eval.pipeline.run import analyse, clear
-from fastholdelse_eval.pipeline.study import StudyConfig, load_config, load_study_cohort
+from fastholdelse_eval.pipeline.study import (
+    StudyConfig,
+    load_config,
+    load_study_cohort,
+    load_study_progression,
+)
 from fastholdelse_eval.present.build import present
 from fastholdelse_eval.present.document import Document
 from fastholdelse_eval.present.html import write_html
@@ -109,6 +114,7 @@ def write_study_reports(
     suppression: bool | None = None,
     followup_date: object = None,
     progress: Callable[[str], None] | None = None,
+    progression: str | Path | None = None,
 ) -> list[Path]:
     """Load, evaluate and report a study config; returns every file written.
 
@@ -117,7 +123,8 @@ def write_study_reports(
 
     ``options``: the reports' languages, formats and disclosure control (default: the config's
     :attr:`~fastholdelse_eval.pipeline.study.StudyConfig.report_options`, all three formats);
-    keywords given here override them (``None`` = keep).
+    keywords given here override them (``None`` = keep). ``progression``: a measurements file
+    that replaces the config's (see :mod:`fastholdelse_eval.data.progression`).
     """
     if not isinstance(config, StudyConfig):
         config = load_config(config)
@@ -127,9 +134,11 @@ def write_study_reports(
     say("loading and checking the data")
     cohort = load_study_cohort(config, followup_date=followup_date)
     say(f"evaluating {len(cohort.data):,} rows")
-    ev = evaluate(cohort, config.options)
+    prog = load_study_progression(config, cohort, progression)
+    ev = evaluate(cohort, config.options, progression=prog)
     say("analysing and applying disclosure control")
     extra = [SourceFile.of(config.path)] if config.path is not None else []
+    extra += prog.sources if prog is not None else []
     inputs = analyse(ev, title=config.title, municipality=config.municipality,
                      author=config.author, date=config.date,
                      description=config.description, extra_sources=extra)

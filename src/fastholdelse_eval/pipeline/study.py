@@ -28,6 +28,10 @@ in CI from the config alone::
                                      # "match", caliper = 0.2, ratio = 1, with_replacement,
                                      # trim, cluster_municipality, bootstrap
 
+    progression = "measurements.csv" # optional; or a [progression] table with file,
+                                     # visits and [progression.instruments.NAME] (see
+                                     # fastholdelse_eval.data.progression)
+
     [business_case]                  # optional; see fastholdelse_eval.analysis.business_case
     weekly_benefit = 4000            # kr per benefit week: YOUR figure for the study year
     benefit_year = 2009
@@ -64,6 +68,12 @@ from fastholdelse_eval.core.options import (
 )
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.loading import load_cohort, stack
+from fastholdelse_eval.data.progression import (
+    Progression,
+    VisitPlan,
+    load_progression,
+    parse_progression_settings,
+)
 from fastholdelse_eval.data.schema import Vocabulary
 from fastholdelse_eval.data.validation import parse_date_option
 
@@ -98,6 +108,10 @@ class StudyConfig:
     business_case: BusinessCaseOptions | None = None
     weighting: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    # repeated measurements (data/progression.py): file, instruments, visit windows
+    progression: Path | None = None
+    progression_instruments: dict[str, Any] = field(default_factory=dict)
+    progression_plan: VisitPlan = field(default_factory=VisitPlan)
 
     @property
     def files(self) -> list[Path]:
@@ -126,6 +140,7 @@ _KEYS = {
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
     "description", "business_case", "weighting", "columns", "values",
 }
+_KEYS |= {"progression"}
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
 # vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
 _DANISH = {k: v for k, v in DANISH_KEYS.items() if v in _KEYS}
@@ -298,6 +313,13 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         weighting=_weighting(raw.get("weighting")),
     )
     config.options  # noqa: B018  # the evaluation options' own checks, at load time
+    file, instruments, plan = parse_progression_settings(raw.get("progression"))
+    if file is not None:
+        config.progression = (base / file).resolve()
+        if not config.progression.is_file():
+            raise ConfigError(f"progression: file not found: {file} (relative to {base})")
+    config.progression_instruments = instruments
+    config.progression_plan = plan
     return config
 
 
@@ -338,3 +360,16 @@ def load_study_cohort(config: StudyConfig, followup_date: object = None
                          name=config.title, columns=config.columns, values=config.values)
              for p in config.data]
     return stack(parts, config.title)
+
+
+def load_study_progression(config: StudyConfig, cohort: Cohort | AggregateCohort,
+                           path: str | Path | None = None) -> Progression | None:
+    """The study's progression measurements linked to ``cohort`` (``path`` overrides the
+    config's file); None when the study has none."""
+    path = path if path is not None else config.progression
+    if path is None:
+        return None
+    if not isinstance(cohort, Cohort):
+        raise ConfigError("progression: needs a person-level cohort (not aggregate counts)")
+    return load_progression(path, cohort, config.progression_instruments or None,
+                            config.progression_plan)

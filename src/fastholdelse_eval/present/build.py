@@ -35,6 +35,7 @@ from fastholdelse_eval.present.sections import (
     methods,
     municipalities,
     outcomes,
+    progression,
     relapse,
     software,
     suppression,
@@ -47,8 +48,8 @@ __all__ = ["Block", "Bullets", "Definitions", "Document", "FigureBlock", "OUTCOM
            "Paragraph", "Section", "Table", "present"]
 
 OUTCOME_METRICS = outcomes.METRICS  # the notebook's key figure shows the same outcomes
-SECTIONS = (headline, flow, baseline, design, outcomes, durations, relapse, targets,
-            business_case, municipalities, methods, data_quality, suppression, software,
+SECTIONS = (headline, flow, baseline, design, outcomes, durations, relapse, progression,
+            targets, business_case, municipalities, methods, data_quality, suppression, software,
             suppression_log)
 
 

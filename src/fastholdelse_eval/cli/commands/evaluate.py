@@ -11,6 +11,8 @@ from fastholdelse_eval.cli.business_case import add_business_case_arguments, bus
 from fastholdelse_eval.cli.commands import add_cohort_arguments, input_paths, load_from_args
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
+from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.progression import load_progression
 from fastholdelse_eval.present.output import TIDY_FORMATS, write_tidy
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
 
@@ -44,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--covariates", default="",
                         help="comma-separated columns to adjust the Cox model for, e.g. "
                              "age,diagnosis")
+    parser.add_argument("--progression", default=None, metavar="FILE",
+                        help="progression measurements (person_id, date, instrument, item, "
+                             "value or score; WHO-5 built in) linked to the cohort: adds the "
+                             "progression_* rows")
     parser.add_argument("--sustained-weeks", type=float, default=4,
                         help="weeks without relapse after RTW for sustained RTW (default 4)")
     add_business_case_arguments(parser)
@@ -91,7 +97,12 @@ def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
 def run(args: argparse.Namespace) -> int:
     options = evaluate_options(args)  # bad options fail before the data are read
     cohort = load_from_args(args)
-    ev = evaluate(cohort, options)
+    progression = None
+    if args.progression:
+        if not isinstance(cohort, Cohort):
+            raise ConfigError("--progression: needs a person-level cohort (not aggregate counts)")
+        progression = load_progression(args.progression, cohort)
+    ev = evaluate(cohort, options, progression=progression)
     for note in ev.not_recorded_notes:  # not recorded ≠ 0: say which metrics are left out
         print(f"note: {note}", file=sys.stderr)
     if args.out and any(Path(args.out).resolve() == Path(p).resolve()

@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines on standard error (they are shown only when "
                              "standard error is a terminal)")
+    parser.add_argument("--progression", default=None, metavar="FILE",
+                        help="progression measurements (person_id, date, instrument, item, "
+                             "value or score) linked to the cohort (overrides the config's)")
 
 
 def _config(args: argparse.Namespace) -> StudyConfig:
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
               "be published.", file=sys.stderr)
     say = progress(NAME, args.quiet)
     written = write_study_reports(config, args.out, options, followup_date=args.followup_date,
-                                  progress=say)
+                                  progress=say, progression=args.progression)
     if say:
         say(f"done: {len(written)} files")
     for path in written:
