@@ -132,7 +132,7 @@ def test_horizon_capped_at_common_follow_up_with_note():
     # Both groups have someone observed to week 40: 39 is kept, 60 is capped at 40.
     res = duration_rows(_hand_cohort(), horizon_weeks=39)
     assert _row(res.table, "rmst_weeks_on_benefit", "control")["horizon_weeks"] == 39.0
-    assert not res.notes
+    assert not [n for n in res.notes if "not recorded" not in n]  # no partial-return column
     res = duration_rows(_hand_cohort(), horizon_weeks=60)
     tau = _row(res.table, "rmst_weeks_on_benefit", "control")["horizon_weeks"]
     assert tau == 40.0
@@ -256,8 +256,12 @@ def test_group_missing_in_a_municipality_is_noted():
     b = b[b["group"] == "control"].copy()
     b["person_id"] = "B" + b["person_id"].astype(str)
     res = duration_rows(Cohort.from_frame(pd.concat([a, b], ignore_index=True)))
-    assert "B" not in set(res.table["municipality"])
-    assert any(n.startswith("B: duration metrics need persons in both groups") for n in res.notes)
+    # B has controls only: they are described (one-group rows), nothing is compared there.
+    rows_b = res.table[res.table["municipality"] == "B"]
+    assert set(rows_b["group"]) == {"control"}
+    assert "median_weeks_on_benefit" in set(rows_b["metric"])
+    assert "logrank_rtw" not in set(rows_b["metric"])
+    assert any(n.startswith("B: only the control group") for n in res.notes)
 
 
 def test_weekly_status_sums_to_one_and_matches_aalen_johansen(synthetic):
@@ -291,6 +295,7 @@ def test_tidy_contract_and_bad_options(hand):
     expected = {"median_weeks_on_benefit", "rmst_weeks_on_benefit", "cif_rtw",
                 "hazard_ratio_rtw", "logrank_rtw", "sustained_rtw_rate",
                 "relapse_by_4_weeks", "relapse_by_13_weeks", "relapse_by_26_weeks"}
+    # (no partial-return column in this cohort: those metrics are left out, not zero)
     assert set(t["metric"]) == expected
     assert "<table" in hand._repr_html_()
     with pytest.raises(ConfigError):

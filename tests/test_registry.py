@@ -110,7 +110,8 @@ def test_sections_in_display_order() -> None:
         "rtw_rate", "other_benefit_rate", "dropout_rate", "left_study_rate", "on_benefit_rate")
     assert metrics.in_section("durations") == (
         "mean_weeks_on_benefit_completed", "median_weeks_on_benefit", "rmst_weeks_on_benefit",
-        "cif_rtw", "hazard_ratio_rtw", "logrank_rtw")
+        "cif_rtw", "hazard_ratio_rtw", "logrank_rtw", "cif_partial_rtw",
+        "median_weeks_to_partial_rtw", "hazard_ratio_partial_rtw", "logrank_partial_rtw")
     assert metrics.in_section("relapse") == ("relapse_rate", "sustained_rtw_rate")
     assert metrics.in_section("headline_rates") == (
         "rtw_rate", "partial_rtw_rate", "sustained_rtw_rate", "relapse_rate",

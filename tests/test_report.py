@@ -246,7 +246,9 @@ def test_html_structure(html):
     assert text.startswith("<!DOCTYPE html>") and '<html lang="da">' in text
     assert "@media print" in text and '<th scope="col"' in text and '<th scope="row">' in text
     svgs = re.findall(r"<svg.*?</svg>", text, re.S)
-    assert len(svgs) == 3
+    # outcome shares, Kaplan–Meier, cumulative incidence of RTW and of partial return
+    assert len(svgs) == 4
+    assert "Andel delvis raskmeldt, uge for uge" in text
     for svg in svgs:
         assert re.search(r'<title id="[^"]+">[^<]+</title>', svg)
         assert re.search(r'<desc id="[^"]+">[^<]+</desc>', svg)
@@ -368,8 +370,8 @@ def test_cli_report_from_a_study_config(tmp_path, capsys):
     assert sorted(Path(p).name for p in written) == sorted([
         "greve_2009.en.md", "greve_2009.en.html", "greve_2009.en-fig-outcomes.svg",
         "greve_2009.en-fig-km.svg", "greve_2009.en-fig-cif.svg",
-        "greve_2009.en-fig-tornado.svg", "greve_2009.en-fig-love.svg",
-        "greve_2009.en-fig-progression-who5.svg"])
+        "greve_2009.en-fig-partial.svg", "greve_2009.en-fig-tornado.svg",
+        "greve_2009.en-fig-love.svg", "greve_2009.en-fig-progression-who5.svg"])
     text = (out / "greve_2009.en.md").read_text("utf-8")
     assert text.startswith("# Aktive – hurtigere tilbage") and "greve\\_2009.toml" in text
     assert "Local targets" in text
@@ -485,12 +487,12 @@ def test_a_curve_that_reveals_a_small_count_is_not_drawn(three_returned):
         text = render_markdown(doc, "three").replace("\\", "")
         assert "<5/180" in text  # the table hides the count ...
         figs = {f.id: f for f in doc.figures()}
-        for fig_id in ("fig-km", "fig-cif"):  # ... and so do the figures
+        for fig_id in ("fig-km", "fig-cif", "fig-partial"):  # ... and so do the figures
             svg = figs[fig_id].svg
             assert L("figures.control") not in svg and L("figures.intervention") in svg
         notes = [b.text for s in doc.sections if s.id == "durations" for b in s.blocks
                  if getattr(b, "kind", "") == "note"]
-        assert len(notes) == 2, notes
+        assert len(notes) == 3, notes  # one per survival figure
         assert all(n.startswith(L.group("control") + ":") for n in notes), notes
     # without suppression (explicit) both curves are drawn
     assert all(f.groups == ("intervention", "control")

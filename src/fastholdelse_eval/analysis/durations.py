@@ -78,7 +78,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.analysis import recorded
+from fastholdelse_eval.analysis import partial_return, recorded
+from fastholdelse_eval.analysis.covariates import covariate_design
+from fastholdelse_eval.analysis.partial_return import groups_present, partial_rows
 from fastholdelse_eval.analysis.pooling import pooled_mask
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
@@ -123,6 +125,7 @@ class UnitFit:
     logrank: LogRank | None = None
     cox: CoxResult | None = None
     cox_adjusted: CoxResult | None = None
+    partial: dict[str, CumulativeIncidence] | None = None  # partial return, spell end competing
 
 
 @dataclass
@@ -176,15 +179,16 @@ class DurationResult(Result):
         ``municipality, week, state, group, estimate, se, ci_low, ci_high, p_value, n_risk``.
         """
         fit = self.fit(municipality)
+        groups = [g for g in GROUPS if g in fit.cif]  # one group: no difference rows
         if weeks is None:
-            limit = min(fit.cif[g].last_time for g in GROUPS)
+            limit = min(fit.cif[g].last_time for g in groups)
             weeks = np.arange(0.0, np.floor(limit) + 1.0)
         weeks = np.asarray(weeks, dtype="float64")
         z = z_value(self.options.level)
         parts = []
         for state in STATES:
             per_group = {}
-            for g in GROUPS:
+            for g in groups:
                 c = fit.cif[g]
                 got = c.surv_at(weeks) if state == "on_benefit" else \
                     c.at(weeks, cause=STATES.index(state))
@@ -193,6 +197,8 @@ class DurationResult(Result):
                     "week": weeks, "state": state, "group": g, "estimate": got["estimate"],
                     "se": got["se"], "ci_low": got["ci_low"], "ci_high": got["ci_high"],
                     "p_value": np.nan, "n_risk": fit.km[g].risk_at(weeks)}))
+            if len(groups) < 2:
+                continue
             a, b = per_group["intervention"], per_group["control"]
             diff = a["estimate"] - b["estimate"]
             se = np.hypot(a["se"], b["se"])
@@ -228,6 +234,18 @@ class DurationResult(Result):
                         title=kwargs.pop("title", f"Return to work — {fit.municipality}"),
                         **kwargs)
 
+    def plot_partial_rtw(self, ax=None, municipality: str | None = None, **kwargs):
+        """Cumulative incidence of first partial return (spell end competing); returns Axes."""
+        from fastholdelse_eval.plots.survival import plot_cif
+
+        fit = self.fit(municipality)
+        if not fit.partial:
+            raise ConfigError("no partial-return curves (partial_rtw_date not recorded)")
+        kwargs.setdefault("ylabel", "partial return (cumulative incidence)")
+        return plot_cif(fit.partial, cause=1, ax=ax,
+                        title=kwargs.pop("title", f"Partial return — {fit.municipality}"),
+                        **kwargs)
+
     def plot_relapse(self, ax=None, municipality: str | None = None, **kwargs):
         """Cumulative relapse (1 − Kaplan–Meier) after RTW; returns the Axes."""
         left_out = [c for m, cs in self.not_recorded.items() if m.startswith("relapse_by_")
@@ -260,51 +278,6 @@ def _norm_sf(x: np.ndarray) -> np.ndarray:
     from scipy.stats import norm
 
     return norm.sf(x)
-
-
-# --- covariates ----------------------------------------------------------------------------
-
-
-def covariate_design(
-    data: pd.DataFrame, covariates: Sequence[str]
-) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Design columns for named covariates: ``(matrix, column names, complete-row mask)``.
-
-    Numeric → as is; boolean → 0/1; other → dummies ``name=level`` for every level but the
-    first (reference: the categorical's first category, else the first in sorted order).
-    """
-    missing = [c for c in covariates if c not in data.columns]
-    if missing:
-        raise ConfigError(f"covariates: not columns of the cohort: {', '.join(missing)}")
-    cols: list[np.ndarray] = []
-    names: list[str] = []
-    complete = np.ones(len(data), dtype=bool)
-    for name in covariates:
-        s = data[name]
-        known = s.notna().to_numpy().copy()
-        if pd.api.types.is_bool_dtype(s.dtype):
-            cols.append(s.astype("float64").to_numpy(na_value=np.nan))
-            names.append(name)
-        elif pd.api.types.is_numeric_dtype(s.dtype):
-            values = s.astype("float64").to_numpy(na_value=np.nan)
-            known &= np.isfinite(values)
-            cols.append(values)
-            names.append(name)
-        else:
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                levels = [str(v) for v in s.cat.categories]
-            else:
-                text = s.astype("string").str.strip()
-                known &= (text != "").fillna(False).to_numpy(dtype=bool)
-                levels = sorted(text[known].unique().tolist())
-                s = text
-            values = s.astype("string").to_numpy(dtype=object, na_value=None)
-            for level in levels[1:]:
-                cols.append((values == level).astype("float64"))
-                names.append(f"{name}={level}")
-        complete &= known
-    matrix = np.column_stack(cols) if cols else np.empty((len(data), 0))
-    return matrix, names, complete
 
 
 # --- per-municipality analysis --------------------------------------------------------------
@@ -359,13 +332,18 @@ def _unit(
     notes: list[str],
 ) -> tuple[list[dict], UnitFit | None]:
     z = z_value(level)
-    masks = {grp: (out["group"] == grp).to_numpy(dtype=bool) for grp in GROUPS}
-    sizes = {grp: int(m.sum()) for grp, m in masks.items()}
-    if min(sizes.values()) == 0:
-        notes.append(f"{muni}: duration metrics need persons in both groups "
-                     f"(intervention {sizes['intervention']}, control {sizes['control']}); "
-                     "not computed.")
+    # Every group with persons gets its own estimates; the between-group rows (differences,
+    # ratios, log-rank, Cox) need both. A one-group study (participants only) is described,
+    # not compared.
+    masks = groups_present(out, GROUPS)
+    if not masks:
+        notes.append(f"{muni}: no persons; duration metrics not computed.")
         return [], None
+    both = len(masks) == 2
+    if not both:
+        notes.append(f"{muni}: only the {next(iter(masks))} group; its durations are "
+                     "described, not compared.")
+    sizes = {grp: int(m.sum()) for grp, m in masks.items()}
     weeks = out["weeks_on_benefit"].to_numpy()
     ended = out["benefit_ended"].to_numpy()
     cause = _causes(out)
@@ -386,7 +364,7 @@ def _unit(
     hx = {"horizon_weeks": tau}
 
     # Median time on benefit.
-    for grp in GROUPS:
+    for grp in masks:
         med = km[grp].median()
         rows.append(tidy.row("median_weeks_on_benefit", grp, med.estimate, med.ci_low,
                              med.ci_high, denominator=sizes[grp],
@@ -394,23 +372,22 @@ def _unit(
                              municipality=muni))
 
     # Restricted mean time on benefit up to τ.
-    rm = {grp: km[grp].rmst(tau) for grp in GROUPS}
-    for grp in GROUPS:
+    rm = {grp: km[grp].rmst(tau) for grp in masks}
+    for grp in masks:
         rows.append(tidy.row("rmst_weeks_on_benefit", grp, rm[grp].estimate, rm[grp].ci_low,
                              rm[grp].ci_high, denominator=sizes[grp],
                              method="kaplan-meier rmst; klein-moeschberger se",
                              municipality=muni, **hx))
-    rows += _estimate_rows("rmst_weeks_on_benefit",
-                           {"difference": normal_difference(rm["intervention"], rm["control"],
-                                                            level)},
-                           "rmst difference; wald z", muni, **hx)
-    rows += _estimate_rows("rmst_weeks_on_benefit",
-                           {"ratio": normal_ratio(rm["intervention"], rm["control"], level)},
-                           "rmst ratio; delta-method log", muni, **hx)
+    if both:
+        rows += _estimate_rows("rmst_weeks_on_benefit", {"difference": normal_difference(
+            rm["intervention"], rm["control"], level)}, "rmst difference; wald z", muni, **hx)
+        rows += _estimate_rows("rmst_weeks_on_benefit", {"ratio": normal_ratio(
+            rm["intervention"], rm["control"], level)}, "rmst ratio; delta-method log", muni,
+            **hx)
 
     # Cumulative incidence of RTW at τ.
     ci_est = {}
-    for grp in GROUPS:
+    for grp in masks:
         at = cif[grp].at(tau, cause=1)
         ci_est[grp] = Estimate(float(at["estimate"][0]), float(at["se"][0]),
                                float(at["ci_low"][0]), float(at["ci_high"][0]))
@@ -418,13 +395,65 @@ def _unit(
                              ci_est[grp].ci_high, denominator=sizes[grp],
                              method="aalen-johansen; delta-method log-log", municipality=muni,
                              **hx))
-    rows += _estimate_rows("cif_rtw", {"difference": normal_difference(
-        ci_est["intervention"], ci_est["control"], level)}, "aalen-johansen difference; wald z",
-        muni, **hx)
+    if both:
+        rows += _estimate_rows("cif_rtw", {"difference": normal_difference(
+            ci_est["intervention"], ci_est["control"], level)},
+            "aalen-johansen difference; wald z", muni, **hx)
 
     # Cause-specific hazard of RTW: log-rank and Cox (Efron).
     strata = pd.factorize(out["municipality"])[0] if stratified else None
     suffix = ", stratified by municipality" if stratified else ""
+    lr = cox = cox_adj = None
+    if both:
+        lr, cox, cox_adj = _hazard_rows(rows, out, masks, weeks, is_rtw, level, muni, strata,
+                                        suffix, design, covariates, notes)
+
+    # Time to first partial return (the spell ending first competes).
+    partial = None
+    if "partial_rtw_event" in out.columns:
+        part_rows, partial, _ = partial_rows(out, masks, muni, tau=tau, level=level,
+                                             strata=strata, suffix=suffix)
+        rows += part_rows
+
+    # Sustained RTW and relapse over time.
+    sus = {}
+    for grp in masks:
+        n = sizes[grp]
+        p = float((is_rtw & masks[grp]).sum()) / n
+        sus[grp] = _sustained(p, n, relapse[grp], sustained_weeks, z)
+    if both:
+        sus["difference"] = normal_difference(sus["intervention"], sus["control"], level)
+    for grp, est in sus.items():
+        rows.append(tidy.row("sustained_rtw_rate", grp, est.estimate, est.ci_low, est.ci_high,
+                             p_value=est.p_value, denominator=sizes.get(grp),
+                             method="rtw share × kaplan-meier no relapse; delta method",
+                             municipality=muni, sustained_weeks=float(sustained_weeks)))
+    if any(np.isnan(sus[g].estimate) for g in masks):
+        notes.append(f"{muni}: sustained_rtw_rate not estimable where no returner was "
+                     f"followed {sustained_weeks:g} weeks after returning.")
+    for k in RELAPSE_WEEKS:
+        per = {}
+        for grp in masks:
+            at = relapse[grp].at(float(k))
+            per[grp] = Estimate(1 - float(at["surv"][0]), float(at["se"][0]),
+                                1 - float(at["ci_high"][0]), 1 - float(at["ci_low"][0]))
+            rows.append(tidy.row(f"relapse_by_{k}_weeks", grp, per[grp].estimate,
+                                 per[grp].ci_low, per[grp].ci_high,
+                                 denominator=relapse[grp].n, method="1 - kaplan-meier",
+                                 municipality=muni))
+        if both:
+            d = normal_difference(per["intervention"], per["control"], level)
+            rows.append(tidy.row(f"relapse_by_{k}_weeks", "difference", d.estimate, d.ci_low,
+                                 d.ci_high, p_value=d.p_value, method="difference; wald z",
+                                 municipality=muni))
+
+    fit = UnitFit(muni, tau, km, cif, relapse, lr, cox, cox_adj, partial=partial)
+    return rows, fit
+
+
+def _hazard_rows(rows, out, masks, weeks, is_rtw, level, muni, strata, suffix, design,
+                 covariates, notes):
+    """Log-rank and (adjusted) Cox rows of RTW; appends to ``rows``, returns the fits."""
     treat = masks["intervention"].astype("float64")
     lr = logrank(weeks, is_rtw, np.where(masks["intervention"], 1, 0), strata=strata)
     rows.append(tidy.row("logrank_rtw", "difference", lr.statistic, p_value=lr.p_value,
@@ -452,39 +481,7 @@ def _unit(
             notes.append(f"{muni}: adjusted Cox model: {note}.")
         rows.append(_hr_row(cox_adj, level, muni,
                             f"cox-efron adjusted: {', '.join(covariates)}{suffix}", note=note))
-
-    # Sustained RTW and relapse over time.
-    sus = {}
-    for grp in GROUPS:
-        n = sizes[grp]
-        p = float((is_rtw & masks[grp]).sum()) / n
-        sus[grp] = _sustained(p, n, relapse[grp], sustained_weeks, z)
-    sus["difference"] = normal_difference(sus["intervention"], sus["control"], level)
-    for grp, est in sus.items():
-        rows.append(tidy.row("sustained_rtw_rate", grp, est.estimate, est.ci_low, est.ci_high,
-                             p_value=est.p_value, denominator=sizes.get(grp),
-                             method="rtw share × kaplan-meier no relapse; delta method",
-                             municipality=muni, sustained_weeks=float(sustained_weeks)))
-    if any(np.isnan(sus[g].estimate) for g in GROUPS):
-        notes.append(f"{muni}: sustained_rtw_rate not estimable where no returner was "
-                     f"followed {sustained_weeks:g} weeks after returning.")
-    for k in RELAPSE_WEEKS:
-        per = {}
-        for grp in GROUPS:
-            at = relapse[grp].at(float(k))
-            per[grp] = Estimate(1 - float(at["surv"][0]), float(at["se"][0]),
-                                1 - float(at["ci_high"][0]), 1 - float(at["ci_low"][0]))
-            rows.append(tidy.row(f"relapse_by_{k}_weeks", grp, per[grp].estimate,
-                                 per[grp].ci_low, per[grp].ci_high,
-                                 denominator=relapse[grp].n, method="1 - kaplan-meier",
-                                 municipality=muni))
-        d = normal_difference(per["intervention"], per["control"], level)
-        rows.append(tidy.row(f"relapse_by_{k}_weeks", "difference", d.estimate, d.ci_low,
-                             d.ci_high, p_value=d.p_value, method="difference; wald z",
-                             municipality=muni))
-
-    fit = UnitFit(muni, tau, km, cif, relapse, lr, cox, cox_adj)
-    return rows, fit
+    return lr, cox, cox_adj
 
 
 def _hr_row(fit: CoxResult, level: float, muni: str, method: str, note: str = "") -> dict:
@@ -552,7 +549,11 @@ def duration_rows(
                                 covariates=tuple(covariates), sustained_weeks=sustained_weeks)
     table = tidy.frame(rows) if rows else tidy.frame([])
     # Not recorded ≠ 0: e.g. no relapse column → no relapse or sustained-return rows.
-    table, missing = recorded.leave_out(table, cohort.recorded, producers=(__name__,))
+    table, missing = recorded.leave_out(table, cohort.recorded,
+                                        producers=(__name__, partial_return.__name__))
+    if partial_return.METRIC_CIF in missing:  # no partial-return curve either
+        for fit in fits.values():
+            fit.partial = None
     notes.extend(recorded.notes(missing, cohort.given_columns or frozenset()))
     return DurationResult(table=table, fits=fits, options=options, notes=notes,
                           by_municipality=by_municipality, not_recorded=missing)

@@ -71,12 +71,13 @@ DIFFERENCE_METRICS = tuple(m.name for m in metrics.iter_metrics()
                            and not m.target.judged_as)
 PERSON_LEVEL_ONLY = tuple(m.name for m in metrics.iter_metrics()
                           if m.target is not None and m.target.person_level_only)
-_LOWER = ("lower", "shorter", "fewer", "less", "lavere", "kortere", "færre", "faerre", "mindre")
+_LOWER = ("lower", "shorter", "fewer", "less", "lavere", "kortere", "færre", "faerre", "mindre",
+          "earlier", "sooner", "tidligere")
 _HIGHER = ("higher", "longer", "more", "greater", "højere", "hoejere", "længere", "laengere",
-           "flere", "større", "stoerre")
+           "flere", "større", "stoerre", "later", "senere")
 _STRING = re.compile(
     r"^\s*(?P<metric>[A-Za-z_]+)\s+(?:at\s+least\s+)?(?P<dir>[^\s\d]+)"
-    r"(?:\s+(?:by\s+)?(?:at\s+least\s+)?(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>%|pp)?)?\s*$",
+    r"(?:\s+(?:by\s+)?(?:at\s+least\s+)?(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>%|pp|weeks?|uger?)?)?\s*$",
     re.IGNORECASE,
 )
 

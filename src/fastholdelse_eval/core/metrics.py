@@ -304,6 +304,61 @@ METRICS: tuple[Metric, ...] = (
            groups=BETWEEN, sections=MappingProxyType({S.TARGETS: 1}),
            reference="relative change (ratio − 1) or difference against the target",
            producer="fastholdelse_eval.analysis.targets"),
+    # Time to first partial return (issue 14): the spell ending first is the competing event.
+    Metric("cif_partial_rtw", Kind.PROPORTION, "share",
+           "Delvis raskmeldt inden uge {horizon_weeks}",
+           "Partial return to work by week {horizon_weeks}",
+           "Kumulativ incidens af første delvise raskmelding inden uge {horizon_weeks}; et "
+           "forløb, der slutter først (raskmelding, anden ydelse, stop), er konkurrerende udfald.",
+           "Cumulative incidence of a first partial return to work by week {horizon_weeks}; a "
+           "spell that ends first (return to work, other benefit, dropout) is a competing "
+           "outcome.",
+           numerator="partial return by the horizon", denominator="persons in the group",
+           needs=("partial_rtw_date", *_SPELL_COLUMNS), groups=(*ARMS, "difference"),
+           disclosure=Disclosure(share=True, rests_on=("partial_rtw_rate",)),
+           target=TargetRule(comparisons=("difference",), person_level_only=True),
+           sections=MappingProxyType({S.DURATIONS: 7}),
+           reference="Aalen–Johansen estimator, as R survival::survfit (multi-state) and "
+                     "cmprsk::cuminc", producer="fastholdelse_eval.analysis.partial_return"),
+    Metric("median_weeks_to_partial_rtw", Kind.DURATION, "weeks",
+           "Median uger til delvis raskmelding", "Median weeks to partial return",
+           "Tiden, til halvdelen af gruppen var delvis raskmeldt (kumulativ incidens 50 %, "
+           "forløb der slutter først er konkurrerende udfald); ikke nået, hvis færre end "
+           "halvdelen bliver delvis raskmeldt.",
+           "Time by which half the group had a partial return (cumulative incidence 50 %, "
+           "spells ending first competing); not reached when fewer than half return "
+           "partially.",
+           needs=("partial_rtw_date", *_SPELL_COLUMNS), groups=(*ARMS, "difference"),
+           disclosure=Disclosure(rests_on=("n", "partial_rtw_rate")),
+           target=TargetRule(comparisons=("difference",), person_level_only=True),
+           sections=MappingProxyType({S.DURATIONS: 8}),
+           reference="first time the Aalen–Johansen curve reaches 50 %, interval from the "
+                     "pointwise log-log band (as R quantile() of survfit); difference by "
+                     "percentile bootstrap",
+           producer="fastholdelse_eval.analysis.partial_return"),
+    Metric("hazard_ratio_partial_rtw", Kind.HAZARD_RATIO, "ratio",
+           "Hazard ratio for delvis raskmelding", "Hazard ratio of partial return",
+           "Årsagsspecifik Cox hazard ratio for første delvise raskmelding, indsats over for "
+           "kontrol; over 1 betyder hurtigere delvis raskmelding i indsatsgruppen.",
+           "Cause-specific Cox hazard ratio of a first partial return, intervention vs "
+           "control; above 1 means an earlier partial return in the intervention group.",
+           needs=("partial_rtw_date", *_SPELL_COLUMNS), groups=("ratio",),
+           disclosure=Disclosure(rests_on=("partial_rtw_rate",)),
+           target=TargetRule(comparisons=("ratio",), person_level_only=True),
+           sections=MappingProxyType({S.DURATIONS: 9}),
+           reference="Cox proportional hazards, Efron ties, spell end censored, as R "
+                     "survival::coxph", producer="fastholdelse_eval.analysis.partial_return"),
+    Metric("logrank_partial_rtw", Kind.TEST_STATISTIC, "chi-square (1 df)",
+           "Log-rank-test, tid til delvis raskmelding", "Log-rank test, time to partial return",
+           "Test af ens kurver for tid til første delvise raskmelding i de to grupper "
+           "(chi-i-anden med 1 frihedsgrad).",
+           "Test of equal curves of time to a first partial return in the two groups "
+           "(chi-square with 1 degree of freedom).",
+           needs=("partial_rtw_date", *_SPELL_COLUMNS), groups=("difference",),
+           disclosure=Disclosure(rests_on=("partial_rtw_rate",)),
+           sections=MappingProxyType({S.DURATIONS: 10}),
+           reference="log-rank test, spell end censored, as R survival::survdiff",
+           producer="fastholdelse_eval.analysis.partial_return"),
 )
 
 METRICS = METRICS + BUSINESS_CASE_METRICS + PROGRESSION_METRICS + WEIGHTING_METRICS

@@ -56,6 +56,12 @@ def person_outcomes(cohort: Cohort) -> pd.DataFrame:
         ``followup_date``; NaN for others.
     weeks_to_partial_rtw : float
         weeks from start to ``partial_rtw_date``; NaN if none.
+    partial_rtw_event : int
+        time to first partial return: 0 censored, 1 partial return, 2 competing (the spell
+        ended — ``rtw``, ``other_benefit`` or ``dropout`` — before any partial return).
+    weeks_to_partial_rtw_event : float
+        weeks from start to the partial return (event 1), else to the end of the spell or
+        follow-up (as ``weeks_on_benefit``).
     """
     d = cohort.data
     reason = d["end_reason"]
@@ -69,13 +75,20 @@ def person_outcomes(cohort: Cohort) -> pd.DataFrame:
     relapse_end = d["relapse_date"].where(d["relapse_date"].notna(), d["followup_date"])
     weeks_rtw_to_relapse = np.where(is_rtw, _weeks(relapse_end, d["end_date"]), np.nan)
 
+    weeks_on_benefit = _weeks(exit_date, d["start_date"])
+    weeks_to_partial = _weeks(d["partial_rtw_date"], d["start_date"])
+    # A partial return counts if it happened by the end of the spell (or follow-up); a partial
+    # return on the day the spell ends came first (it is why the spell is reported at all).
+    partial_seen = np.isfinite(weeks_to_partial) & (weeks_to_partial <= weeks_on_benefit)
+    partial_event = np.where(partial_seen, 1, np.where(rtw_event != CENSORED, 2, 0))
+
     out = pd.DataFrame(
         {
             # Kept as (Arrow-backed) string Series: converting a million strings to a numpy
             # object array and back costs seconds and buys nothing.
             "group": d["group"],
             "municipality": d["municipality"],
-            "weeks_on_benefit": _weeks(exit_date, d["start_date"]),
+            "weeks_on_benefit": weeks_on_benefit,
             "benefit_ended": rtw_event != CENSORED,
             "rtw_event": rtw_event.astype("int64"),
             "is_rtw": is_rtw,
@@ -85,7 +98,10 @@ def person_outcomes(cohort: Cohort) -> pd.DataFrame:
             "is_relapse": (d["relapse_date"].notna().to_numpy() & is_rtw),
             "active_offer": d["active_offer"].to_numpy(),
             "weeks_rtw_to_relapse": weeks_rtw_to_relapse,
-            "weeks_to_partial_rtw": _weeks(d["partial_rtw_date"], d["start_date"]),
+            "weeks_to_partial_rtw": weeks_to_partial,
+            "partial_rtw_event": partial_event.astype("int64"),
+            "weeks_to_partial_rtw_event": np.where(partial_seen, weeks_to_partial,
+                                                   weeks_on_benefit),
         },
         index=d.index,
     )

@@ -59,6 +59,8 @@ KEEP_COLUMNS = ("measure", "weight", "k", "df", "primary", "covariates")
 # curve shows n and the event counts (returned to work; its cumulative incidence for the CIF).
 KM_REVEALS = ("n", RATE)
 CIF_REVEALS = ("n", RATE, "cif_rtw")
+# The partial-return curve steps at partial returns and at ends of spells (competing).
+PARTIAL_REVEALS = ("n", RATE, "partial_rtw_rate", "cif_partial_rtw")
 
 
 def comparison_rows(cohort: Any, level: float = 0.95) -> pd.DataFrame:
@@ -121,6 +123,11 @@ def curve_figures(ev: Any) -> list[FigureSpec]:
                   for g in groups if g in chosen}
         return plot_cif(curves, cause=1, **kwargs)
 
+    def partial(chosen: list[str], coarsen: int = 0, **kwargs: Any) -> object:
+        curves = {g: coarsen_cif(fit.partial[g], coarsen) if coarsen else fit.partial[g]
+                  for g in groups if g in chosen}
+        return plot_cif(curves, cause=1, **kwargs)
+
     def reveals(fig_id: str, metrics: tuple[str, ...]) -> tuple[Reveal, ...]:
         return tuple(Reveal(fig_id, m, g, fit.municipality) for g in groups for m in metrics)
 
@@ -129,6 +136,8 @@ def curve_figures(ev: Any) -> list[FigureSpec]:
                    reveals("fig-km", KM_REVEALS)),
         FigureSpec("fig-cif", "durations", "durations.figure_cif", groups, cif,
                    reveals("fig-cif", CIF_REVEALS)),
+        *([FigureSpec("fig-partial", "durations", "durations.figure_partial", groups, partial,
+                      reveals("fig-partial", PARTIAL_REVEALS))] if fit.partial else []),
     ]
 
 

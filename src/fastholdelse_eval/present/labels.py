@@ -33,7 +33,7 @@ _METHOD_PARTS = (
     ("brookmeyer", "brookmeyer-crowley"), ("newcombe", "newcombe"), ("wilson", "wilson"),
     ("katz", "katz-log"), ("welch", "welch-t"), ("fisher", "fisher"),
     ("dersimonian", "dersimonian-laird"), ("reml", "random-effects-reml"), ("smd", "smd"),
-    ("wald", "wald"), ("delta", "delta-method"),
+    ("wald", "wald"), ("delta", "delta-method"), ("bootstrap", "bootstrap"),
 )
 
 

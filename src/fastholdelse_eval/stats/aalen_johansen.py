@@ -11,6 +11,7 @@ import numpy as np
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.stats.survival_common import (
     _EPS,
+    Estimate,
     _as_time,
     _Cells,
     probability_ci,
@@ -60,6 +61,27 @@ class CumulativeIncidence:
             raise ConfigError(f"cause {cause} not among {self.causes}")
         k = self.causes.index(cause)
         return self._pick(t, self.cif[k], self.se[k], 0.0)
+
+    def quantile(self, p: float = 0.5, cause: int = 1) -> Estimate:
+        """Time by which a share ``p`` has had event ``cause`` (the competing causes kept in the
+        denominator), with the interval from the pointwise log-log band.
+
+        Point: the first time with ``F_cause(t) ≥ p``. Interval: the first time the band's upper
+        limit reaches ``p`` (lower end) and the first time its lower limit does (upper end), as
+        R ``quantile()`` of a ``survfit`` curve does with its confidence curves. ``nan`` = not
+        reached (``F`` may never reach ``p`` when competing causes take the rest).
+        """
+        if cause not in self.causes:
+            raise ConfigError(f"cause {cause} not among {self.causes}")
+        k = self.causes.index(cause)
+        f = self.cif[k]
+        low, high = probability_ci(f, self.se[k], z_value(self.level), "log-log")
+
+        def first(values: np.ndarray) -> float:
+            hit = np.flatnonzero(np.nan_to_num(values, nan=-1.0) >= p - _EPS)
+            return float(self.time[hit[0]]) if hit.size else float("nan")
+
+        return Estimate(first(f), ci_low=first(high), ci_high=first(low))
 
     def surv_at(self, t: float | Sequence[float] | np.ndarray) -> dict[str, np.ndarray]:
         """All-cause survival (still in the initial state) at ``t`` with Greenwood SE."""
