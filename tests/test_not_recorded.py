@@ -83,8 +83,14 @@ def test_an_empty_column_is_not_recorded_either(greve_frame):
                                                         aktivt_tilbud="")))
     produced = set(ev.tidy()["metric"])
     assert "partial_rtw_rate" not in produced and "active_offer_rate" not in produced
-    assert "partial_rtw_date not recorded (the partial_rtw_date column is empty): left out " \
-           "partial_rtw_rate; not reported as 0." in ev.notes
+    # every registered metric that needs partial_rtw_date is named (the rate and the
+    # time-to-partial-return metrics)
+    needing = [m.name for m in metrics.iter_metrics() if "partial_rtw_date" in m.needs]
+    note = next(n for n in ev.notes if n.startswith("partial_rtw_date not recorded"))
+    assert note.startswith("partial_rtw_date not recorded (the partial_rtw_date column is "
+                           "empty): left out partial_rtw_rate")
+    assert note.endswith("; not reported as 0.")
+    assert all(name.replace("{weeks}", "K") in note for name in needing), (needing, note)
 
 
 def test_duration_rows_alone_leave_relapse_out(greve_frame):

@@ -201,8 +201,22 @@ def _check_line_widths(text: str, sep: str, width: int, path: Path) -> bool:
     extra_filled = tail.str.replace(sep, "", regex=False).str.strip() != ""
     problems = _width_problems(counts, extra_filled, width)
     if problems:
-        raise ValidationError(problems, source=str(path))
+        long_rows = [line.split(sep) for line in lines[(counts > width) & extra_filled]]
+        raise ValidationError(problems + _width_hint(long_rows, width, sep,
+                                                     [line.split(sep) for line in lines[:10]]),
+                              source=str(path))
     return not bool((counts > width).any())
+
+
+def _width_hint(long_rows: list[list[str]], width: int, sep: str,
+                first_rows: list[list[str]]) -> list[Problem]:
+    """One line naming the usual cause of ragged rows (separator vs decimal comma, header not
+    in row 1), when one fits."""
+    if not long_rows:
+        return []
+    hint = (separator_hint(sep, long_rows, width)
+            or header_row_hint(pd.DataFrame(first_rows), COLUMN_LOOKUP))
+    return [Problem(None, None, hint)] if hint else []
 
 
 def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFrame:
@@ -233,10 +247,7 @@ def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFra
     problems = _width_problems(counts, extra, width)
     if problems:
         long_rows = [r for r in records if len(r) > width and any(c.strip() for c in r[width:])]
-        hint = (separator_hint(sep, long_rows, width)
-                or header_row_hint(pd.DataFrame(records[:10]), COLUMN_LOOKUP)) if long_rows \
-            else None
-        raise ValidationError(problems + ([Problem(None, None, hint)] if hint else []),
+        raise ValidationError(problems + _width_hint(long_rows, width, sep, records[:10]),
                               source=str(path))
     body = [(r + [""] * (width - len(r)))[:width] for r in records]
     return pd.DataFrame(body, columns=range(width), dtype=object).astype(str)
