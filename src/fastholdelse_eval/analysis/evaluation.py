@@ -328,7 +328,9 @@ def evaluate(
         missing = {**missing, **durations.not_recorded}
         said = recorded.notes(missing, given)
         notes.extend(n for n in durations.notes if n not in own)
-        if options.business_case is not None and durations.fits:
+        # a business case compares the groups' time on benefit: it needs both arms' curves
+        two_arms = any({"intervention", "control"} <= set(f.km) for f in durations.fits.values())
+        if options.business_case is not None and two_arms:
             case = _business_case(durations, options.business_case, level=level,
                                   outcomes=out, cohort=cohort)
             frames.append(case.table)
