@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import check_output
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.register import check_output_path, register_frame, write_cohort_frame
+from fastholdelse_eval.data.register_match import DEFAULT_SEED, match_controls
 
 NAME = "register"
 HELP = ("derive a study cohort (one index sickness spell per person) from a weekly register "
@@ -31,12 +33,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DuckDB memory limit, e.g. 2GB (larger panels spill to --temp-dir)")
     parser.add_argument("--temp-dir", metavar="DIR", help="DuckDB spill directory")
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
+    m = parser.add_argument_group(
+        "register controls (risk-set matching; instead of --groups)",
+        "draw controls on sickness benefit in each participant's intake week, with as many "
+        "weeks on benefit by then; the cohort then starts at that week for both and has a "
+        "matched_set column (evaluate --weighting sets clusters on it)")
+    m.add_argument("--participants", metavar="FILE",
+                   help="person_id,intake table (intake: ISO week 2009-W05 or a date in it)")
+    m.add_argument("--controls", type=int, default=1, metavar="K",
+                   help="controls per participant (default 1)")
+    m.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"seed of the draw (default {DEFAULT_SEED})")
+    m.add_argument("--tolerance", type=int, default=0, metavar="WEEKS",
+                   help="weeks on benefit at intake may differ by this much (default 0: exact)")
+    m.add_argument("--persons", metavar="FILE",
+                   help="person_id + attributes (municipality, covariates) of everyone in the "
+                        "panel; carried into the cohort")
+    m.add_argument("--exact", metavar="COLS", default="",
+                   help="comma-separated --persons columns to match exactly, e.g. municipality")
+    m.add_argument("--history-caliper", type=int, metavar="WEEKS",
+                   help="match benefit weeks in the year before the spell within this many weeks")
+    m.add_argument("--history-bands", metavar="EDGES",
+                   help="or in bands with these lower edges, e.g. 0,1,13,27")
+    m.add_argument("--history-weeks", type=int, default=52, metavar="WEEKS",
+                   help="length of the history window before the spell (default 52)")
+    m.add_argument("--with-replacement", action="store_true",
+                   help="a person may be a control for several participants of the same week")
+    m.add_argument("--later-participants", choices=("censor", "keep"), default="censor",
+                   help="a control who becomes a participant later: censor at its intake "
+                        "(default) or keep following")
+
+
+def _bands(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError("--history-bands: whole numbers separated by commas, e.g. 0,1,13,27") \
+            from None
 
 
 def run(args: argparse.Namespace) -> int:
     check_output_path(args.out)  # before the work, not after
     # Never onto its own panel, mapping or groups file (nor through a link).
-    check_output(args.out, protect=[p for p in (args.panel, args.mapping, args.groups) if p])
+    inputs = (args.panel, args.mapping, args.groups, args.participants, args.persons)
+    check_output(args.out, protect=[p for p in inputs if p])
+    if args.participants:
+        return _match(args)
     result = register_frame(
         args.panel, mapping=args.mapping, groups=args.groups, intake=args.intake,
         memory_limit=args.memory_limit, temp_directory=args.temp_dir, progress=not args.quiet,
@@ -47,4 +91,27 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(note, file=sys.stderr)
     print(f"wrote {len(result.frame)} persons to {args.out}")
+    return 0
+
+
+def _match(args: argparse.Namespace) -> int:
+    if args.groups:
+        raise ConfigError("--participants draws the controls: give it instead of --groups")
+    if args.intake:
+        raise ConfigError("--intake: with --participants the intake weeks come from that file")
+    result = match_controls(
+        args.panel, args.participants, mapping=args.mapping, k=args.controls, seed=args.seed,
+        tolerance=args.tolerance, persons=args.persons,
+        exact=[c.strip() for c in args.exact.split(",") if c.strip()],
+        history_caliper=args.history_caliper, history_bands=_bands(args.history_bands),
+        history_weeks=args.history_weeks, replace=args.with_replacement,
+        later_participants=args.later_participants, memory_limit=args.memory_limit,
+        temp_directory=args.temp_dir, progress=not args.quiet,
+    )
+    Cohort.from_frame(result.frame)
+    write_cohort_frame(result.frame, args.out)
+    for note in result.notes:
+        print(note, file=sys.stderr)
+    print(f"wrote {len(result.frame)} rows ({result.counts['control_rows']} controls in "
+          f"{len(result.eligible)} matched sets) to {args.out}")
     return 0
