@@ -341,3 +341,92 @@ def test_cli_writes_matched_cohort(tmp_path, capsys):
                  "--out", str(tmp_path / "x.csv"), "--quiet"])
     assert code != 0 and not (tmp_path / "x.csv").exists()
     assert "instead of --groups" in capsys.readouterr().err
+
+
+# --- the matched cohort in evaluate (weighting="sets") ---------------------------------------
+
+def sets_cohort() -> pd.DataFrame:
+    """Five sets: 1 (P rtw; C rtw, C no), 2 (P no; C rtw), 3 (P rtw; C no, C no),
+    4 (P rtw; C rtw, C rtw), 5 (P no; no control → weight 0)."""
+    sets = [1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 5]
+    treat = [1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1]
+    rtw = [1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0]
+    n = len(sets)
+    return pd.DataFrame({
+        "person_id": [f"x{i}" for i in range(n)],
+        "group": ["intervention" if t else "control" for t in treat],
+        "matched_set": sets,
+        "start_date": "2010-02-01",
+        "end_date": ["2010-03-01" if r else "" for r in rtw],
+        "end_reason": ["rtw" if r else "" for r in rtw],
+        "followup_date": "2010-06-01",
+        "age": [40, 41, 52, 33, 30, 45, 47, 39, 50, 55, 36, 44],
+    })
+
+
+def test_sets_weights_and_clustered_rates():
+    from fastholdelse_eval import evaluate
+    from fastholdelse_eval.analysis.weighting import set_weights
+
+    w, sub = set_weights(np.array(sets_cohort().matched_set),
+                         sets_cohort().group.eq("intervention").to_numpy())
+    assert w.tolist() == [1, .5, .5, 1, 1, 1, .5, .5, 1, .5, .5, 0]
+    assert sub.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3, 3, -1]
+    from fastholdelse_eval.core.options import EvaluationOptions
+
+    opts = EvaluationOptions(weighting="sets", covariates=("age",), weighting_bootstrap=20)
+    ev = evaluate(Cohort.from_frame(sets_cohort()), opts)
+    t = ev.tidy().set_index(["metric", "group"])
+    rate = t.loc["weighted_rtw_rate"]
+    # R: d <- data.frame(set, treat, y, w) of sets 1–4 (above);
+    #    des <- svydesign(ids = ~set, weights = ~w, data = d)
+    #    svyby(~y, ~treat, des, svymean); svyglm(y ~ treat, design = des)
+    assert rate.loc["control", "estimate"] == pytest.approx(0.625)
+    assert rate.loc["intervention", "estimate"] == pytest.approx(0.75)
+    assert rate.loc["difference", "estimate"] == pytest.approx(0.125)
+    se = (rate.loc["difference", "ci_high"] - rate.loc["difference", "ci_low"]) / (2 * 1.959964)
+    assert se == pytest.approx(0.426956281914983, rel=1e-6)
+    assert rate.loc["control", "variance"] == "clustered by matched set"
+    assert rate.loc["control", "denominator"] == 7 and rate.loc["intervention",
+                                                                  "denominator"] == 4
+    assert any("1 participants found no control" in n for n in ev.notes)
+    with pytest.raises(ConfigError, match="matched_set"):
+        evaluate(Cohort.from_frame(sets_cohort().drop(columns="matched_set")),
+                 weighting="sets", covariates=["age"])
+
+
+def test_study_toml_draws_controls_and_reports(tmp_path):
+    from fastholdelse_eval.cli.main import main
+    from fastholdelse_eval.pipeline.study import load_config, load_study_cohort
+
+    panel, part = random_panel(400, 30, seed=11)
+    panel.to_parquet(tmp_path / "panel.parquet", index=False)
+    pd.DataFrame({"code": list(MAPPING), "state": list(MAPPING.values())}).to_csv(
+        tmp_path / "mapping.csv", index=False)
+    part.to_csv(tmp_path / "deltagere.csv", index=False)
+    (tmp_path / "study.toml").write_text(
+        'title = "Register controls (synthetic)"\nmunicipality = "Greve"\n'
+        'covariates = ["weeks_sick_at_index"]\nweighting = "sets"\nlanguage = "en"\n'
+        '[register_controls]\npanel = "panel.parquet"\nmapping = "mapping.csv"\n'
+        'participants = "deltagere.csv"\ncontrols = 2\ntolerance = 1\nseed = 5\n')
+    config = load_config(tmp_path / "study.toml")
+    cohort = load_study_cohort(config)
+    direct = match_controls(panel, part, mapping=MAPPING, k=2, tolerance=1, seed=5).frame
+    assert sorted(cohort.data.person_id) == sorted(direct.person_id)
+    assert any(n.startswith("register controls:") for n in cohort.notes)
+    code = main(["report", str(tmp_path / "study.toml"), "--out", str(tmp_path / "r"),
+                 "--format", "md"])
+    assert code == 0
+    md = next((tmp_path / "r").glob("*.md")).read_text()
+    assert "drawn from the register" in md
+    # A register study without weighting = "sets" is refused, naming the key.
+    (tmp_path / "bad.toml").write_text(
+        '[register_controls]\npanel = "panel.parquet"\nmapping = "mapping.csv"\n'
+        'participants = "deltagere.csv"\n')
+    with pytest.raises(ConfigError, match='weighting = "sets"'):
+        load_config(tmp_path / "bad.toml")
+    (tmp_path / "bad2.toml").write_text(
+        'weighting = "sets"\ncovariates = ["age"]\n[register_controls]\npanel = "panel.parquet"\n'
+        'mapping = "mapping.csv"\nparticipants = "deltagere.csv"\ncontrols = "2"\n')
+    with pytest.raises(ConfigError, match="register_controls.controls: must be a whole number"):
+        load_config(tmp_path / "bad2.toml")

@@ -17,8 +17,9 @@ metric                              groups                  interval
                                                             ``coxph(weights=, robust=TRUE)``
 ==================================  ======================  ====================================
 
-Clusters for the sandwich variances: matched sets for matching without replacement (pairs are
-not independent), municipalities when ``cluster_municipality`` is set, persons otherwise.
+Clusters for the sandwich variances: matched sets for matching without replacement and for
+given sets (``sets``: register controls; pairs are not independent), municipalities when
+``cluster_municipality`` is set, persons otherwise.
 
 Bootstrap (``replicates``, ``seed``): persons are resampled — matched sets as wholes for
 matching without replacement — and the *whole* design is re-estimated on each replicate
@@ -38,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.analysis.weighting import Weighting, weights_for
+from fastholdelse_eval.analysis.weighting import SET_METHODS, Weighting, weights_for
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.data.cohort import Cohort
@@ -91,7 +92,7 @@ def weighted_rows(cohort: Cohort, weighting: Weighting, *, level: float = 0.95,
     extra: dict[str, Any] = {"weighting": spec.method, "estimand": spec.estimand}
     notes: list[str] = []
     z = z_value(level)
-    matched_sets = spec.method == "match" and not spec.replace
+    matched_sets = spec.method in SET_METHODS and not spec.replace
     if cluster_municipality:
         cluster = out["municipality"].to_numpy(dtype=object).astype(str)
         how = "clustered by municipality"
@@ -139,7 +140,7 @@ def weighted_rows(cohort: Cohort, weighting: Weighting, *, level: float = 0.95,
 
     def replicate(rows_idx: np.ndarray) -> np.ndarray:
         t_b = treat[rows_idx]
-        if spec.method == "match":
+        if spec.method in SET_METHODS:
             w_b = w[rows_idx]  # the matching is kept; matched sets were resampled whole
         else:
             try:
@@ -150,7 +151,7 @@ def weighted_rows(cohort: Cohort, weighting: Weighting, *, level: float = 0.95,
             return np.full(point.size, np.nan)
         return _survival_stats(time[rows_idx], ended[rows_idx], cause[rows_idx], t_b, w_b, tau)
 
-    pool = np.flatnonzero(w > 0) if spec.method == "match" else np.arange(len(w))
+    pool = np.flatnonzero(w > 0) if spec.method in SET_METHODS else np.arange(len(w))
     low, high, _ = W.bootstrap(lambda idx: replicate(pool[idx]), boot_clusters[pool],
                                replicates=replicates, seed=seed, level=level)
     bmethod = "weighted-bootstrap"

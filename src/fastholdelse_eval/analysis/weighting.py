@@ -12,6 +12,11 @@ method      estimand  how
 ``match``   ATT       greedy nearest-neighbour matching on the logit score, caliper ``caliper``
                       SD (0.2), ``ratio`` controls per participant, with/without replacement
 ``entropy`` ATT       entropy balancing: control weights matching the participants' means
+``sets``    ATT       matched sets given in the cohort's ``matched_set`` column (register
+                      controls drawn by risk-set matching, :mod:`~fastholdelse_eval.data.\
+register_match`): participant 1, each control 1/(controls in its set); a set without controls
+                      weighs 0. The propensity model is fitted only for the overlap and balance
+                      diagnostics
 ==========  ========  =======================================================================
 
 The propensity score ``e`` is a logistic regression of taking part on ``covariates``
@@ -56,7 +61,11 @@ from fastholdelse_eval.stats.propensity import (
 )
 
 METHODS = WEIGHTING_METHODS
-ESTIMAND = {"att": "ATT", "ate": "ATE", "overlap": "ATO", "match": "ATT", "entropy": "ATT"}
+ESTIMAND = {"att": "ATT", "ate": "ATE", "overlap": "ATO", "match": "ATT", "entropy": "ATT",
+            "sets": "ATT"}
+# Methods whose persons come in matched sets that variances cluster on and the bootstrap
+# resamples whole (with the matching kept).
+SET_METHODS = ("match", "sets")
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class WeightingSpec:
         if not self.covariates:
             raise ConfigError("weighting: needs covariates (the characteristics the groups "
                               "should be balanced on), e.g. covariates = [\"age\", \"sex\"]")
-        if self.trim is not None and self.method in ("match", "entropy"):
+        if self.trim is not None and self.method in ("match", "entropy", "sets"):
             raise ConfigError("trim: applies to the weighting methods att, ate and overlap")
 
     @property
@@ -90,6 +99,9 @@ def weights_for(spec: WeightingSpec, frame: pd.DataFrame, treat: np.ndarray
                 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Weights (0 for persons with a missing covariate) and the fitted pieces, for ``frame``'s
     rows. Used by :func:`weigh` and, on every bootstrap replicate, by the weighted outcomes."""
+    if spec.method == "sets" and "matched_set" not in frame.columns:
+        raise ConfigError("weighting sets: needs a matched_set column (controls drawn with "
+                          "fastholdelse-eval register --participants)")
     design = design_matrix(frame, spec.covariates, dict(spec.splines))
     ok = design.complete
     t = treat[ok]
@@ -104,12 +116,29 @@ def weights_for(spec: WeightingSpec, frame: pd.DataFrame, treat: np.ndarray
                               replace=spec.replace)
         w[ok] = m.weights
         subclass[ok] = m.subclass
+    elif spec.method == "sets":
+        w[ok], subclass[ok] = set_weights(frame.loc[ok, "matched_set"].to_numpy(), t)
     elif spec.method == "entropy":
         w[ok] = entropy_balance(design.x, t)
     else:
         w[ok] = balancing_weights(fit.score, t, spec.method, spec.trim)
     return w, {"fit": fit, "score": score, "logit": logit, "subclass": subclass,
                "complete": ok}
+
+
+def set_weights(matched_set: np.ndarray, treat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ATT weights and set numbers (0, 1, …; −1 = weight 0) of given matched sets: a
+    participant weighs 1 if its set has a control, each control 1/(controls in its set) — so
+    each set's controls stand for its participant(s), as MatchIt's weights for k:1 matching."""
+    codes, uniques = pd.factorize(pd.Series(matched_set), use_na_sentinel=True)
+    n_sets = len(uniques)
+    n_t = np.bincount(codes[(codes >= 0) & treat], minlength=n_sets)
+    n_c = np.bincount(codes[(codes >= 0) & ~treat], minlength=n_sets)
+    idx = np.where(codes >= 0, codes, 0)
+    usable = (codes >= 0) & (n_t[idx] > 0) & (n_c[idx] > 0)
+    w = np.where(treat, 1.0, n_t[idx] / np.maximum(n_c[idx], 1))
+    w = np.where(usable, w, 0.0)
+    return w, np.where(usable, codes, -1).astype("int64")
 
 
 @dataclass
@@ -121,7 +150,7 @@ class Weighting(Result):
     weights: np.ndarray
     score: np.ndarray
     logit: np.ndarray
-    subclass: np.ndarray  # matched set (−1 = none; only for method "match")
+    subclass: np.ndarray  # matched set (−1 = none; only for methods "match" and "sets")
     balance: pd.DataFrame
     municipality: str = "all"
     notes: list[str] = field(default_factory=list)
@@ -208,7 +237,7 @@ def weigh(cohort: Cohort, covariates: Sequence[str], method: str = "att", *,
         cut = int((parts["complete"] & (w == 0)).sum())
         notes.append(f"weighting: {cut} persons with a propensity score outside "
                      f"[{spec.trim:g}, {1 - spec.trim:g}] are trimmed (weight 0)")
-    if spec.method == "match":
+    if spec.method in SET_METHODS:
         unmatched = int((treat & parts["complete"] & (w == 0)).sum())
         if unmatched:
             notes.append(f"matching: {unmatched} participants found no control within the "

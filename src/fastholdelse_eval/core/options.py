@@ -42,7 +42,7 @@ DANISH_KEYS = {
 }
 REPORT_LANGUAGES = ("da", "en")
 # How a non-randomised comparison group is made comparable (analysis/weighting.py).
-WEIGHTING_METHODS = ("att", "ate", "overlap", "match", "entropy")
+WEIGHTING_METHODS = ("att", "ate", "overlap", "match", "entropy", "sets")
 REPORT_FORMATS = ("html", "md", "pdf")
 
 

@@ -24,9 +24,18 @@ in CI from the config alone::
     "Tilbage hos a-kassen" = "ledig"
     description = "Assignment by odd/even birth year."
     weighting = "att"                # a non-randomised comparison group: att, ate, overlap,
-                                     # match or entropy; or a table: [weighting] method =
+                                     # match, entropy or sets (register controls' matched
+                                     # sets); or a table: [weighting] method =
                                      # "match", caliper = 0.2, ratio = 1, with_replacement,
                                      # trim, cluster_municipality, bootstrap
+
+    # or controls drawn from a register panel by risk-set matching (instead of data = …;
+    # see fastholdelse_eval.data.register_match), analysed with weighting = "sets":
+    # [register_controls]
+    # panel = "panel.parquet"; mapping = "mapping.csv"; participants = "deltagere.csv"
+    # persons = "persons.csv"; controls = 2; tolerance = 2; exact = ["municipality"]
+    # history_caliper = 4 (or history_bands = [0, 1, 13, 27]); history_weeks = 52; seed = 1
+    # with_replacement = false; later_participants = "censor"; memory_limit = "2GB"
 
     progression = "measurements.csv" # optional; or a [progression] table with file,
                                      # visits and [progression.instruments.NAME] (see
@@ -74,6 +83,7 @@ from fastholdelse_eval.data.progression import (
     load_progression,
     parse_progression_settings,
 )
+from fastholdelse_eval.data.register_match import match_controls
 from fastholdelse_eval.data.schema import Vocabulary
 from fastholdelse_eval.data.validation import parse_date_option
 
@@ -112,11 +122,16 @@ class StudyConfig:
     progression: Path | None = None
     progression_instruments: dict[str, Any] = field(default_factory=dict)
     progression_plan: VisitPlan = field(default_factory=VisitPlan)
+    # [register_controls]: match_controls keywords, file paths resolved
+    register_controls: dict[str, Any] = field(default_factory=dict)
 
     @property
     def files(self) -> list[Path]:
-        """Every data file: ``data``, or the intervention and the control file."""
-        return [*self.data, *(p for p in (self.intervention, self.control) if p is not None)]
+        """Every data file: ``data``, the intervention and the control file, or the register
+        files."""
+        reg = [v for k, v in self.register_controls.items() if k in _REGISTER_FILES]
+        return [*self.data, *(p for p in (self.intervention, self.control) if p is not None),
+                *reg]
 
     @property
     def options(self) -> EvaluationOptions:
@@ -140,7 +155,7 @@ _KEYS = {
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
     "description", "business_case", "weighting", "columns", "values",
 }
-_KEYS |= {"progression"}
+_KEYS |= {"progression", "register_controls"}
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
 # vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
 _DANISH = {k: v for k, v in DANISH_KEYS.items() if v in _KEYS}
@@ -231,14 +246,53 @@ def _weighting(raw: object) -> dict[str, Any]:
         return {"weighting": raw}
     if not isinstance(raw, dict):
         raise ConfigError("weighting: must be a method name (att, ate, overlap, match, "
-                          "entropy) or a table with method = …")
+                          "entropy, sets) or a table with method = …")
     unknown = sorted(set(raw) - set(_WEIGHTING_KEYS))
     if unknown:
         raise ConfigError(f"weighting.{unknown[0]}: unknown key (allowed: "
                           f"{', '.join(sorted(_WEIGHTING_KEYS))})")
     if "method" not in raw:
-        raise ConfigError("weighting.method: missing (att, ate, overlap, match or entropy)")
+        raise ConfigError("weighting.method: missing (att, ate, overlap, match, entropy or sets)")
     return {_WEIGHTING_KEYS[k]: v for k, v in raw.items()}
+
+
+_REGISTER_FILES = ("panel", "mapping", "participants", "persons")
+# [register_controls] key → match_controls keyword, and the type it must have
+_REGISTER_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "panel": ("panel", str), "mapping": ("mapping", str),
+    "participants": ("participants", str), "persons": ("persons", str),
+    "controls": ("k", int), "seed": ("seed", int), "tolerance": ("tolerance", int),
+    "exact": ("exact", list), "history_caliper": ("history_caliper", int),
+    "history_bands": ("history_bands", list), "history_weeks": ("history_weeks", int),
+    "with_replacement": ("replace", bool), "later_participants": ("later_participants", str),
+    "memory_limit": ("memory_limit", str),
+}
+
+
+def _register_controls(raw: object, base: Path) -> dict[str, Any]:
+    """``[register_controls]`` → :func:`match_controls` keywords (paths resolved, checked)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError("register_controls: must be a table ([register_controls] with panel, "
+                          "mapping, participants, controls, …)")
+    unknown = sorted(set(raw) - set(_REGISTER_KEYS))
+    if unknown:
+        raise ConfigError(f"register_controls.{unknown[0]}: unknown key (allowed: "
+                          f"{', '.join(sorted(_REGISTER_KEYS))})")
+    for key in ("panel", "mapping", "participants"):
+        if key not in raw:
+            raise ConfigError(f"register_controls.{key}: missing")
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        name, kind = _REGISTER_KEYS[key]
+        if isinstance(value, bool) and kind is int or not isinstance(value, kind):
+            raise ConfigError(f"register_controls.{key}: must be "
+                              f"{'a whole number' if kind is int else kind.__name__}, "
+                              f"got {value!r}")
+        out[name] = (_file(base, f"register_controls.{key}", value)
+                     if key in _REGISTER_FILES else value)
+    return out
 
 
 def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
@@ -255,7 +309,16 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
                           "not both")
     arms: dict[str, Path | None] = {"intervention": None, "control": None}
     paths: list[Path] = []
-    if data is None:
+    register = _register_controls(raw.get("register_controls"), base)
+    if register and (data is not None or any(v is not None for v in split.values())):
+        raise ConfigError("register_controls: the cohort is drawn from the register; give no "
+                          "data = … (nor intervention/control) as well")
+    if register:
+        if _weighting(raw.get("weighting")).get("weighting") != "sets":
+            raise ConfigError("register_controls: the controls come in matched sets; add "
+                              "weighting = \"sets\" (and covariates for the balance table, "
+                              "e.g. covariates = [\"weeks_sick_at_index\"])")
+    elif data is None:
         if all(v is None for v in split.values()):
             raise ConfigError("data: missing; name the cohort file, e.g. data = \"cohort.csv\", "
                               "or the two files: intervention = \"deltagere.xlsx\" and "
@@ -311,6 +374,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         description=_text(raw, "description"),
         business_case=BusinessCaseOptions.coerce(raw.get("business_case")),
         weighting=_weighting(raw.get("weighting")),
+        register_controls=register,
     )
     config.options  # noqa: B018  # the evaluation options' own checks, at load time
     file, instruments, plan = parse_progression_settings(raw.get("progression"))
@@ -351,6 +415,12 @@ def load_study_cohort(config: StudyConfig, followup_date: object = None
     followup = followup_date if followup_date is not None else config.followup_date
     if isinstance(followup, dt.date):
         followup = followup.isoformat()
+    if config.register_controls:
+        result = match_controls(**config.register_controls)
+        cohort = Cohort.from_frame(result.frame, municipality=config.municipality,
+                                   name=config.title)
+        cohort.notes = list(result.notes) + list(cohort.notes)
+        return cohort
     if config.intervention is not None:
         return load_cohort(followup_date=followup, municipality=config.municipality,
                            name=config.title, intervention=config.intervention,

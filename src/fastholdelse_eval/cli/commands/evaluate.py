@@ -54,10 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weeks without relapse after RTW for sustained RTW (default 4)")
     add_business_case_arguments(parser)
     parser.add_argument("--weighting", default=None,
-                        choices=["att", "ate", "overlap", "match", "entropy"],
+                        choices=["att", "ate", "overlap", "match", "entropy", "sets"],
                         help="also weight or match the comparison group on --covariates "
                              "(propensity score): att (effect on participants), ate, overlap, "
-                             "match (nearest neighbour on the logit score), entropy")
+                             "match (nearest neighbour on the logit score), entropy; sets: "
+                             "the cohort's matched_set column (register --participants), "
+                             "balance checked on --covariates")
     parser.add_argument("--trim", type=float, default=None,
                         help="with --weighting att/ate/overlap: weight 0 for propensity "
                              "scores outside [trim, 1 − trim]")

@@ -40,7 +40,9 @@ def section(ctx: Context) -> Section | None:
     covs = list(dict.fromkeys(str(r["metric"])[len("balance_"):] for r in bal))
     sec = Section("design", L("sections.design"), [
         Paragraph(L(f"design.method_{method}")),
-        Paragraph(L("design.covariates", covariates=", ".join(L.covariate(c) for c in covs))),
+        # Given matched sets (register controls) use no propensity score for the weights.
+        Paragraph(L("design.covariates_sets" if method == "sets" else "design.covariates",
+                    covariates=", ".join(L.covariate(c) for c in covs))),
     ])
     # Effective sample sizes and common support.
     rows = []
