@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.analysis import recorded
+from fastholdelse_eval.analysis.absolute_targets import absolute_rows
 from fastholdelse_eval.analysis.business_case import business_case as _business_case
 from fastholdelse_eval.analysis.durations import duration_rows
 from fastholdelse_eval.analysis.pooling import left_out_note, pooled_mask
@@ -363,7 +364,9 @@ def evaluate(
     notes.extend(said)
     table = tidy.concat(frames)
     if targets:
-        table = tidy.concat([table, target_rows(table, targets, not_recorded=missing)])
+        table = tidy.concat([table, target_rows(table, targets, not_recorded=missing),
+                             absolute_rows(table, parse_targets(targets), durations=durations,
+                                           level=level)])
     return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
                       durations=durations, business_case=case, progression=prog,
                       not_recorded=missing, not_recorded_notes=said,

@@ -53,6 +53,7 @@ from typing import Any
 
 import pandas as pd
 
+from fastholdelse_eval.analysis.absolute_targets import AbsoluteTarget, is_absolute, parse_absolute
 from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
 
@@ -80,6 +81,12 @@ _STRING = re.compile(
     r"(?:\s+(?:by\s+)?(?:at\s+least\s+)?(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>%|pp|weeks?|uger?)?)?\s*$",
     re.IGNORECASE,
 )
+# "partial return at least 4 weeks earlier": the difference in median weeks to a first partial
+# return (the registered between-group estimate of time to partial return; see docs/targets.md)
+_PARTIAL = re.compile(
+    r"^\s*(?:time\s+to\s+)?(?:partial\s+(?:return|rtw)|delvis\s+raskmelding)\s+"
+    r"(?:at\s+least\s+|mindst\s+)?(?P<num>\d+(?:[.,]\d+)?)\s*(?:weeks?|uger?)\s+"
+    r"(?P<dir>earlier|sooner|tidligere|later|senere)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,10 @@ def _amount(value: object, what: str) -> float:
 
 
 def _from_string(text: str) -> dict[str, Any]:
+    partial = _PARTIAL.match(text)
+    if partial:
+        return {"metric": "median_weeks_to_partial_rtw", "direction": partial["dir"],
+                "absolute": float(partial["num"].replace(",", "."))}
     m = _STRING.match(text)
     if not m:
         raise ConfigError(f"targets: cannot read {text!r}; write e.g. "
@@ -163,10 +174,15 @@ def _from_string(text: str) -> dict[str, Any]:
     return spec
 
 
-def parse_target(spec: Mapping[str, Any] | str | Target) -> Target:
-    """One target from a mapping, a short string or a :class:`Target`."""
+def parse_target(spec: Mapping[str, Any] | str | Target | AbsoluteTarget
+                 ) -> Target | AbsoluteTarget:
+    """One target from a mapping, a short string or a :class:`Target`; an absolute target
+    ("rtw_rate at least 50%", judged per group) is an
+    :class:`~fastholdelse_eval.analysis.absolute_targets.AbsoluteTarget`."""
     if isinstance(spec, Target):
         return spec
+    if is_absolute(spec):
+        return parse_absolute(spec)  # type: ignore[arg-type]
     if isinstance(spec, str):
         spec = _from_string(spec)
     if not isinstance(spec, Mapping):
@@ -189,6 +205,9 @@ def parse_target(spec: Mapping[str, Any] | str | Target) -> Target:
     relative = None if relative is None else _amount(relative, "relative")
     absolute = None if absolute is None else _amount(absolute, "absolute")
     judged = metrics.judged_as(metric)
+    if judged not in RATIO_METRICS + DIFFERENCE_METRICS:
+        raise ConfigError(f"targets: {metric} is judged per group only; write e.g. "
+                          f"'{metric} at most 12'")
     if relative is not None and judged not in RATIO_METRICS:
         raise ConfigError(f"targets: {metric} has no ratio to judge a relative target on; "
                           "give 'absolute' instead")
@@ -200,7 +219,8 @@ def parse_target(spec: Mapping[str, Any] | str | Target) -> Target:
                   str(spec.get("label", "") or ""))
 
 
-def parse_targets(spec: Iterable[Mapping[str, Any] | str | Target] | str | None) -> list[Target]:
+def parse_targets(spec: Iterable[Mapping[str, Any] | str | Target] | str | None
+                  ) -> list[Target | AbsoluteTarget]:
     """A list of targets; ``None`` → []. A single string may hold several separated by ``;``."""
     if spec is None:
         return []
@@ -256,7 +276,8 @@ def target_rows(table: pd.DataFrame, targets: Any,
     columns, as :func:`fastholdelse_eval.analysis.recorded.leave_out` gives); a target on one
     of them is not judged and its note names the column."""
     not_recorded = not_recorded or {}
-    parsed = parse_targets(targets)
+    # absolute targets are judged per group by analysis.absolute_targets
+    parsed = [t for t in parse_targets(targets) if isinstance(t, Target)]
     if not parsed or table.empty:
         return tidy.frame([])
     rows = []

@@ -36,11 +36,17 @@ class TargetRule:
     targets and "any improvement"), ``difference`` (absolute targets). ``judged_as``: the
     metric whose rows judge it (durations are judged on the censoring-aware RMST).
     ``person_level_only``: needs person-level data (not estimable from aggregate counts).
+    ``per_group``: the one-sided test of an absolute target judged per group ("rtw_rate at
+    least 50 %", :mod:`..analysis.absolute_targets`): ``binomial`` (score and exact test of
+    numerator/denominator), ``km_median`` (Kaplan–Meier S(target) = 0.5 on the log-log scale
+    of the median's interval), ``normal`` (Wald, from a symmetric interval); empty: no
+    absolute target.
     """
 
     comparisons: tuple[str, ...] = BETWEEN
     judged_as: str | None = None
     person_level_only: bool = False
+    per_group: str = ""
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,8 @@ def _rate(name: str, label_da: str, label_en: str, def_da: str, def_en: str, *,
         numerator=numerator, denominator=denominator, needs=needs, groups=groups,
         disclosure=Disclosure(share=True, denominator_base=base, flow_partition=flow,
                               headline=headline),
-        target=TargetRule() if target else None, sections=MappingProxyType(dict(sections)),
-        reference=_WILSON, producer=producer)
+        target=TargetRule(per_group="binomial") if target else None,
+        sections=MappingProxyType(dict(sections)), reference=_WILSON, producer=producer)
 
 
 _DURATIONS = "fastholdelse_eval.analysis.durations"
@@ -173,6 +173,7 @@ METRICS: tuple[Metric, ...] = (
            "Kaplan–Meier median time until sickness benefit ended (any reason); spells still "
            "running at follow-up are censored.",
            needs=_SPELL_COLUMNS, groups=ARMS, disclosure=Disclosure(rests_on=("n",)),
+           target=TargetRule(comparisons=(), person_level_only=True, per_group="km_median"),
            sections=MappingProxyType({S.HEADLINE_WEEKS: 2, S.DURATIONS: 2}),
            reference="Kaplan–Meier; Brookmeyer–Crowley interval (log-log), as R survfit",
            producer=_DURATIONS),
@@ -184,7 +185,7 @@ METRICS: tuple[Metric, ...] = (
            "Restricted mean time on benefit within the first {horizon_weeks} weeks: the area "
            "under the Kaplan–Meier curve.",
            needs=_SPELL_COLUMNS, disclosure=Disclosure(rests_on=("n",)),
-           target=TargetRule(person_level_only=True),
+           target=TargetRule(person_level_only=True, per_group="normal"),
            sections=MappingProxyType({S.HEADLINE_WEEKS: 1, S.DURATIONS: 3}),
            reference="restricted mean survival time (area under Kaplan–Meier) with Greenwood "
                      "variance, as R survRM2; ratio by the delta method on the log scale",
@@ -299,9 +300,11 @@ METRICS: tuple[Metric, ...] = (
            reference="likelihood-ratio test, as R anova(coxph)", producer=_COMPARE),
     Metric("target:{metric}", Kind.PROPORTION, "as the metric judged",
            "Mål: {metric}", "Target: {metric}",
-           "Et lokalt mål, vurderet på punktestimatet og på konfidensintervallet.",
-           "A local target, judged on the point estimate and on the confidence interval.",
-           groups=BETWEEN, sections=MappingProxyType({S.TARGETS: 1}),
+           "Et lokalt mål, vurderet på punktestimatet og på konfidensintervallet; et absolut mål "
+           "(\"mindst 50 %\") for hver gruppe for sig.",
+           "A local target, judged on the point estimate and on the confidence interval; an "
+           "absolute target (\"at least 50 %\") for each group on its own.",
+           groups=(*ARMS, *BETWEEN), sections=MappingProxyType({S.TARGETS: 1}),
            reference="relative change (ratio − 1) or difference against the target",
            producer="fastholdelse_eval.analysis.targets"),
     # Time to first partial return (issue 14): the spell ending first is the competing event.
@@ -479,7 +482,8 @@ def markdown() -> str:
         if m.target is None:
             tgt = "–"
         else:
-            tgt = "/".join(m.target.comparisons)
+            tgt = "/".join((*m.target.comparisons,
+                            *(["per group"] if m.target.per_group else []))) or "–"
             if m.target.judged_as:
                 tgt += f" (as {m.target.judged_as})"
         lines.append(

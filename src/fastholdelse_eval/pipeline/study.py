@@ -52,6 +52,9 @@ in CI from the config alone::
     direction = "higher"
     relative = 0.25                  # intervention ≥ 25 % above control
     label = "25 % flere delvise raskmeldinger"
+    # a level, judged in each group (also with participants only): docs/targets.md
+    # [[targets]] metric = "rtw_rate"  at_least = "50%"   (strings in a list: "rtw_rate at
+    # least 50%", "median_weeks_on_benefit at most 12")
 
 Unknown keys are errors (a typo must not silently fall back to a default); every error names the
 key. Targets are checked here and judged by :func:`fastholdelse_eval.analysis.targets.target_rows`.

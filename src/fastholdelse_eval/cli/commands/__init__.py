@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.cli.main import COMMANDS
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
@@ -32,6 +33,27 @@ def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
     add_split_arguments(parser)
     parser.add_argument("--followup-date", help="study-wide follow-up date for rows without one")
     parser.add_argument("--municipality", help="municipality for rows without one")
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--target TEXT`` (repeatable): the study's targets, as in the study TOML."""
+    parser.add_argument("--target", action="append", default=[], metavar="TEXT",
+                        help="a target, repeatable: 'rtw_rate at least 50%%', "
+                             "'median_weeks_on_benefit at most 12' (judged per group), "
+                             "'rmst_weeks_on_benefit lower 20%%' (against the control group), "
+                             "'partial return at least 4 weeks earlier' (docs/targets.md)")
+
+
+def target_specs(args: argparse.Namespace) -> list[str]:
+    """The ``--target`` texts, each checked here so that an error names the option."""
+    texts = list(getattr(args, "target", None) or [])
+    for text in texts:
+        try:
+            parse_target(text)
+        except ConfigError as exc:
+            raise ConfigError(f"--target {text!r}: {str(exc).removeprefix('targets: ')}") \
+                from None
+    return texts
 
 
 def input_paths(args: argparse.Namespace) -> list[str]:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from fastholdelse_eval.analysis.evaluation import evaluate
 from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
-from fastholdelse_eval.cli.commands import add_cohort_arguments, input_paths, load_from_args
+from fastholdelse_eval.cli.commands import (
+    add_cohort_arguments,
+    add_target_arguments,
+    input_paths,
+    load_from_args,
+    target_specs,
+)
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort
@@ -52,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "progression_* rows")
     parser.add_argument("--sustained-weeks", type=float, default=4,
                         help="weeks without relapse after RTW for sustained RTW (default 4)")
+    add_target_arguments(parser)
     add_business_case_arguments(parser)
     parser.add_argument("--weighting", default=None,
                         choices=["att", "ate", "overlap", "match", "entropy", "sets"],
@@ -85,10 +92,12 @@ WEIGHTING_ARGS = ("weighting", "trim", "caliper", "ratio", "with_replacement",
 def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
     """The options of :func:`evaluate` from the parsed command line (checked here, once)."""
     case = business_case_options(args)  # names its own flags in errors
+    targets = target_specs(args)  # names --target in errors
     try:
         return EvaluationOptions(level=args.level, horizon_weeks=args.horizon_weeks,
                                  covariates=args.covariates or "",
                                  sustained_weeks=args.sustained_weeks, business_case=case,
+                                 targets=targets,
                                  **{k: getattr(args, k) for k in WEIGHTING_ARGS
                                     if hasattr(args, k)})
     except ConfigError as exc:  # name the option as the user typed it
