@@ -40,6 +40,24 @@ municipalities' weeks saved (REML, :func:`fastholdelse_eval.stats.meta.random_ef
 interval says what the municipalities saved on average, the prediction interval
 (``net_saving_new_municipality``) what a new municipality can expect.
 
+**One group against a stated reference.** A study of participants only has no control curve:
+``reference_weeks`` (R), the benefit weeks per person within τ that the user expects without the
+project, takes its place — an assumption, not an effect, and labelled so: the rows' group is
+``vs_assumed_reference`` (not ``difference``), their method says so, and two more rows give the
+participants' restricted mean (``participants_benefit_weeks``, group ``intervention``) and R
+(``assumed_reference_benefit_weeks``, group ``assumed_reference``). Then ``W = R − RMST_i`` and
+every formula above holds with ``a_c = R``; the interval comes from ``Var(RMST_i)`` plus
+``reference_se²`` if given (R independent of the participants), e.g. ``SE(N) = sqrt(r²·se_R² +
+(r + c₁)² Var(RMST_i))``; the bootstrap draws R from N(R, se_R²). The sensitivity table varies
+the reference (``reference_low``/``high``, else R ± z·se_R, else R·(1 ± sensitivity)) instead of
+the horizon (R is stated for one horizon). R cannot be split by week of spell, so a refusion
+schedule that changes share is refused: give the flat share that applies (see
+docs/business_case.md). No pooled case across municipalities (one R for all).
+
+**Fixed inputs.** A quantity with no sampling variation (the cost without a cost per week, the
+state's share when the municipality pays all, break-even weeks) gets its estimate and SE 0 but
+no interval.
+
 **Assumptions** (stated in the report): every benefit week saved saves the weekly benefit (no
 other benefit replaces it within τ); the municipality's share applies by week of spell as given;
 the cost per week is paid for the intervention group's weeks on benefit up to τ; for the
@@ -49,6 +67,7 @@ benefits).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +90,10 @@ GROUPS = ("intervention", "control")
 SENSITIVITY = "business_case_sensitivity"
 PARAMETERS = ("effect", "horizon", "rate", "cost")
 DELTA = "delta method"
+COMPARISON = "difference"
+VS_REFERENCE = "vs_assumed_reference"  # the group of a one-group case's rows
+REFERENCE_GROUP = "assumed_reference"
+ONE_GROUP_PARAMETERS = ("effect", "reference", "rate", "cost")
 
 
 @dataclass
@@ -148,7 +171,8 @@ def _gradients(ai: np.ndarray, ac: np.ndarray, x: Inputs
 
 
 # Rows by group: the project's cost is the intervention group's; everything else compares.
-_GROUP = {"project_cost_per_participant": "intervention"}
+_GROUP = {"project_cost_per_participant": "intervention",
+          "break_even_weeks_saved": "intervention"}
 
 
 @dataclass
@@ -163,6 +187,12 @@ class UnitCase:
     cov: dict[str, np.ndarray]
     boot: dict[str, np.ndarray] | None
     km: dict[str, Any]
+    reference: float | None = None  # a one-group case's stated reference R (weeks)
+    reference_se: float = 0.0
+
+    @property
+    def comparison(self) -> str:
+        return COMPARISON if self.reference is None else VS_REFERENCE
 
     def estimates(self) -> dict[str, float]:
         return {k: float(v) for k, v in _values(self.areas["intervention"],
@@ -212,6 +242,46 @@ def _fit_unit(name: str, km: dict[str, Any], data: pd.DataFrame | None, tau: flo
     return UnitCase(name, tau, breaks, inputs, areas, cov, boot, km)
 
 
+def _fit_reference_unit(name: str, km: dict[str, Any], data: pd.DataFrame | None, tau: float,
+                        opts: BusinessCaseOptions, rng: np.random.Generator | None,
+                        n_intervention: int) -> UnitCase:
+    """A one-group case: the participants' curve against the stated reference R, which plays
+    the control's single segment area (variance ``reference_se²``)."""
+    shares = {s for _, s in opts.schedule}
+    breaks = np.array([0.0, tau])
+    ref, se = float(opts.reference_weeks), float(opts.reference_se or 0.0)
+    areas, cov = {}, {}
+    areas["intervention"], cov["intervention"] = segment_areas(km["intervention"], breaks)
+    areas["control"], cov["control"] = np.array([ref]), np.array([[se**2]])
+    boot = None
+    if rng is not None and data is not None:
+        part = data[data["group"] == "intervention"]
+        boot = {"intervention": bootstrap_segment_areas(
+            part["weeks_on_benefit"].to_numpy(), part["benefit_ended"].to_numpy(), breaks,
+            opts.bootstrap, rng)}
+        boot["control"] = ref + se * rng.standard_normal((opts.bootstrap, 1))
+    inputs = Inputs(opts.weekly_benefit, np.array([shares.pop()]), opts.cost_per_participant,
+                    opts.cost_per_week, opts.value_of_work_week,
+                    opts.cost_payer == "municipality", n_intervention)
+    return UnitCase(name, tau, breaks, inputs, areas, cov, boot, km, ref, se)
+
+
+def _reference_rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
+    """The two halves of a one-group comparison: the participants' weeks and the assumption."""
+    z = z_value(level)
+    extra = {"horizon_weeks": unit.horizon_weeks, "reference_weeks": unit.reference}
+    a, s = float(unit.areas["intervention"][0]), float(np.sqrt(unit.cov["intervention"][0, 0]))
+    rows = [tidy.row("participants_benefit_weeks", "intervention", a, a - z * s, a + z * s,
+                     method="kaplan-meier restricted mean up to the horizon; greenwood; wald",
+                     municipality=unit.municipality, se=s, **extra)]
+    r, se = float(unit.reference), unit.reference_se
+    ci = (r - z * se, r + z * se) if se > 0 else (np.nan, np.nan)
+    rows.append(tidy.row("assumed_reference_benefit_weeks", REFERENCE_GROUP, r, *ci,
+                         method="stated by the user: an assumption, not an estimate",
+                         municipality=unit.municipality, se=se, **extra))
+    return rows
+
+
 def _rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
     z = z_value(level)
     est, se, reps = unit.estimates(), unit.ses(), unit.replicates()
@@ -229,14 +299,22 @@ def _rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
         return {"bootstrap_ci_low": float(lo), "bootstrap_ci_high": float(hi),
                 "bootstrap_se": float(v.std(ddof=1))}
 
-    extra = {"horizon_weeks": unit.horizon_weeks}
+    extra: dict[str, Any] = {"horizon_weeks": unit.horizon_weeks}
     method = "delta method (greenwood) from the rmst difference; wald"
+    if unit.reference is not None:
+        extra["reference_weeks"] = unit.reference
+        method = ("participants' restricted mean vs an assumed reference (stated by the user, "
+                  "not estimated: an assumption, not an effect); delta method (greenwood)"
+                  + (" with the reference's standard error" if unit.reference_se > 0 else "")
+                  + "; wald")
+        rows += _reference_rows(unit, level)
     for name, e in est.items():
         s = se[name]
-        ci = (e - z * s, e + z * s) if np.isfinite(s) else (np.nan, np.nan)
-        rows.append(tidy.row(name, _GROUP.get(name, "difference"), e, *ci, method=method,
-                             municipality=unit.municipality, se=s,
-                             **boot_cols(None if reps is None else reps[name]), **extra))
+        ci = (e - z * s, e + z * s) if np.isfinite(s) and s > 0 else (np.nan, np.nan)
+        # a fixed input (SE 0: no sampling variation) is given without an interval
+        boot = {} if s == 0 else boot_cols(None if reps is None else reps[name])
+        rows.append(tidy.row(name, _GROUP.get(name, unit.comparison), e, *ci, method=method,
+                             municipality=unit.municipality, se=s, **boot, **extra))
     b = unit.breaks
     if b.size > 2:
         ai, ac = unit.areas["intervention"], unit.areas["control"]
@@ -246,7 +324,7 @@ def _rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
             s = float(np.sqrt(cov[k, k]))
             seg = None if unit.boot is None else unit.boot["control"][:, k] - \
                 unit.boot["intervention"][:, k]
-            rows.append(tidy.row(_segment_name(b[k], b[k + 1]), "difference", e, e - z * s,
+            rows.append(tidy.row(_segment_name(b[k], b[k + 1]), COMPARISON, e, e - z * s,
                                  e + z * s, method=method, municipality=unit.municipality,
                                  se=s, **boot_cols(seg), **extra))
     n_est, n_se = est["net_saving_per_participant"], se["net_saving_per_participant"]
@@ -255,11 +333,22 @@ def _rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
     if reps is not None:
         net = reps["net_saving_per_participant"]
         pb = {"bootstrap_estimate": float(np.mean(net[np.isfinite(net)] > 0))}
-    rows.append(tidy.row("probability_saves_money", "difference", p,
+    rows.append(tidy.row("probability_saves_money", unit.comparison, p,
                          method="normal approximation of the net saving; bootstrap share "
                                 "of replicates with a net saving",
                          municipality=unit.municipality, **pb, **extra))
     return rows
+
+
+def _reference_range(unit: UnitCase, opts: BusinessCaseOptions, z: float
+                     ) -> tuple[float, float]:
+    """The reference's low and high: the stated range, else R ± z·se, else R·(1 ± f),
+    within [0, τ]."""
+    ref = float(unit.reference)  # type: ignore[arg-type]
+    if opts.reference_low is not None and opts.reference_high is not None:
+        return float(opts.reference_low), float(opts.reference_high)
+    d = z * unit.reference_se if unit.reference_se > 0 else opts.sensitivity * ref
+    return max(ref - d, 0.0), min(ref + d, unit.horizon_weeks)
 
 
 def _sensitivity(unit: UnitCase, opts: BusinessCaseOptions, level: float,
@@ -275,17 +364,25 @@ def _sensitivity(unit: UnitCase, opts: BusinessCaseOptions, level: float,
     w_hi = base["benefit_weeks_saved"] + z * se["benefit_weeks_saved"]
     rows = []
 
+    extra = {} if unit.reference is None else {"reference_weeks": unit.reference}
+
     def add(parameter: str, setting: str, value: float, net: float) -> None:
-        rows.append(tidy.row(SENSITIVITY, "difference", net, method="one input varied",
+        rows.append(tidy.row(SENSITIVITY, unit.comparison, net, method="one input varied",
                              municipality=unit.municipality, parameter=parameter,
                              setting=setting, value=float(value),
-                             horizon_weeks=unit.horizon_weeks))
+                             horizon_weeks=unit.horizon_weeks, **extra))
 
     add("base", "base", np.nan, base["net_saving_per_participant"])
     add("effect", "low", w_lo, x.rate * w_lo - cost)
     add("effect", "high", w_hi, x.rate * w_hi - cost)
-    for setting, tau in (("low", unit.horizon_weeks / 2),
-                         ("high", min(2 * unit.horizon_weeks, tau_limit))):
+    if unit.reference is not None:
+        # R is stated for one horizon, so the horizon is not varied; the reference is
+        rmst_i = float(unit.areas["intervention"].sum())
+        for setting, ref in zip(("low", "high"), _reference_range(unit, opts, z), strict=True):
+            add("reference", setting, ref, x.rate * (ref - rmst_i) - cost)
+    for setting, tau in (() if unit.reference is not None else
+                         (("low", unit.horizon_weeks / 2),
+                          ("high", min(2 * unit.horizon_weeks, tau_limit)))):
         other = _fit_unit(unit.municipality, unit.km, None, tau, opts, None,
                           x.n_intervention)
         add("horizon", setting, tau, other.estimates()["net_saving_per_participant"])
@@ -344,6 +441,8 @@ class BusinessCase(Result):
         """Random-effects business case over the municipalities (see the module docstring);
         empty with fewer than two municipalities. ``level`` is left to the caller."""
         sites = [u for name, u in self.units.items() if name != "all"]
+        if any(u.reference is not None for u in sites):
+            return tidy.frame([])  # one stated reference for all: nothing varies between them
         if len(sites) < 2 or "all" not in self.units:
             return tidy.frame([])
         y = np.array([u.estimates()["benefit_weeks_saved"] for u in sites])
@@ -371,6 +470,31 @@ class BusinessCase(Result):
 
     def __repr__(self) -> str:
         return f"BusinessCase({len(self.table)} rows, municipalities: {', '.join(self.units)})"
+
+
+def _check_one_group(opts: BusinessCaseOptions) -> None:
+    if opts.reference_weeks is None:
+        raise ConfigError("business_case: the study has participants only (no control group); "
+                          "give reference_weeks (with horizon_weeks): the benefit weeks per "
+                          "person within the horizon you expect without the project — it is "
+                          "your assumption, and the business case is labelled so")
+    if len({s for _, s in opts.schedule}) > 1:
+        raise ConfigError("municipality_share: a schedule by week of spell cannot be applied "
+                          "to a single reference_weeks (it does not say in which weeks of the "
+                          "spell the reference's weeks fall); give the one share that applies "
+                          "(e.g. municipality_share = 0.5), see docs/business_case.md")
+
+
+def _one_group_note(opts: BusinessCaseOptions) -> str:
+    extra = ""
+    if opts.reference_se:
+        extra = f", standard error {opts.reference_se:g}"
+    if opts.reference_low is not None:
+        extra += f", range {opts.reference_low:g} to {opts.reference_high:g}"
+    return (f"business case: participants only — compared with an ASSUMED reference of "
+            f"{opts.reference_weeks:g} benefit weeks per person within {opts.horizon_weeks:g} "
+            f"weeks (stated by the user{extra}); the savings are an assumption, not an "
+            f"effect measured against a control group.")
 
 
 def business_case(
@@ -402,12 +526,28 @@ def business_case(
     z_value(level)
     notes: list[str] = []
     fits = durations.fits
+    one_group = not any("control" in f.km for f in fits.values())
+    if one_group:
+        _check_one_group(opts)
+        notes.append(_one_group_note(opts))
+    elif opts.reference_weeks is not None:
+        notes.append("business case: reference_weeks is not used — the study has a control "
+                     "group, whose time on benefit is the comparison.")
+    partial = [n for n, f in fits.items() if not one_group and "control" not in f.km]
+    if partial:
+        notes.append(f"business case: not for {', '.join(partial)} (no control group there).")
+        fits = {n: f for n, f in fits.items() if n not in partial}
     # Beyond its last time a curve is known only if it has reached 0 (everyone has left).
     limit = min(min(np.inf if k.surv.size and k.surv[-1] == 0 else k.last_time
                     for k in f.km.values()) for f in fits.values())
     wanted = opts.horizon_weeks or durations.options.horizon_weeks or \
         next(iter(fits.values())).horizon_weeks
     tau = min(wanted, limit)
+    if one_group and tau < wanted:
+        raise ConfigError(f"reference_weeks: stated within horizon_weeks = {wanted:g}, but the "
+                          f"participants' time on benefit is known only up to week "
+                          f"{limit:.4g} (spells still running when follow-up ended); state the "
+                          f"reference for a horizon of at most {math.floor(limit):d} weeks")
     if tau < wanted:
         notes.append(f"business case: horizon {wanted:g} weeks lies beyond the last week every "
                      f"group is observed ({limit:.4g}); used {limit:.4g}.")
@@ -421,7 +561,8 @@ def business_case(
         part = None if data is None else (data if name == "all" else
                                           data[data["municipality"] == name])
         n_i = int(fit.km["intervention"].n)
-        unit = _fit_unit(name, fit.km, part, tau, opts, rng, n_i)
+        fit_ = _fit_reference_unit if one_group else _fit_unit
+        unit = fit_(name, fit.km, part, tau, opts, rng, n_i)
         units[name] = unit
         rows += _rows(unit, level)
         rows += _sensitivity(unit, opts, level, limit)

@@ -329,9 +329,12 @@ def evaluate(
         missing = {**missing, **durations.not_recorded}
         said = recorded.notes(missing, given)
         notes.extend(n for n in durations.notes if n not in own)
-        # a business case compares the groups' time on benefit: it needs both arms' curves
+        # a business case compares the groups' time on benefit: it needs both arms' curves,
+        # or the participants' and a stated reference (an assumption; see business_case)
         two_arms = any({"intervention", "control"} <= set(f.km) for f in durations.fits.values())
-        if options.business_case is not None and two_arms:
+        stated = options.business_case is not None and \
+            options.business_case.reference_weeks is not None and durations.fits
+        if options.business_case is not None and (two_arms or stated):
             case = _business_case(durations, options.business_case, level=level,
                                   outcomes=out, cohort=cohort)
             frames.append(case.table)
@@ -339,7 +342,9 @@ def evaluate(
         elif options.business_case is not None:  # asked for: say why it is missing
             notes.append("Business case: not computed; it rests on the difference in time on "
                          "benefit between the groups, which could not be estimated (see the "
-                         "note on durations).")
+                         "note on durations). Participants only: give reference_weeks (with "
+                         "horizon_weeks), the benefit weeks per person you expect without the "
+                         "project — an assumption.")
         if options.weighting:
             design = weigh(cohort, list(options.covariates), options.weighting,
                            trim=options.trim, caliper=options.caliper, ratio=options.ratio,

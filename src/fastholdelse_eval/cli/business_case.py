@@ -28,6 +28,10 @@ FLAGS = {
     "bootstrap": "--bootstrap",
     "seed": "--seed",
     "sensitivity": "--sensitivity",
+    "reference_weeks": "--reference-weeks",
+    "reference_se": "--reference-se",
+    "reference_low": "--reference-low",
+    "reference_high": "--reference-high",
 }
 _DEST = {name: "bc_" + name for name in FLAGS}
 
@@ -70,6 +74,16 @@ def add_business_case_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(FLAGS["sensitivity"], dest=d["sensitivity"], type=float, metavar="REL",
                    help="relative change of rate and cost in the sensitivity table "
                    "(default 0.25 = ±25 %%)")
+    g.add_argument(FLAGS["reference_weeks"], dest=d["reference_weeks"], type=float,
+                   metavar="W", help="participants only (no control group): the ASSUMED "
+                   "benefit weeks per person within --business-horizon-weeks (then required) "
+                   "without the project; the business case is labelled as resting on it")
+    g.add_argument(FLAGS["reference_se"], dest=d["reference_se"], type=float, metavar="W",
+                   help="standard error of --reference-weeks (enters the intervals)")
+    g.add_argument(FLAGS["reference_low"], dest=d["reference_low"], type=float, metavar="W",
+                   help="low end of the reference's plausible range (sensitivity table)")
+    g.add_argument(FLAGS["reference_high"], dest=d["reference_high"], type=float, metavar="W",
+                   help="high end of the reference's plausible range (sensitivity table)")
 
 
 def business_case_options(args: argparse.Namespace,

@@ -18,10 +18,13 @@ _BC_REF = ("delta method from the Greenwood-type variance of the restricted mean
 _SPELL_COLUMNS = ("start_date", "end_date", "followup_date", "end_reason")
 SECTION = "business_case"  # metrics.Section.BUSINESS_CASE
 _BC_DISCLOSURE = Disclosure(rests_on=("rmst_weeks_on_benefit",))
+# A one-group case's rows compare the participants with a stated reference (an assumption):
+# their group says so (analysis.business_case.VS_REFERENCE).
+_BOTH = ("difference", "vs_assumed_reference")
 
 
 def _bc(name: str, kind: Kind, unit: str, label_da: str, label_en: str, def_da: str,
-        def_en: str, position: int, groups: tuple[str, ...] = ("difference",),
+        def_en: str, position: int, groups: tuple[str, ...] = _BOTH,
         reference: str = _BC_REF) -> Metric:
     return Metric(name, kind, unit, label_da, label_en, def_da, def_en,
                   needs=_SPELL_COLUMNS, groups=groups, disclosure=_BC_DISCLOSURE,
@@ -40,7 +43,8 @@ BUSINESS_CASE_METRICS: tuple[Metric, ...] = (
         "Sparede uger i uge {start}–{end} af forløbet",
         "Weeks saved in weeks {start}–{end} of the spell",
         "Sparede uger pr. deltager i ét trin af refusionsskemaet.",
-        "Weeks saved per participant within one step of the refusion schedule.", 2),
+        "Weeks saved per participant within one step of the refusion schedule.", 2,
+        groups=("difference",)),
     _bc("gross_saving_per_participant", Kind.MONEY, "kr",
         "Brutto-besparelse pr. deltager", "Gross saving per participant",
         "Sparede uger gange ugesatsen.", "Weeks saved times the weekly benefit.", 3),
@@ -87,7 +91,8 @@ BUSINESS_CASE_METRICS: tuple[Metric, ...] = (
     _bc("break_even_weeks_saved", Kind.DURATION, "weeks",
         "Sparede uger, der skal til for at hvile i sig selv",
         "Weeks saved needed to break even",
-        "Indsatsens pris delt med ugesatsen.", "The cost divided by the weekly benefit.", 13),
+        "Indsatsens pris delt med ugesatsen.", "The cost divided by the weekly benefit.", 13,
+        groups=("intervention",)),
     _bc("societal_net_saving_per_participant", Kind.MONEY, "kr",
         "Samfundsøkonomisk netto-gevinst pr. deltager", "Societal net gain per participant",
         "Sparede uger gange værdien af en uge i arbejde minus indsatsens pris (antager, at en "
@@ -108,7 +113,7 @@ BUSINESS_CASE_METRICS: tuple[Metric, ...] = (
         "Random effects over kommunerne: intervallet er prædiktionsintervallet for en ny "
         "kommune.",
         "Random effects over the municipalities: the interval is the prediction interval for "
-        "a new municipality.", 16,
+        "a new municipality.", 16, groups=("difference",),
         reference="random effects (REML) of the municipalities' weeks saved, prediction "
                   "interval as R metafor::predict.rma"),
     _bc("business_case_sensitivity", Kind.MONEY, "kr",
@@ -118,4 +123,22 @@ BUSINESS_CASE_METRICS: tuple[Metric, ...] = (
         "The net saving per participant with one assumption at a time set low or high "
         "(horizon, weekly benefit, cost, the effect's confidence limits).", 17,
         reference="one-way sensitivity analysis"),
+    _bc("participants_benefit_weeks", Kind.DURATION, "weeks",
+        "Deltagernes uger på sygedagpenge inden for horisonten",
+        "Participants' weeks on benefit within the horizon",
+        "Deltagernes gennemsnitlige uger på sygedagpenge inden for horisonten (Kaplan–Meier); "
+        "sammenlignes med en antaget reference, når der ikke er en kontrolgruppe.",
+        "The participants' mean weeks on benefit within the horizon (Kaplan–Meier); compared "
+        "with an assumed reference when there is no control group.", 18,
+        groups=("intervention",),
+        reference="Kaplan–Meier restricted mean, Greenwood-type variance (Klein & "
+                  "Moeschberger 2003, eq. 4.5.2)"),
+    _bc("assumed_reference_benefit_weeks", Kind.DURATION, "weeks",
+        "Antaget reference: uger på sygedagpenge uden indsatsen",
+        "Assumed reference: weeks on benefit without the intervention",
+        "Brugerens antagelse (ikke et estimat): de uger pr. person inden for horisonten, man "
+        "venter uden indsatsen; sparede uger regnes i forhold til den.",
+        "The user's assumption (not an estimate): the weeks per person within the horizon "
+        "expected without the intervention; weeks saved are counted against it.", 19,
+        groups=("assumed_reference",), reference="stated by the user (an assumption)"),
 )

@@ -38,6 +38,8 @@ DANISH_KEYS = {
     "vaerdi_af_arbejdsuge": "value_of_work_week", "værdi_af_arbejdsuge": "value_of_work_week",
     "omkostning_betales_af": "cost_payer", "bootstrap_gentagelser": "bootstrap",
     "foelsomhed": "sensitivity", "følsomhed": "sensitivity",
+    "reference_uger": "reference_weeks", "reference_lav": "reference_low",
+    "reference_hoej": "reference_high", "reference_høj": "reference_high",
     "vaegtning": "weighting", "vægtning": "weighting",
 }
 REPORT_LANGUAGES = ("da", "en")
@@ -200,6 +202,12 @@ class BusinessCaseOptions(_ReadOnlyMapping):
     ``cost_payer``: who pays the project (``municipality`` or ``state``). ``bootstrap``:
     person-level bootstrap replicates (0: none), drawn with ``seed``. ``sensitivity``: the
     relative change of rate and cost in the sensitivity table (0.25 = ±25 %).
+
+    A study of participants only (no control group) is compared with a stated reference — an
+    assumption, not an estimate: ``reference_weeks``, the benefit weeks per person within
+    ``horizon_weeks`` (then required) expected without the project; optionally its standard
+    error ``reference_se`` (it then enters the intervals) or a range ``reference_low`` to
+    ``reference_high`` (it then sets the reference's low and high in the sensitivity table).
     """
 
     weekly_benefit: float = float("nan")
@@ -213,6 +221,10 @@ class BusinessCaseOptions(_ReadOnlyMapping):
     bootstrap: int = 1000
     seed: int = 20091008
     sensitivity: float = 0.25
+    reference_weeks: float | None = None
+    reference_se: float | None = None
+    reference_low: float | None = None
+    reference_high: float | None = None
 
     def __post_init__(self) -> None:
         rate = self.weekly_benefit
@@ -248,6 +260,43 @@ class BusinessCaseOptions(_ReadOnlyMapping):
             raise ConfigError(f"sensitivity: must be a relative change between 0 and 1 "
                               f"(0.25 = ±25 %), got {s!r}")
         set_(self, "sensitivity", float(s))
+        self._check_reference()
+
+    def _check_reference(self) -> None:
+        """The stated reference of a one-group business case (see the class docstring)."""
+        ref, se, low, high = (self.reference_weeks, self.reference_se, self.reference_low,
+                              self.reference_high)
+        if ref is None:
+            given = [n for n, v in (("reference_se", se), ("reference_low", low),
+                                    ("reference_high", high)) if v is not None]
+            if given:
+                raise ConfigError(f"{given[0]}: belongs to reference_weeks, which is missing")
+            return
+        tau = self.horizon_weeks
+        if tau is None:
+            raise ConfigError("reference_weeks: give horizon_weeks too — the reference is the "
+                              "benefit weeks per person within that horizon")
+        values = {}
+        for name, v in (("reference_weeks", ref), ("reference_se", se),
+                        ("reference_low", low), ("reference_high", high)):
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ConfigError(f"{name}: must be a number of weeks, got {v!r}")
+            if name != "reference_se" and not 0 <= v <= tau:
+                raise ConfigError(f"{name}: benefit weeks within the horizon lie between 0 "
+                                  f"and horizon_weeks = {tau:g}, got {v!r}")
+            if name == "reference_se" and v < 0:
+                raise ConfigError(f"reference_se: must be at least 0, got {v!r}")
+            values[name] = float(v)
+            object.__setattr__(self, name, float(v))
+        if (low is None) != (high is None):
+            raise ConfigError("reference_low: give both reference_low and reference_high "
+                              "(the range of the reference), or neither")
+        if low is not None and not values["reference_low"] <= values["reference_weeks"] \
+                <= values["reference_high"]:
+            raise ConfigError("reference_low: the range must contain reference_weeks "
+                              "(reference_low ≤ reference_weeks ≤ reference_high)")
 
     @property
     def schedule(self) -> tuple[tuple[float, float], ...]:

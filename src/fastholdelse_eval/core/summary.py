@@ -15,6 +15,10 @@ from fastholdelse_eval.core.formatting import Formatter
 
 # The terminal and notebook view: plain ASCII numbers (see core.formatting).
 TERMINAL = Formatter("plain")
+# A one-group business case's columns: the stated reference and the comparison with it, named
+# so in the output (an assumption, not an effect; analysis.business_case).
+VS_REFERENCE = "vs_assumed_reference"
+ONE_GROUP = ("assumed_reference", VS_REFERENCE)
 
 
 def _format_cell(metric: str, row: pd.Series, f: Formatter = TERMINAL) -> str:
@@ -25,7 +29,7 @@ def _format_cell(metric: str, row: pd.Series, f: Formatter = TERMINAL) -> str:
     if pd.isna(est):
         return ""
     is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
-                                                           "difference")
+                                                           "difference", VS_REFERENCE)
     if metric == "n":
         return f.integer(est)
     if is_rate and row["group"] == "difference" and not _is_probability(metric):
@@ -93,7 +97,7 @@ def summary_frame(table: pd.DataFrame, style: str = "plain") -> pd.DataFrame:
         if r["group"] in cells.get(label, {}):
             label = f"{r['metric']} ({r['method']})"
         cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r, f)
-    groups = [g for g in ("intervention", "control", "difference", "ratio")
+    groups = [g for g in ("intervention", "control", "difference", "ratio", *ONE_GROUP)
               if any(g in v for v in cells.values())]
     out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)
     out.index.name = "metric"

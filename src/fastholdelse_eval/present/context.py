@@ -86,7 +86,9 @@ class Fmt:
         if kind == "weeks":
             if group == "ratio":
                 return self.L.number(x, 2)
-            return self.L.number(x, 1, sign=group == "difference")
+            # a difference has a sign (weeks saved against an assumed reference too); a level
+            # (break-even weeks, a group's weeks) has none
+            return self.L.number(x, 1, sign=group in ("difference", "vs_assumed_reference"))
         if kind == "baseline":
             return self.L.number(x, 2, sign=True) if group == "difference" else \
                 self.L.number(x, 1)

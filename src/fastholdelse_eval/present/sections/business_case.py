@@ -2,6 +2,10 @@
 savings with their intervals read aloud, the split by payer, the sensitivity table and its
 tornado plot, and (several municipalities) what a new municipality can expect.
 
+A study of participants only is compared with an assumed reference (rows of group
+``vs_assumed_reference``): the intro, a first assumption and the read-aloud sentence say so, and
+the sensitivity table varies the reference instead of the horizon.
+
 Every number comes from the cleared table (the sensitivity rows too, so the tornado plot draws
 only cleared values); the assumptions come from the study's options in the report's metadata.
 """
@@ -17,11 +21,13 @@ from fastholdelse_eval.privacy.cross_site import SITES_LEVEL
 METRICS = metrics.in_section("business_case")
 SENSITIVITY = "business_case_sensitivity"
 APART = {SENSITIVITY, "probability_saves_money", "net_saving_new_municipality"}
-PARAMETERS = ("effect", "horizon", "rate", "cost")
+PARAMETERS = ("effect", "horizon", "reference", "rate", "cost")
+VS_REFERENCE = "vs_assumed_reference"  # analysis.business_case.VS_REFERENCE (not imported:
+# present reads only the cleared table)
 
 
 def _row_of(v, metric: str, level: str = ""):
-    for group in ("difference", "intervention"):
+    for group in ("difference", VS_REFERENCE, "intervention", "assumed_reference"):
         r = v.get(metric, group, level)
         if r is not None:
             return r
@@ -32,10 +38,26 @@ def _shown(r) -> bool:
     return r is not None and not r.get("suppressed", "") and finite(r["estimate"])
 
 
-def _assumptions(ctx: Context, opts) -> list[str]:
+def _reference_assumptions(ctx: Context, opts, horizon: str) -> list[str]:
+    """The assumed reference first: the comparison rests on it."""
+    L = ctx.L
+    out = [L("business_case.assume_reference", weeks=L.number(opts.reference_weeks, 1),
+             horizon=horizon)]
+    if opts.reference_se:
+        out.append(L("business_case.assume_reference_se", se=L.number(opts.reference_se, 1)))
+    else:
+        out.append(L("business_case.assume_reference_no_se"))
+    if opts.reference_low is not None:
+        out.append(L("business_case.assume_reference_range", low=L.number(opts.reference_low, 1),
+                     high=L.number(opts.reference_high, 1)))
+    return out
+
+
+def _assumptions(ctx: Context, opts, one_group: bool, horizon: str) -> list[str]:
     L = ctx.L
     kr = L.integer
-    out = [L("business_case.assume_rate", rate=kr(opts.weekly_benefit),
+    out = _reference_assumptions(ctx, opts, horizon) if one_group else []
+    out += [L("business_case.assume_rate", rate=kr(opts.weekly_benefit),
              year=opts.benefit_year if opts.benefit_year else L("business_case.no_year"))]
     steps = opts.schedule
     if len(steps) == 1:
@@ -55,7 +77,7 @@ def _assumptions(ctx: Context, opts) -> list[str]:
     return out
 
 
-def _read_aloud(ctx: Context, horizon: str) -> list[Paragraph]:
+def _read_aloud(ctx: Context, horizon: str, one_group: bool) -> list[Paragraph]:
     L, v = ctx.L, ctx.v
     w, net = _row_of(v, "benefit_weeks_saved"), _row_of(v, "net_saving_per_participant")
     cost, gross = _row_of(v, "project_cost_per_participant"), \
@@ -64,8 +86,18 @@ def _read_aloud(ctx: Context, horizon: str) -> list[Paragraph]:
     if not all(_shown(r) for r in (w, net, cost, gross)):
         return [Paragraph(L("business_case.hidden"), "note")]
     kr = L.integer
-    text = L("business_case.read_weeks", weeks=L.number(w["estimate"], 1),
-             low=L.number(w["ci_low"], 1), high=L.number(w["ci_high"], 1), horizon=horizon)
+    ci = {"weeks": L.number(w["estimate"], 1), "low": L.number(w["ci_low"], 1),
+          "high": L.number(w["ci_high"], 1), "horizon": horizon}
+    part, ref = _row_of(v, "participants_benefit_weeks"), \
+        _row_of(v, "assumed_reference_benefit_weeks")
+    if one_group and _shown(part) and _shown(ref):
+        text = L("business_case.read_weeks_reference", **ci,
+                 participants=L.number(part["estimate"], 1),
+                 reference=L.number(ref["estimate"], 1))
+    elif one_group:
+        return [Paragraph(L("business_case.hidden"), "note")]
+    else:
+        text = L("business_case.read_weeks", **ci)
     text += " " + L("business_case.read_money", gross=kr(gross["estimate"]),
                     cost=kr(cost["estimate"]), net=kr(net["estimate"]),
                     low=kr(net["ci_low"]), high=kr(net["ci_high"]))
@@ -77,9 +109,10 @@ def _read_aloud(ctx: Context, horizon: str) -> list[Paragraph]:
     return [Paragraph(text)]
 
 
-def _main_table(ctx: Context) -> Table | None:
+def _main_table(ctx: Context, one_group: bool) -> Table | None:
     L, F, v = ctx.L, ctx.F, ctx.v
-    names = [m for m in METRICS if m not in APART]
+    first = ["participants_benefit_weeks", "assumed_reference_benefit_weeks"]  # one group
+    names = first + [m for m in METRICS if m not in APART and m not in first]
     names += [m for m in v.metrics() if m.startswith("benefit_weeks_saved_weeks_")]
     rows = []
     for m in names:
@@ -94,7 +127,9 @@ def _main_table(ctx: Context) -> Table | None:
         rows.append([L.metric(m), F.est_ci(r), boot])
     if not rows:
         return None
-    return Table("table-business-case", L("business_case.table_caption"),
+    caption = L("business_case.table_caption_reference" if one_group else
+                "business_case.table_caption")
+    return Table("table-business-case", caption,
                  [L("columns.outcome"), L("columns.estimate_ci"),
                   L("business_case.column_bootstrap")], rows, [False, True, True])
 
@@ -111,7 +146,7 @@ def _sensitivity(ctx: Context) -> tuple[Table | None, list[dict]]:
         value = r.get("value")
         if p == "rate" or p == "cost":
             text = L.integer(float(value)) + " kr."
-        elif p in ("effect", "horizon"):
+        elif p in ("effect", "horizon", "reference"):
             text = L.number(float(value), 1) + " " + L("business_case.weeks")
         else:
             text = ""
@@ -131,18 +166,29 @@ def section(ctx: Context) -> Section | None:
     if not any(_row_of(v, m) is not None for m in METRICS):
         return None
     opts = ctx.cleared.meta.business_case
-    sec = Section("business-case", L("sections.business_case"),
-                  [Paragraph(L("business_case.intro", **ctx.values))])
+    one_group = _row_of(v, "benefit_weeks_saved") is not None and \
+        v.get("benefit_weeks_saved", VS_REFERENCE) is not None
+    horizon = ctx.values.get("horizon_weeks", "?")
+    if one_group and opts is not None and opts.horizon_weeks is not None:
+        horizon = L.number(opts.horizon_weeks, 0)  # the reference's horizon, stated with it
+    intro = L("business_case.intro_reference", horizon=horizon) if one_group else \
+        L("business_case.intro", **ctx.values)
+    sec = Section("business-case", L("sections.business_case"), [Paragraph(intro)])
     if opts is not None:
         sec.blocks.append(Paragraph(L("business_case.assumptions")))
-        sec.blocks.append(Bullets(_assumptions(ctx, opts)))
-    sec.blocks += _read_aloud(ctx, ctx.values.get("horizon_weeks", "?"))
-    main = _main_table(ctx)
+        sec.blocks.append(Bullets(_assumptions(ctx, opts, one_group, horizon)))
+    sec.blocks += _read_aloud(ctx, horizon, one_group)
+    main = _main_table(ctx, one_group)
     if main is not None:
         ctx.add_table(sec, main)
     table, records = _sensitivity(ctx)
     if table is not None:
-        sec.blocks.append(Paragraph(L("business_case.sensitivity_intro")))
+        if one_group:
+            pct = L.percent(opts.sensitivity, 0) if opts is not None else "25 %"
+            sec.blocks.append(Paragraph(L("business_case.sensitivity_intro_reference",
+                                          pct=pct, horizon=horizon)))
+        else:
+            sec.blocks.append(Paragraph(L("business_case.sensitivity_intro")))
         ctx.add_table(sec, table)
         names = {p: L(f"business_case.parameter_{p}") for p in PARAMETERS}
 
