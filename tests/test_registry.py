@@ -19,10 +19,18 @@ from fastholdelse_eval.privacy.disclosure import suppress
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 SECTIONS = {s.value for s in metrics.Section}
-GROUPS = {"intervention", "control", "difference", "ratio", "all", "total"}
+GROUPS = {"intervention", "control", "difference", "ratio", "all", "total",
+          "vs_assumed_reference", "assumed_reference"}  # a one-group business case's groups
 BUSINESS_CASE = {"weekly_benefit": 4000, "municipality_share": [[0, 1.0], [4, 0.5]],
                  "cost_per_participant": 5000, "cost_per_week": 100,
                  "value_of_work_week": 6000, "bootstrap": 200}
+# Participants only, against a stated reference (flat share: a schedule cannot split it).
+ONE_GROUP_CASE = {**BUSINESS_CASE, "municipality_share": 0.5, "horizon_weeks": 26,
+                  "reference_weeks": 15.8, "reference_se": 0.7, "bootstrap": 0}
+
+
+def participants_only(cohort: fe.Cohort) -> fe.Cohort:
+    return fe.Cohort.from_frame(cohort.data[cohort.data["group"] == "intervention"])
 
 
 # --- every produced metric is registered -----------------------------------------------------
@@ -43,6 +51,7 @@ def produced() -> set[str]:
         fe.evaluate(fe.load_cohort(SAMPLE / "greve_2009_aggregate.csv")).tidy(),
         fe.evaluate(sites).tidy(),
         fe.evaluate(greve, business_case=BUSINESS_CASE).tidy(),
+        fe.evaluate(participants_only(greve), business_case=ONE_GROUP_CASE).tidy(),
         fe.evaluate(sites, business_case={**BUSINESS_CASE, "bootstrap": 0})
         .business_case.pooled_rows(),
         fe.evaluate(greve, {"weighting_bootstrap": 20}, covariates=["age", "diagnosis"],
@@ -64,7 +73,8 @@ def test_every_produced_metric_is_registered(produced: set[str]) -> None:
 def test_every_produced_metric_yields_only_its_declared_groups() -> None:
     greve = fe.load_cohort(SAMPLE / "greve_2009.csv")
     t = tidy.concat([fe.evaluate(greve, covariates=["age"], business_case=BUSINESS_CASE).tidy(),
-                     fe.compare_municipalities(fe.load_cohort(SAMPLE / "aktive_17.csv")).tidy()])
+                     fe.compare_municipalities(fe.load_cohort(SAMPLE / "aktive_17.csv")).tidy(),
+                     fe.evaluate(participants_only(greve), business_case=ONE_GROUP_CASE).tidy()])
     for (name, group), _ in t.groupby(["metric", "group"]):
         m = metrics.get(name)
         assert group in m.groups or group == "all", (name, group)

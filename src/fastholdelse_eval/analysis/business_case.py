@@ -282,6 +282,10 @@ def _reference_rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
     return rows
 
 
+def _against(unit: UnitCase) -> str:
+    return "" if unit.reference is None else "; against an assumed reference (not an effect)"
+
+
 def _rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
     z = z_value(level)
     est, se, reps = unit.estimates(), unit.ses(), unit.replicates()
@@ -335,7 +339,7 @@ def _rows(unit: UnitCase, level: float) -> list[dict[str, Any]]:
         pb = {"bootstrap_estimate": float(np.mean(net[np.isfinite(net)] > 0))}
     rows.append(tidy.row("probability_saves_money", unit.comparison, p,
                          method="normal approximation of the net saving; bootstrap share "
-                                "of replicates with a net saving",
+                                "of replicates with a net saving" + _against(unit),
                          municipality=unit.municipality, **pb, **extra))
     return rows
 
@@ -367,7 +371,8 @@ def _sensitivity(unit: UnitCase, opts: BusinessCaseOptions, level: float,
     extra = {} if unit.reference is None else {"reference_weeks": unit.reference}
 
     def add(parameter: str, setting: str, value: float, net: float) -> None:
-        rows.append(tidy.row(SENSITIVITY, unit.comparison, net, method="one input varied",
+        rows.append(tidy.row(SENSITIVITY, unit.comparison, net,
+                             method="one input varied" + _against(unit),
                              municipality=unit.municipality, parameter=parameter,
                              setting=setting, value=float(value),
                              horizon_weeks=unit.horizon_weeks, **extra))
