@@ -261,6 +261,19 @@ def test_a_control_group_makes_the_reference_unused(greve_cohort) -> None:
     assert VS not in set(ev.tidy()["group"])
 
 
+def test_a_municipality_without_controls_is_left_out_with_a_note() -> None:
+    sites = fe.load_cohort(
+        __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "sample"
+        / "aktive_17.csv")
+    d = sites.data
+    first = d["municipality"].iloc[0]
+    cohort = Cohort.from_frame(d[(d["municipality"] != first) | (d["group"] == "intervention")])
+    ev = fe.evaluate(cohort, business_case={"weekly_benefit": 4000, "bootstrap": 0})
+    assert any(n == f"business case: not for {first} (no control group there)." for n in ev.notes)
+    t = ev.business_case.tidy()
+    assert first not in set(t["municipality"]) and "all" in set(t["municipality"])
+
+
 def test_note_says_assumption() -> None:
     ev = fe.evaluate(participants(), business_case={**INPUTS, "reference_se": 0.5})
     note = next(n for n in ev.notes if n.startswith("business case: participants only"))

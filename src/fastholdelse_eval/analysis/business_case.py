@@ -93,7 +93,6 @@ DELTA = "delta method"
 COMPARISON = "difference"
 VS_REFERENCE = "vs_assumed_reference"  # the group of a one-group case's rows
 REFERENCE_GROUP = "assumed_reference"
-ONE_GROUP_PARAMETERS = ("effect", "reference", "rate", "cost")
 
 
 @dataclass
@@ -381,7 +380,7 @@ def _sensitivity(unit: UnitCase, opts: BusinessCaseOptions, level: float,
     add("effect", "low", w_lo, x.rate * w_lo - cost)
     add("effect", "high", w_hi, x.rate * w_hi - cost)
     if unit.reference is not None:
-        # R is stated for one horizon, so the horizon is not varied; the reference is
+        # R is stated for one horizon, so the reference is varied instead of the horizon
         rmst_i = float(unit.areas["intervention"].sum())
         for setting, ref in zip(("low", "high"), _reference_range(unit, opts, z), strict=True):
             add("reference", setting, ref, x.rate * (ref - rmst_i) - cost)
