@@ -1,12 +1,21 @@
-"""Benchmark: loading and validating a large Danish CSV cohort.
+"""Benchmark: loading and validating a large Danish CSV cohort, against plain readers and against
+the analysis of the same persons.
 
-Measures ``load_cohort`` (read + validate + canonicalise) on a synthetic cohort written as
-Danish Excel would (``;``, BOM, day-first dates), against the baseline of a bare
-``pandas.read_csv`` of the same file in the same run, a ``pandas.read_csv(engine="pyarrow")``
-and a DuckDB ``read_csv`` of it (the fastest plain readers), and reports the ratios and peak
-memory (each stage in its own process).
+A synthetic cohort written as Danish Excel saves it (``;``, BOM, day-first dates, Danish
+headers and labels) is read, each stage in its own process so wall time and peak memory are
+its own:
 
-    python benchmarks/bench_load.py [--n-per-arm 100000]
+* ``read_csv``  — ``pandas.read_csv`` (C engine), every cell as text: the old baseline;
+* ``pyarrow``   — ``pandas.read_csv(engine="pyarrow")``, every cell as text;
+* ``duckdb``    — DuckDB ``read_csv`` (all columns as text) into a pandas frame;
+* ``pipeline``  — ``load_cohort`` (read + validate + canonicalise), then ``evaluate`` on the
+  loaded cohort, in one process: load time, evaluate time and the peak of the whole run.
+
+Goals (issue 12): load ≤ evaluate at 1M persons; 5M persons through load → evaluate under
+2 GB peak memory. Peak memory is the process's VmHWM (``ru_maxrss`` would carry the parent's
+peak across fork+exec).
+
+    python benchmarks/bench_load.py [--persons 100000 1000000] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -24,29 +33,33 @@ import json, sys, time
 import pandas as pd
 
 def peak_mb():
-    # VmHWM of this process; ru_maxrss would carry the parent's peak across fork+exec.
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
 path, stage = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
+out = {}
 if stage == "read_csv":
-    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-    n = len(frame)
+    n = len(pd.read_csv(path, sep=";", dtype=str, keep_default_na=False))
 elif stage == "pyarrow":
-    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, engine="pyarrow")
-    n = len(frame)
+    n = len(pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, engine="pyarrow"))
 elif stage == "duckdb":
     import duckdb
-    rel = duckdb.read_csv(path, sep=";", all_varchar=True, header=True)
-    n = len(rel.df())
+    n = len(duckdb.read_csv(path, sep=";", all_varchar=True, header=True).df())
 else:
-    from fastholdelse_eval import load_cohort
-    n = len(load_cohort(path))
-wall = time.perf_counter() - t0
-print(json.dumps({"rows": n, "wall": wall,
-                  "peak_mb": peak_mb()}))
+    from fastholdelse_eval import evaluate, load_cohort
+    cohort = load_cohort(path)
+    n = len(cohort)
+    out["load"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    ev = evaluate(cohort)
+    out["evaluate"] = time.perf_counter() - t1
+    out["metrics"] = len(ev.tidy())
+out.update(rows=n, wall=time.perf_counter() - t0, peak_mb=peak_mb())
+print(json.dumps(out))
 """
+
+STAGES = ("read_csv", "pyarrow", "duckdb", "pipeline")
 
 
 def run_stage(path: Path, stage: str) -> dict:
@@ -55,31 +68,51 @@ def run_stage(path: Path, stage: str) -> dict:
     return json.loads(out.stdout)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-per-arm", type=int, default=100_000)
-    args = parser.parse_args()
+def cohort_file(folder: Path, persons: int) -> Path:
+    """The synthetic Danish CSV of ``persons`` persons (written once, reused with --keep)."""
     from fastholdelse_eval.data.simulate import simulate_cohort, write_danish_csv
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "cohort.csv"
+    path = folder / f"cohort_{persons}.csv"
+    if not path.exists():
         t0 = time.perf_counter()
-        write_danish_csv(simulate_cohort(args.n_per_arm, seed=7), path)
-        print(f"wrote {2 * args.n_per_arm:,} persons "
-              f"({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
-        base = run_stage(path, "read_csv")
-        arrow = run_stage(path, "pyarrow")
-        duck = run_stage(path, "duckdb")
-        ours = run_stage(path, "load_cohort")
-    print(f"pandas.read_csv (baseline): {base['wall']:.2f} s, peak {base['peak_mb']:.0f} MB")
-    print(f"read_csv(engine='pyarrow'): {arrow['wall']:.2f} s, peak {arrow['peak_mb']:.0f} MB")
-    print(f"duckdb.read_csv → pandas:   {duck['wall']:.2f} s, peak {duck['peak_mb']:.0f} MB")
-    print(f"load_cohort:                {ours['wall']:.2f} s, peak {ours['peak_mb']:.0f} MB")
-    print(f"ratio load_cohort / pyarrow: {ours['wall'] / arrow['wall']:.1f}x wall; "
-          f"/ duckdb: {ours['wall'] / duck['wall']:.1f}x wall")
-    print(f"ratio load_cohort / read_csv: {ours['wall'] / base['wall']:.1f}x wall, "
-          f"{ours['peak_mb'] / base['peak_mb']:.1f}x memory; "
-          f"{ours['rows'] / ours['wall']:,.0f} persons/s")
+        write_danish_csv(simulate_cohort(persons // 2, seed=7), path)
+        print(f"  wrote {persons:,} persons ({path.stat().st_size / 1e6:.0f} MB) in "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
+    return path
+
+
+def report(persons: int, results: dict[str, dict]) -> None:
+    base, arrow, duck, ours = (results[s] for s in STAGES)
+    print(f"{persons:>9,} persons                 wall      peak")
+    for label, r in (("pandas.read_csv (C)", base), ("read_csv(engine=pyarrow)", arrow),
+                     ("duckdb.read_csv → pandas", duck)):
+        print(f"  {label:<26} {r['wall']:7.2f} s {r['peak_mb']:6.0f} MB")
+    print(f"  {'load_cohort':<26} {ours['load']:7.2f} s")
+    print(f"  {'evaluate':<26} {ours['evaluate']:7.2f} s")
+    print(f"  {'load_cohort → evaluate':<26} {ours['wall']:7.2f} s {ours['peak_mb']:6.0f} MB")
+    print(f"  ratios: load / pyarrow {ours['load'] / arrow['wall']:.1f}x, "
+          f"load / duckdb {ours['load'] / duck['wall']:.1f}x, "
+          f"load / read_csv {ours['load'] / base['wall']:.1f}x, "
+          f"load / evaluate {ours['load'] / ours['evaluate']:.2f}x", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="folder for the synthetic files, kept for the next run")
+    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for persons in args.persons:
+            path = cohort_file(folder, persons)
+            results = {stage: run_stage(path, stage) for stage in args.stages}
+            if set(results) == set(STAGES):
+                report(persons, results)
+            else:
+                print(persons, json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from fastholdelse_eval.core.arrow_text import text_buffers
+
 # Digits 0-9 only: ``\d`` would also match Arabic-Indic and full-width digits.
 _TEN = r"(?<![0-9])(?P<d>[0-3][0-9])(?P<m>[01][0-9])[0-9]{2}-?[0-9]{4}(?![0-9])"
 _NINE = r"^\s*(?P<d>[1-9])(?P<m>[01][0-9])[0-9]{2}[0-9]{4}(?:\.0+)?\s*$"
@@ -51,13 +56,51 @@ def redact(text: str) -> str:
     return "[CPR]" if contains_cpr(s) else s
 
 
+def _no_nine_digits(cells: Any) -> bool:
+    """True when no cell of an Arrow-backed text Series holds 9 digits in a row (a dash
+    allowed as the 7th), so none can look like a CPR number. Checked on Arrow's byte buffer
+    with numpy (a window that does not cross the start of a cell), far cheaper than a regex on
+    every cell; False when unsure (other storage)."""
+    parts = text_buffers(cells)
+    if parts is None:
+        return False
+    for offsets, data in parts:
+        digit = (data >= 48) & (data <= 57)
+        digit_or_dash = digit | (data == 45)
+        starts = np.zeros(len(data) + 1, dtype=bool)  # empty cells can start at the end
+        starts[offsets[1:-1] - offsets[0]] = True
+        starts = starts[:-1]
+        # window[p]: bytes p .. p+k of one cell fit "DDMMYY", then a digit or "-", then two
+        # digits: the first 9 bytes of every CPR form (DDMMYYXXXX, DDMMYY-XXXX, DMMYYXXXX).
+        window = digit.copy()
+        for k in range(1, 9):
+            if not window.any():
+                break
+            window[:-k] &= (digit_or_dash if k == 6 else digit)[k:] & ~starts[k:]
+            window[-k:] = False
+        if window.any():
+            return False
+    return True
+
+
+# A cheap screen for cpr_mask, run by Arrow's regex engine (RE2: no look-around) on every
+# cell: a run of 9 or 10 digits (a dash allowed before the last four) whose first digits could
+# be a day and a month. Every cell contains_cpr accepts passes it; the few that pass are checked
+# by contains_cpr itself.
+_SCREEN = (r"(?:^|[^0-9])(?:(?:0[1-9]|[12][0-9]|3[01])(?:0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}"
+           r"|[1-9](?:0[1-9]|1[0-2])[0-9]{6})(?:[^0-9]|$)")
+
+
 def cpr_mask(cells: Any) -> Any:
     """Boolean mask over a pandas Series of text: which cells look like a CPR number.
 
-    Vectorised: a cheap length-and-digit filter first, the date check only on the distinct
-    candidates (a cohort has few)."""
+    Vectorised: no cell with 9 digits in a row (:func:`_no_nine_digits`) → none; else a regex
+    screen on every cell (a shape only a few cells have), and the exact check on the distinct
+    cells that pass it."""
     text = cells.astype(str)
-    candidate = (text.str.len() >= 9) & text.str.contains(r"[0-9]{5}", regex=True, na=False)
+    if _no_nine_digits(text):
+        return pd.Series(False, index=text.index, dtype=bool)
+    candidate = text.str.contains(_SCREEN, regex=True, na=False)
     mask = candidate.copy()
     if candidate.any():
         values = text[candidate]

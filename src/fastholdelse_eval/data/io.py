@@ -23,11 +23,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from fastholdelse_eval.core.arrow_text import may_need_strip
 from fastholdelse_eval.core.cpr import contains_cpr
 from fastholdelse_eval.core.errors import FastholdelseError, Problem, ValidationError
 from fastholdelse_eval.core.files import atomic_write, note_input
+from fastholdelse_eval.data import csv_lines
 from fastholdelse_eval.data.messages import header_row_hint, separator_hint
 from fastholdelse_eval.data.schema import COLUMN_LOOKUP
 
@@ -147,7 +151,13 @@ def _sniff_separator(header: str) -> str:
 
 def _read_csv(path: Path) -> RawTable:
     data = path.read_bytes()
+    start = csv_lines.utf8_start(data)
+    if start is not None and b'"' not in data:
+        fast = _read_csv_fast(data, start, path)
+        if fast is not None:
+            return fast
     text, encoding, bom = _decode(data, path)
+    del data
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
@@ -176,6 +186,52 @@ def _read_csv(path: Path) -> RawTable:
         lineterminator=lineterminator,
     )
     return RawTable(frame=frame, fmt=fmt, path=str(path))
+
+
+def _read_csv_fast(data: bytes, start: int, path: Path) -> RawTable | None:
+    """A UTF-8 file without quotes, on its bytes (:mod:`~fastholdelse_eval.data.csv_lines`):
+    the cells read by Arrow; when some line is ragged, the line widths counted with numpy.
+    None when the file needs the general reader (not UTF-8, empty, empty lines, or surplus
+    empty cells that the csv module drops)."""
+    newline = data.find(b"\n", start)
+    first = data[start:newline if newline >= 0 else len(data)]
+    try:
+        first_line = first.rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not first_line.strip():  # an empty file, or a blank first line: the general reader
+        return None
+    sep = _sniff_separator(first_line)
+    header = next(csv.reader(_io.StringIO(first_line, newline=""), delimiter=sep), [])
+    width = len(header)
+    try:
+        frame = csv_lines.read_arrow(data, start, sep, width)
+    except pa.ArrowInvalid:
+        # Some line has another number of cells, or the text is not UTF-8 after all.
+        _check_widths_fast(data, start, sep, width, path)
+        return None
+    frame.columns = unique_headers(header)
+    fmt = TableFormat(kind="csv", sep=sep, encoding="utf-8", bom=start > 0,
+                      decimal="," if sep == ";" else ".",
+                      lineterminator="\r\n" if data[start:start + len(first) + 1].endswith(
+                          b"\r\n") else "\n")
+    return RawTable(frame=frame, fmt=fmt, path=str(path))
+
+
+def _check_widths_fast(data: bytes, start: int, sep: str, width: int, path: Path) -> None:
+    """Report rows with too few or too many cells, as :func:`_check_line_widths` does, on the
+    bytes (vectorised)."""
+    if not csv_lines.is_utf8(data, start):
+        return  # the general reader decodes it (or says why it cannot) before anything else
+    widths = csv_lines.line_widths(data, start, sep)
+    filled = csv_lines.surplus_filled(data, widths, sep, width)
+    problems = _width_problems(pd.Series(widths.cells), pd.Series(filled), width)
+    if problems:
+        long_rows = [widths.line(data, int(i)).split(sep)
+                     for i in np.flatnonzero((widths.cells > width) & filled)]
+        first_rows = [widths.line(data, i).split(sep) for i in range(min(10, len(widths.cells)))]
+        raise ValidationError(problems + _width_hint(long_rows, width, sep, first_rows),
+                              source=str(path))
 
 
 def _width_problems(counts: pd.Series, extra_filled: pd.Series, width: int) -> list[Problem]:
@@ -215,8 +271,14 @@ def _width_hint(long_rows: list[list[str]], width: int, sep: str,
     if not long_rows:
         return []
     hint = (separator_hint(sep, long_rows, width)
-            or header_row_hint(pd.DataFrame(first_rows), COLUMN_LOOKUP))
+            or header_row_hint(_padded(first_rows), COLUMN_LOOKUP))
     return [Problem(None, None, hint)] if hint else []
+
+
+def _padded(rows: list[list[str]]) -> pd.DataFrame:
+    """Ragged rows as a frame, short rows padded with None (pandas no longer pads them)."""
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([[*r, *([None] * (width - len(r)))] for r in rows])
 
 
 def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFrame:
@@ -288,7 +350,7 @@ def _read_xlsx(path: Path) -> RawTable:
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             sheets = tuple(str(s) for s in book.sheet_names)
-            frame = book.parse(sheet_name=0, dtype=object)
+            frame = pd.read_excel(book, sheet_name=0, dtype=object)
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raise file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
     frame.columns = [str(c) for c in frame.columns]
@@ -384,7 +446,10 @@ def cells_as_text(series: pd.Series) -> pd.Series:
 
     if series.dtype == object or not pd.api.types.is_string_dtype(series):
         return pd.Series([one(v) for v in series.tolist()], index=series.index, dtype=str)
-    return series.fillna("").astype(str).str.strip()
+    if series.hasnans:
+        series = series.fillna("")
+    series = series.astype(str)
+    return series.str.strip() if may_need_strip(series) else series
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, fmt: TableFormat) -> None:

@@ -44,6 +44,8 @@ def unknown_label_rows(raw: pd.Series, unknown: np.ndarray, known: Iterable[str]
                        expected: str) -> list[tuple[np.ndarray, str]]:
     """``(rows mask, message)`` per distinct rejected label: "unknown end reason 'rasmeldt';
     did you mean 'raskmeldt'? expected …". Labels that may not be shown share one message."""
+    if not unknown.any():
+        return []
     known = list(known)
     out: list[tuple[np.ndarray, str]] = []
     hidden = np.zeros(len(raw), dtype=bool)

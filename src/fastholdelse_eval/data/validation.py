@@ -17,6 +17,7 @@ import pandas as pd
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data import messages, schema
+from fastholdelse_eval.data.coded import Coded
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
@@ -207,15 +208,7 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
 
 
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
-    return (text == "").all(axis=1).to_numpy()
-
-
-def _map_values(values: pd.Series, lookup: Mapping[str, object]) -> pd.Series:
-    """Map labels through a vocabulary (None where unknown), normalising each distinct label
-    once."""
-    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
-    mapped = np.array([lookup.get(schema.normalize_label(u)) for u in uniques], dtype=object)
-    return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
+    return np.logical_and.reduce([(text[c] == "").to_numpy(dtype=bool) for c in text.columns])
 
 
 # --- person-level cohort -----------------------------------------------------------------------
@@ -272,9 +265,10 @@ def validate_cohort_frame(
             problems.append(Problem(None, None, hint))
     n = len(text)
 
+    blank = pd.Series("", index=text.index, dtype="str")
+
     def get(name: str) -> pd.Series:
-        return text[mapping[name]] if name in mapping else pd.Series([""] * n, index=text.index,
-                                                                       dtype=str)
+        return text[mapping[name]] if name in mapping else blank
 
     out = pd.DataFrame(index=text.index)
 
@@ -292,7 +286,8 @@ def validate_cohort_frame(
     # municipality
     default_muni = municipality if municipality else "unknown"
     muni = get("municipality")
-    out["municipality"] = muni.where(muni != "", default_muni).astype(str)
+    out["municipality"] = muni.where(muni != "", default_muni).astype(str) if (
+        muni == "").any() else muni
     if "municipality" in mapping and (muni == "").any():
         notes.append(f"{int((muni == '').sum())} row(s) without municipality set to "
                      f"'{default_muni}'")
@@ -327,18 +322,21 @@ def validate_cohort_frame(
 
     # end reason and its consistency with end_date
     raw_reason = get("end_reason")
-    reason = _map_values(raw_reason, vocab.value_lookup("end_reason"))
-    reason_empty = (raw_reason == "").to_numpy()
-    unknown_reason = reason.isna().to_numpy() & ~reason_empty
+    coded = Coded.of(raw_reason)
+    mapped = coded.mapped(vocab.value_lookup("end_reason"))
+    empty_u = coded.empty()
+    unknown_u = np.array([m is None for m in mapped], dtype=bool) & ~empty_u
+    reason_empty, unknown_reason = coded.rows(empty_u), coded.rows(unknown_u)
     for rows, message in messages.unknown_label_rows(
             raw_reason, unknown_reason,
             messages.display_labels(schema.END_REASON_VALUES, vocab.values.get("end_reason", {})),
             "end reason", "rtw/raskmeldt, other_benefit/anden ydelse (fleksjob, pension, …), "
             "dropout/stoppet or censored/igangværende (all labels: docs/input.md)"):
         col.rows(rows, "end_reason", message)
-    reason = reason.where(~reason_empty, "censored").fillna("censored").astype(str)
+    final = ["censored" if m is None else str(m) for m in mapped]  # empty or unknown: censored
+    reason = coded.text(final)
     has_end = out["end_date"].notna().to_numpy()
-    ending_reason = reason.isin(["rtw", "other_benefit", "dropout"]).to_numpy()
+    ending_reason = coded.rows(np.isin(final, ["rtw", "other_benefit", "dropout"]))
     end_text_empty = (get("end_date") == "").to_numpy()
     col.rows(ending_reason & end_text_empty, "end_date",
              "end_reason says the spell ended, but end_date is empty")
@@ -346,7 +344,8 @@ def validate_cohort_frame(
              "end_date is set but end_reason is empty (use e.g. raskmeldt, fleksjob, stoppet)")
     out["end_reason"] = reason
     detail = get("end_detail")
-    out["end_detail"] = detail.where(detail != "", raw_reason).astype(str)
+    out["end_detail"] = detail.where(detail != "", raw_reason).astype(str) if (
+        "end_detail" in mapping) else raw_reason
 
     # order of dates
     start, end = out["start_date"], out["end_date"]
@@ -356,7 +355,7 @@ def validate_cohort_frame(
              "partial_rtw_date is before start_date")
     col.rows((partial > end).to_numpy(), "partial_rtw_date",
              "partial_rtw_date is after the spell ended (end_date)")
-    is_rtw = (reason == "rtw").to_numpy()
+    is_rtw = coded.rows(np.array([f == "rtw" for f in final], dtype=bool))
     has_relapse = relapse.notna().to_numpy()
     col.rows(has_relapse & ~is_rtw & ~unknown_reason, "relapse_date",
              "relapse_date is set but the spell did not end with a return to work (rtw)")
@@ -367,22 +366,26 @@ def validate_cohort_frame(
 
     # active offer
     if "active_offer" in mapping:
-        raw = get("active_offer")
-        flag = _map_values(raw, vocab.value_lookup("active_offer"))
-        col.rows(flag.isna().to_numpy() & (raw != "").to_numpy(), "active_offer",
+        flags = Coded.of(get("active_offer"))
+        flag = flags.mapped(vocab.value_lookup("active_offer"))
+        missing = np.array([f is None for f in flag], dtype=bool)
+        col.rows(flags.rows(missing & ~flags.empty()), "active_offer",
                  "not a yes/no value; expected ja/nej, yes/no, true/false or 1/0")
-        out["active_offer"] = pd.array(flag.where(raw != "", None).tolist(), dtype="boolean")
+        out["active_offer"] = pd.arrays.BooleanArray(
+            flags.rows(np.array([bool(f) for f in flag], dtype=bool)), flags.rows(missing))
     else:
         out["active_offer"] = pd.array([pd.NA] * n, dtype="boolean")
 
     # duplicates within municipality (message names the first row, never the id)
     if "person_id" in mapping:
-        key = pd.DataFrame({"m": out["municipality"], "p": pid})
-        dup = key.duplicated(keep="first") & (pid != "")
+        # One integer per (municipality, person): hashing integers, not pairs of strings.
+        muni_codes, munis = pd.factorize(out["municipality"])
+        pid_codes = pd.factorize(pid)[0]
+        key = pd.Series(pid_codes * max(len(munis), 1) + muni_codes)
+        dup = key.duplicated(keep="first").to_numpy() & (pid != "").to_numpy()
         if dup.any():
-            positions = pd.Series(np.arange(n), index=text.index)
-            first = positions.groupby([key["m"], key["p"]], sort=False).transform("first")
-            for i in np.flatnonzero(dup.to_numpy()):
+            first = pd.Series(np.arange(n)).groupby(key, sort=False).transform("first")
+            for i in np.flatnonzero(dup):
                 col.problems.append(Problem(
                     spreadsheet_row(text.index[i]), mapping["person_id"],
                     f"duplicate person_id within its municipality (first seen in row "
@@ -455,23 +458,25 @@ def _group_column(raw: pd.Series, in_file: bool, group: str | None, col: _Collec
                   own: Mapping[str, object] | None = None) -> pd.Series:
     """The canonical group of each row; with ``group`` (a one-group file) the column is optional
     and must agree with it."""
-    mapped = _map_values(raw, lookup)
-    empty = (raw == "").to_numpy()
+    coded = Coded.of(raw)
+    mapped = coded.mapped(lookup)
+    empty_u = coded.empty()
+    known_u = np.array([m is not None for m in mapped], dtype=bool)
     if in_file:
         if group is None:
-            col.rows(empty, "group", "group is empty")
+            col.rows(coded.rows(empty_u), "group", "group is empty")
         for rows, message in messages.unknown_label_rows(
-                raw, mapped.isna().to_numpy() & ~empty,
+                raw, coded.rows(~known_u & ~empty_u),
                 messages.display_labels(schema.GROUP_VALUES, own or {}), "group",
                 "intervention/deltager or control/kontrol"):
             col.rows(rows, "group", message)
     if group is not None:
-        other = mapped.notna().to_numpy() & (mapped != group).to_numpy()
-        col.rows(other, "group",
+        other = known_u & np.array([m != group for m in mapped], dtype=bool)
+        col.rows(coded.rows(other), "group",
                  f"group says {'control' if group == 'intervention' else 'intervention'}, but "
                  f"this is the {group} file; fix the cell or give the file as the other group")
-        mapped = mapped.where(~pd.Series(empty, index=mapped.index), group)
-    return mapped.fillna("").astype(str)
+        mapped = [group if e else m for m, e in zip(mapped, empty_u, strict=True)]
+    return coded.text(["" if m is None else str(m) for m in mapped])
 
 
 AGE_RANGE = (15, 100)  # persons on sickness benefit: working age, with room for late careers
@@ -493,7 +498,8 @@ def _covariate(text: pd.Series, decimal_comma: bool) -> pd.Series:
     numbers = parse_numbers(text, decimal_comma)
     if numbers is not None and (text != "").any():
         return numbers
-    return text.where(text != "", None).astype("str")
+    empty = (text == "").to_numpy()
+    return text.where(~empty, None).astype("str") if empty.any() else text
 
 
 def _row_list(rows: list[int], limit: int = 10) -> str:

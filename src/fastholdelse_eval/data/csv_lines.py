@@ -1,0 +1,152 @@
+"""Large CSV files without quotes, on their bytes: line widths counted with numpy and the cells
+read by Arrow's CSV reader, so loading a million persons costs about what a plain
+``pandas.read_csv(engine="pyarrow")`` costs (benchmarks/bench_load.py).
+
+Every step works on UTF-8 bytes in slices of :data:`CHUNK` bytes, so its memory beyond the file
+itself stays small (a boolean mask of the whole file would be as large as the file again). Lines
+end at ``\\r\\n``, ``\\n`` or ``\\r`` — the rule of :func:`fastholdelse_eval.data.io.read_table`.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+CHUNK = 1 << 23  # 8 MB: masks and positions of one slice stay small
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def utf8_start(data: bytes) -> int | None:
+    """Where the text of a file that may be plain UTF-8 starts (3 after a BOM, else 0); None
+    for UTF-16 or NUL bytes, which the general decoder handles. Whether the bytes really are
+    UTF-8 is checked by Arrow as it reads the cells (:func:`read_arrow`)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        return None
+    return 3 if data.startswith(UTF8_BOM) else 0
+
+
+def is_utf8(data: bytes, start: int) -> bool:
+    """Are the bytes from ``start`` on UTF-8? Checked slice by slice with an incremental
+    decoder whose output is dropped at once, so a large file is never held twice."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for lo in range(start, len(data), CHUNK):
+            decoder.decode(view[lo:lo + CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@dataclass
+class LineWidths:
+    """Cells per line and line length in bytes, for every line after the header (0-based data
+    rows; a final empty piece after the last line end is not a line)."""
+
+    cells: np.ndarray  # int64; 0 for an empty line
+    starts: np.ndarray  # byte offset of each line
+    lengths: np.ndarray  # bytes, without the line end
+
+    def line(self, data: bytes, i: int) -> str:
+        lo = int(self.starts[i])
+        return data[lo:lo + int(self.lengths[i])].decode("utf-8")
+
+
+def line_widths(data: bytes, start: int, sep: str) -> LineWidths:
+    """Count the cells of every line after the first, from byte ``start`` on (vectorised)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    sep_byte = ord(sep)
+    header_end = _first_line_end(data, start)
+    cells, starts, lengths = [], [], []
+    lo = header_end
+    while lo < len(data):
+        # Slices end right after a "\n", so no "\r\n" is cut in two.
+        cut = data.find(b"\n", min(lo + CHUNK, len(data)) - 1)
+        hi = len(data) if cut < 0 else cut + 1
+        c, s, n = _slice_widths(arr[lo:hi], sep_byte, final=hi == len(data))
+        cells.append(c)
+        starts.append(s + lo)
+        lengths.append(n)
+        lo = hi
+    if not cells:
+        empty = np.zeros(0, dtype=np.int64)
+        return LineWidths(empty, empty, empty)
+    return LineWidths(np.concatenate(cells), np.concatenate(starts), np.concatenate(lengths))
+
+
+def _first_line_end(data: bytes, start: int) -> int:
+    """Byte offset where the second line starts."""
+    ends = [i for i in (data.find(b"\r", start), data.find(b"\n", start)) if i >= 0]
+    if not ends:
+        return len(data)
+    end = min(ends)
+    return end + (2 if data[end:end + 2] == b"\r\n" else 1)
+
+
+def _slice_widths(part: np.ndarray, sep: int, final: bool
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells, starts and lengths of the lines of one slice that starts at a line start."""
+    is_lf = part == 10
+    if (part == 13).any():
+        is_cr = part == 13
+        # A line ends at each CR, and at each LF not right after a CR.
+        term = is_cr.copy()
+        term[1:] |= is_lf[1:] & ~is_cr[:-1]
+        term[:1] |= is_lf[:1]
+        ends = np.flatnonzero(term)
+        nxt = np.minimum(ends + 1, len(part) - 1)
+        after = ends + 1 + (is_cr[ends] & is_lf[nxt] & (ends + 1 < len(part)))
+    else:
+        ends = np.flatnonzero(is_lf)
+        after = ends + 1
+    starts = np.empty(len(ends), dtype=np.int64)
+    starts[:1] = 0
+    starts[1:] = after[:-1]
+    if final and (not len(ends) or after[-1] < len(part)):
+        # The last line has no line end.
+        starts = np.append(starts, after[-1] if len(ends) else 0)
+        ends = np.append(ends, len(part))
+    # Separators per line: how many lie before its end minus how many before its start.
+    seps = np.flatnonzero(part == sep)
+    per_line = np.searchsorted(seps, ends) - np.searchsorted(seps, starts)
+    lengths = (ends - starts).astype(np.int64)
+    cells = np.where(lengths == 0, 0, per_line + 1).astype(np.int64)
+    return cells, starts, lengths
+
+
+def surplus_filled(data: bytes, widths: LineWidths, sep: str, width: int) -> np.ndarray:
+    """For lines with more cells than the header: is any surplus cell filled (not blank)?"""
+    filled = np.zeros(len(widths.cells), dtype=bool)
+    for i in np.flatnonzero(widths.cells > width):
+        tail = widths.line(data, int(i)).split(sep, width)[width]
+        filled[i] = tail.replace(sep, "").strip() != ""
+    return filled
+
+
+def read_arrow(data: bytes, start: int, sep: str, width: int) -> pd.DataFrame:
+    """Every cell as text (Arrow-backed ``str``; empty cells ``""``) of a file without quotes
+    whose every line after the header has ``width`` cells. Columns are numbered.
+
+    Raises :class:`pyarrow.ArrowInvalid` when a line has another number of cells (an empty line
+    has one) or a cell is not UTF-8: the caller then finds and reports those lines, or reads
+    the file with the general reader."""
+    names = [str(i) for i in range(width)]
+    table = pa_csv.read_csv(
+        pa.BufferReader(pa.py_buffer(data).slice(start)),
+        read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=pa_csv.ParseOptions(delimiter=sep, quote_char=False,
+                                          ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    return frame
