@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,13 +23,22 @@ CHUNK = 1 << 23  # 8 MB: masks and positions of one slice stay small
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def utf8_start(data: bytes) -> int | None:
-    """Where the text of a file that may be plain UTF-8 starts (3 after a BOM, else 0); None
-    for UTF-16 or NUL bytes, which the general decoder handles. Whether the bytes really are
-    UTF-8 is checked by Arrow as it reads the cells (:func:`read_arrow`)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
-        return None
-    return 3 if data.startswith(UTF8_BOM) else 0
+def plain_start(path: Path) -> int | None:
+    """Where the text of a file that may be plain UTF-8 without quotes starts (3 after a BOM,
+    else 0); None for UTF-16, NUL bytes or a quote anywhere, which the general reader handles.
+    Streamed in slices, so the file is not held in memory. Whether the bytes really are UTF-8
+    is checked by Arrow as it reads the cells (:func:`read_arrow`)."""
+    with open(path, "rb") as fh:
+        head = fh.read(CHUNK)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return None
+        start = 3 if head.startswith(UTF8_BOM) else 0
+        block = head
+        while block:
+            if b"\x00" in block or b'"' in block:
+                return None
+            block = fh.read(CHUNK)
+    return start
 
 
 def is_utf8(data: bytes, start: int) -> bool:
@@ -130,7 +140,7 @@ def surplus_filled(data: bytes, widths: LineWidths, sep: str, width: int) -> np.
     return filled
 
 
-def read_arrow(data: bytes, start: int, sep: str, width: int) -> pd.DataFrame:
+def read_arrow(path: Path, sep: str, width: int) -> pd.DataFrame:
     """Every cell as text (Arrow-backed ``str``; empty cells ``""``) of a file without quotes
     whose every line after the header has ``width`` cells. Columns are numbered.
 
@@ -139,7 +149,7 @@ def read_arrow(data: bytes, start: int, sep: str, width: int) -> pd.DataFrame:
     the file with the general reader."""
     names = [str(i) for i in range(width)]
     table = pa_csv.read_csv(
-        pa.BufferReader(pa.py_buffer(data).slice(start)),
+        str(path),  # the header line, BOM and all, is skipped
         read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
         parse_options=pa_csv.ParseOptions(delimiter=sep, quote_char=False,
                                           ignore_empty_lines=False),

@@ -150,12 +150,12 @@ def _sniff_separator(header: str) -> str:
 
 
 def _read_csv(path: Path) -> RawTable:
-    data = path.read_bytes()
-    start = csv_lines.utf8_start(data)
-    if start is not None and b'"' not in data:
-        fast = _read_csv_fast(data, start, path)
+    start = csv_lines.plain_start(path)
+    if start is not None:
+        fast = _read_csv_fast(path, start)
         if fast is not None:
             return fast
+    data = path.read_bytes()
     text, encoding, bom = _decode(data, path)
     del data
     if text.startswith("\ufeff"):
@@ -188,15 +188,18 @@ def _read_csv(path: Path) -> RawTable:
     return RawTable(frame=frame, fmt=fmt, path=str(path))
 
 
-def _read_csv_fast(data: bytes, start: int, path: Path) -> RawTable | None:
-    """A UTF-8 file without quotes, on its bytes (:mod:`~fastholdelse_eval.data.csv_lines`):
-    the cells read by Arrow; when some line is ragged, the line widths counted with numpy.
-    None when the file needs the general reader (not UTF-8, empty, empty lines, or surplus
-    empty cells that the csv module drops)."""
-    newline = data.find(b"\n", start)
-    first = data[start:newline if newline >= 0 else len(data)]
+def _read_csv_fast(path: Path, start: int) -> RawTable | None:
+    """A file that may be UTF-8 without quotes, read by Arrow from the file (never held whole
+    in memory; :mod:`~fastholdelse_eval.data.csv_lines`). When some line is ragged the line
+    widths are counted with numpy and reported. None when the file needs the general reader
+    (not UTF-8, empty, empty lines, or surplus empty cells that the csv module drops)."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        line = fh.readline(1 << 20)
+    first = line.partition(b"\n")[0].rstrip(b"\r")
+    crlf = b"\r\n" in line[:len(first) + 2]
     try:
-        first_line = first.rstrip(b"\r").decode("utf-8")
+        first_line = first.decode("utf-8")
     except UnicodeDecodeError:
         return None
     if not first_line.strip():  # an empty file, or a blank first line: the general reader
@@ -205,16 +208,15 @@ def _read_csv_fast(data: bytes, start: int, path: Path) -> RawTable | None:
     header = next(csv.reader(_io.StringIO(first_line, newline=""), delimiter=sep), [])
     width = len(header)
     try:
-        frame = csv_lines.read_arrow(data, start, sep, width)
+        frame = csv_lines.read_arrow(path, sep, width)
     except pa.ArrowInvalid:
         # Some line has another number of cells, or the text is not UTF-8 after all.
-        _check_widths_fast(data, start, sep, width, path)
+        _check_widths_fast(path.read_bytes(), start, sep, width, path)
         return None
     frame.columns = unique_headers(header)
     fmt = TableFormat(kind="csv", sep=sep, encoding="utf-8", bom=start > 0,
                       decimal="," if sep == ";" else ".",
-                      lineterminator="\r\n" if data[start:start + len(first) + 1].endswith(
-                          b"\r\n") else "\n")
+                      lineterminator="\r\n" if crlf else "\n")
     return RawTable(frame=frame, fmt=fmt, path=str(path))
 
 

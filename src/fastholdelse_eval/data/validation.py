@@ -7,6 +7,7 @@ logs, terminals and CI output.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -63,38 +64,44 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     (31-02-2009) or lie outside 1900–2199.
     """
     # A cohort has few distinct dates (days of a few years): parse each once.
-    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
-    dates, unparseable, impossible = _parse_unique_dates(pd.Series(uniques, dtype=str))
-    return (pd.Series(dates.to_numpy()[codes], index=text.index, dtype="datetime64[ns]"),
-            unparseable[codes], impossible[codes])
+    coded = Coded.of(text.astype(str))
+    dates, unparseable, impossible = _parse_unique_dates(coded.uniques)
+    return (pd.Series(coded.rows(dates), index=text.index, dtype="datetime64[ns]"),
+            coded.rows(unparseable), coded.rows(impossible))
 
 
-def _parse_unique_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    parts = pd.DataFrame(index=text.index, columns=["y", "m", "d"], dtype=object)
-    for pattern in (_ISO, _DMY):
-        found = text.str.extract(pattern)
-        hit = found["y"].notna() & parts["y"].isna()
-        parts.loc[hit, ["y", "m", "d"]] = found.loc[hit, ["y", "m", "d"]].to_numpy()
-    matched = parts["y"].notna()
-    numbers = parts.loc[matched].astype("int64")
-    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    if matched.any():
-        parsed = pd.to_datetime(
-            pd.DataFrame({"year": numbers["y"], "month": numbers["m"], "day": numbers["d"]}),
-            errors="coerce",
-        )
-        dates.loc[matched] = parsed.astype("datetime64[ns]")
-    serial = text.str.extract(_EXCEL_SERIAL)["serial"]
-    is_serial = serial.notna() & ~matched
-    if is_serial.any():
-        days = serial[is_serial].astype("int64")
-        dates.loc[is_serial] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype(
-            "datetime64[ns]")
-    empty = text.str.len() == 0
-    unparseable = (~empty & ~matched & ~is_serial).to_numpy()
-    out_of_range = dates.notna() & ((dates < EARLIEST_DATE) | (dates > LATEST_DATE))
-    impossible = ((matched & dates.isna()) | out_of_range).to_numpy()
-    dates = dates.where(~out_of_range)
+# Digits 0–9 only (re.ASCII), and "$" as the end of the cell only (\Z).
+_DATE_PATTERNS = tuple(re.compile(p.replace("$", r"\Z"), re.ASCII) for p in (_ISO, _DMY))
+_SERIAL_PATTERN = re.compile(_EXCEL_SERIAL.replace("$", r"\Z"), re.ASCII)
+_EARLIEST, _LATEST = EARLIEST_DATE.date(), LATEST_DATE.date()
+
+
+def _parse_unique_dates(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct cell on its own (a loop over distinct cells, never over persons)."""
+    n = len(uniques)
+    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    unparseable = np.zeros(n, dtype=bool)
+    impossible = np.zeros(n, dtype=bool)
+    for i, cell in enumerate(uniques):
+        cell = str(cell)
+        if not cell:
+            continue
+        found = next((m for m in (p.match(cell) for p in _DATE_PATTERNS) if m), None)
+        if found is not None:
+            try:
+                day = datetime.date(int(found["y"]), int(found["m"]), int(found["d"]))
+            except ValueError:
+                impossible[i] = True
+                continue
+        elif (serial := _SERIAL_PATTERN.match(cell)) is not None:
+            day = EXCEL_EPOCH.date() + datetime.timedelta(days=int(serial["serial"]))
+        else:
+            unparseable[i] = True
+            continue
+        if not _EARLIEST <= day <= _LATEST:
+            impossible[i] = True
+            continue
+        dates[i] = np.datetime64(day, "ns")
     return dates, unparseable, impossible
 
 

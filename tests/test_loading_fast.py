@@ -1,0 +1,117 @@
+"""Loading at scale (issue 12): the fast CSV route (Arrow on the file, numpy on bytes) gives
+exactly what the general reader gives, and the cheap screens never miss what the exact checks
+find. Speed itself is measured in benchmarks/bench_load.py, not here."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fastholdelse_eval.core.arrow_text import may_need_strip
+from fastholdelse_eval.core.cpr import _no_nine_digits, contains_cpr, cpr_mask
+from fastholdelse_eval.core.errors import ValidationError
+from fastholdelse_eval.data import csv_lines, io
+from fastholdelse_eval.data.validation import parse_dates
+
+HEADER = "borger_id;gruppe;startdato;afslutningsårsag"
+
+FILES = {
+    "lf": (HEADER + "\nA1;kontrol;05-01-2009;raskmeldt\nA2;deltager;06-01-2009;\n").encode(),
+    "crlf-bom": b"\xef\xbb\xbf" + (HEADER + "\r\nA1;kontrol;05-01-2009;raskmeldt\r\n").encode(),
+    "lone-cr": (HEADER + "\rA1;kontrol;05-01-2009;raskmeldt\rA2;deltager;;\r").encode(),
+    "no-final-newline": (HEADER + "\nA1;kontrol;05-01-2009;raskmeldt").encode(),
+    "spaces-nbsp": (HEADER + "\n A1 ;kontrol\u00a0;05-01-2009; Køge\n").encode(),
+    "blank-line": (HEADER + "\nA1;kontrol;05-01-2009;\n\nA2;kontrol;05-01-2009;\n").encode(),
+    "surplus-empty": (HEADER + "\nA1;kontrol;05-01-2009;;;\nA2;kontrol;;\n").encode(),
+    "cp1252": (HEADER + "\nA1;kontrol;05-01-2009;fø\n").encode("cp1252"),
+    "one-column": b"id\nA1\n\nA2\n",
+    "comma": b"id,gruppe\nA1,kontrol\nA2,deltager\n",
+}
+
+RAGGED = {
+    "too-many": (HEADER + "\nA1;kontrol;05-01-2009;x;y\nA2;kontrol;05-01-2009;\n").encode(),
+    "too-few": (HEADER + "\nA1;kontrol\nA2;kontrol;05-01-2009;\n").encode(),
+    "decimal-comma": b"id,gruppe,alder\nA1,kontrol,45,5\nA2,kontrol,50,5\n",
+}
+
+
+def _general(monkeypatch: pytest.MonkeyPatch, path):
+    with monkeypatch.context() as m:
+        m.setattr(csv_lines, "plain_start", lambda _path: None)
+        return io.read_table(path)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_fast_route_reads_what_the_general_reader_reads(tmp_path, monkeypatch, name):
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(FILES[name])
+    fast, general = io.read_table(path), _general(monkeypatch, path)
+    assert fast.fmt == general.fmt
+    assert list(fast.frame.columns) == list(general.frame.columns)
+    assert fast.frame.astype(object).values.tolist() == general.frame.astype(
+        object).values.tolist()
+
+
+@pytest.mark.parametrize("name", sorted(RAGGED))
+def test_fast_route_reports_ragged_rows_as_the_general_reader(tmp_path, monkeypatch, name):
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(RAGGED[name])
+    with pytest.raises(ValidationError) as fast:
+        io.read_table(path)
+    with pytest.raises(ValidationError) as general:
+        _general(monkeypatch, path)
+    assert [str(p) for p in fast.value.problems] == [str(p) for p in general.value.problems]
+
+
+def test_line_widths_match_splitting_each_line():
+    rng = np.random.default_rng(12)
+    alphabet = np.array(list(b"ab;;\r\n\n "), dtype=np.uint8)
+    for _ in range(300):
+        data = b"h;h\n" + rng.choice(alphabet, rng.integers(0, 40)).tobytes()
+        lines = re.split(rb"\r\n|\n|\r", data)[1:]
+        if lines and lines[-1] == b"":
+            lines = lines[:-1]  # a final line end ends the last line; it opens no new one
+        widths = csv_lines.line_widths(data, 0, ";")
+        expected = [0 if not line else line.count(b";") + 1 for line in lines]
+        assert widths.cells.tolist() == expected, data
+        assert [widths.line(data, i) for i in range(len(lines))] == [x.decode() for x in lines]
+
+
+def test_cpr_screen_never_misses_what_the_exact_check_finds():
+    rng = np.random.default_rng(3)
+    alphabet = list("01234567890123011-- a.")
+    cells = ["".join(rng.choice(alphabet, rng.integers(0, 14))) for _ in range(60_000)]
+    cells += ["0101801234", "010180-1234", "10180123", "101801234", " 101801234 ", "x0101801234y"]
+    expected = np.array([contains_cpr(c) for c in cells])
+    assert expected.sum() > 20  # the random cells hold some CPR-like numbers
+    series = pd.Series(cells, dtype="str")
+    assert (cpr_mask(series).to_numpy() == expected).all()
+    for i in np.flatnonzero(expected):  # each on its own, also as a slice of a longer column
+        assert not _no_nine_digits(pd.Series(["1", cells[i]], dtype="str").iloc[1:])
+
+
+def test_strip_check_is_never_wrong_when_it_says_no():
+    rng = np.random.default_rng(4)
+    alphabet = list("ab \t\u00a0\u2028ø1")
+    for _ in range(500):
+        cells = ["".join(rng.choice(alphabet, rng.integers(0, 4))) for _ in range(3)]
+        series = pd.Series(cells, dtype="str")
+        if not may_need_strip(series):
+            assert [c.strip() for c in cells] == cells
+
+
+def test_dates_each_format_and_each_way_to_fail():
+    cells = ["2009-03-02", "02-03-2009", "2.3.2009", "2009-3-2T00:00", "40123", "40123.0",
+             "", "abc", "31-02-2009", "1899-12-31", "9999-01-01", "01/01/2200", "02-03-09",
+             "\u0662\u0660\u0660\u0669-03-02"]
+    dates, bad, impossible = parse_dates(pd.Series(cells, dtype="str"))
+    day = pd.Timestamp("2009-03-02")
+    assert dates.tolist()[:4] == [day] * 4
+    # Excel serial 40123: days after 1899-12-30 (Excel's epoch) = 2009-11-06.
+    assert dates.tolist()[4:6] == [pd.Timestamp("2009-11-06")] * 2
+    assert dates.iloc[6:].isna().all()
+    assert bad.tolist() == [False] * 7 + [True] + [False] * 4 + [True, True]
+    assert impossible.tolist() == [False] * 8 + [True] * 4 + [False, False]
