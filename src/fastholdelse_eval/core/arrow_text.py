@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 # Bytes that may begin or end a cell that str.strip() would change: ASCII whitespace and the
 # file/group/record/unit separators, and any non-ASCII byte (NBSP, U+2028 and friends).
@@ -23,6 +22,8 @@ def text_buffers(cells: Any) -> list[tuple[np.ndarray, np.ndarray]] | None:
     to_arrow = getattr(getattr(cells, "array", None), "__arrow_array__", None)
     if to_arrow is None:
         return None
+    import pyarrow as pa  # lazy: only reached with Arrow-backed data, where it is loaded
+
     chunked = to_arrow()
     if isinstance(chunked, pa.Array):
         chunked = pa.chunked_array([chunked])

@@ -19,7 +19,6 @@ import re
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from fastholdelse_eval.core.arrow_text import text_buffers
 
@@ -97,6 +96,8 @@ def cpr_mask(cells: Any) -> Any:
     Vectorised: no cell with 9 digits in a row (:func:`_no_nine_digits`) → none; else a regex
     screen on every cell (a shape only a few cells have), and the exact check on the distinct
     cells that pass it."""
+    import pandas as pd  # lazy: this module is imported by commands that need no pandas
+
     text = cells.astype(str)
     if _no_nine_digits(text):
         return pd.Series(False, index=text.index, dtype=bool)
