@@ -66,12 +66,14 @@ from fastholdelse_eval.data.register_inputs import (
     read_mapping,
 )
 from fastholdelse_eval.data.register_match_sql import (
+    ATRISK_SQL,
     CANDIDATES_SQL,
     HISTORY_SQL,
     LOSERS_SQL,
     OUTCOME_SQL,
     PARTICIPANT_RUNS_SQL,
     PROPOSE_SQL,
+    PRUNE_SQL,
     RUNS_SQL,
     fill,
 )
@@ -225,20 +227,33 @@ def read_persons(persons: object, needed: Sequence[str]) -> pd.DataFrame:
     return out.dropna(subset=["person_id"]).reset_index(drop=True)
 
 
-def _conditions(spec: MatchSpec, has_persons: bool) -> tuple[str, str]:
-    """Extra joins and WHERE conditions of the candidates query."""
-    joins, cond = [], []
+def _atrisk_sql(spec: MatchSpec) -> tuple[str, str, str, str]:
+    """The at-risk query's extra columns, joins and WHERE, and the strata its cells are cut
+    by (exact columns, history band)."""
+    columns, joins, where, strata = [], [], [], []
     if spec.exact:
-        joins.append("LEFT JOIN persons pc ON pc.person_id = r.person_id")
-        cond += [f"AND pc.{_q(c)} = s.{_q('x_' + c)}" for c in spec.exact]
+        joins.append("JOIN persons pc ON pc.person_id = r.person_id")
+        for c in spec.exact:
+            columns.append(f"pc.{_q(c)} AS {_q('x_' + c)}")
+            where.append(f"AND pc.{_q(c)} IS NOT NULL")  # a missing value never matches
+            strata.append(f"a.{_q('x_' + c)}")
     if spec.uses_history:
         joins.append("JOIN history hc ON hc.person_id = r.person_id "
                      "AND hc.run_start = r.run_start AND hc.history_complete = 1")
-        if spec.history_caliper is not None:
-            cond.append(f"AND ABS(hc.history - s.history) <= {int(spec.history_caliper)}")
-        else:
-            cond.append("AND hc.band = s.band")
-    return "\n".join(joins), "\n  ".join(cond)
+        columns += ["hc.history", "hc.band"]
+        strata.append("a.band")
+    return ("".join(", " + c for c in columns), "\n".join(joins),
+            "\n".join(where), "".join(", " + s for s in strata))
+
+
+def _conditions(spec: MatchSpec) -> str:
+    """The candidates query's conditions beyond week and duration."""
+    cond = [f"AND a.{_q('x_' + c)} = s.{_q('x_' + c)}" for c in spec.exact]
+    if spec.history_caliper is not None:
+        cond.append(f"AND ABS(a.history - s.history) <= {int(spec.history_caliper)}")
+    elif spec.history_bands is not None:
+        cond.append("AND a.band = s.band")
+    return "\n  ".join(cond)
 
 
 def _band_sql(bands: Sequence[int] | None, column: str) -> str:
@@ -321,12 +336,15 @@ def match_controls(
         counts, notes = _participant_counts(con, spec, persons_df is not None)
         stage("risk sets")
         _make_sets(con, spec)
-        joins, conditions = _conditions(spec, persons_df is not None)
-        con.execute(fill(CANDIDATES_SQL, seed=spec.seed, tol=spec.tolerance, joins=joins,
-                         conditions=conditions))
-        eligible = pd.Series(dict(con.execute(
-            "SELECT s.set_id, COUNT(c.c) FROM sets s LEFT JOIN cand c ON c.set_id = s.set_id "
-            "GROUP BY s.set_id").fetchall()), dtype="int64").sort_index()
+        columns, joins, where, strata = _atrisk_sql(spec)
+        con.execute(fill(ATRISK_SQL, seed=spec.seed, columns=columns, joins=joins,
+                         where=where))
+        conditions = _conditions(spec)
+        eligible = _eligible_counts(con, spec, conditions)
+        if spec.history_caliper is None:  # a caliper is no cell: nothing to prune by
+            con.execute(PRUNE_SQL.format(strata=strata, per_participant=spec.k,
+                                         replace="TRUE" if spec.replace else "FALSE"))
+        con.execute(fill(CANDIDATES_SQL, tol=spec.tolerance, conditions=conditions))
         stage(f"drawing {spec.k} control(s) per participant")
         rounds = _draw(con, spec)
         stage("outcomes from the index week")
@@ -360,6 +378,19 @@ def match_controls(
     stage(f"done in {seconds:.1f}s")
     return MatchResult(frame=frame, notes=notes, counts=counts, eligible=eligible,
                        rounds=rounds, seconds=seconds)
+
+
+def _eligible_counts(con, spec: MatchSpec, conditions: str) -> pd.Series:
+    """Eligible controls per matched set, counted before any pruning."""
+    rows = con.execute(f"""
+        SELECT s.set_id, COUNT(a.c)
+        FROM sets s LEFT JOIN atrisk a ON a.t = s.t
+             AND a.run_start BETWEEN s.t - s.d + 1 - {int(spec.tolerance)}
+                                 AND s.t - s.d + 1 + {int(spec.tolerance)}
+             AND a.c <> s.person_id {conditions}
+        GROUP BY s.set_id
+    """).fetchall()
+    return pd.Series(dict(rows), dtype="int64").sort_index()
 
 
 def _check_marks(con, info) -> None:

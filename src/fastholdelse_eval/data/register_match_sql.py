@@ -57,22 +57,40 @@ LEFT JOIN runs r ON r.person_id = p.person_id AND r.run_start <= p.t AND r.run_e
 LEFT JOIN history h ON h.person_id = r.person_id AND h.run_start = r.run_start
 """
 
-# Eligible controls: on sickness benefit in the participant's week t, in a run of known start
-# whose duration at t is within ``tol`` weeks of the participant's, not the participant, not a
-# participant at or before t (a later participant is eligible until its own intake), plus the
-# exact and history conditions filled in by Python. ``u`` is the control's seeded random key
-# in week t (md5 of seed, week and id: portable and reproducible).
+# Everyone at risk in a week some participant enters: on sickness benefit in week t, in a run of
+# known start, and not a participant at or before t (a later participant is eligible until its
+# own intake). ``u`` is the person's seeded random key in week t (md5 of seed, week and id:
+# portable and reproducible); {columns} adds the exact-matching columns and the history.
+ATRISK_SQL = """
+CREATE TEMP TABLE atrisk AS
+SELECT w.t, r.person_id AS c, r.run_start,
+       md5('{seed}:' || CAST(w.t AS VARCHAR) || ':' || r.person_id) AS u{columns}
+FROM (SELECT t, COUNT(*) AS n FROM sets GROUP BY t) w
+JOIN runs r ON r.known = 1 AND r.run_start <= w.t AND r.run_end >= w.t
+{joins}
+WHERE NOT EXISTS (SELECT 1 FROM part q WHERE q.person_id = r.person_id AND q.t <= w.t)
+{where}
+"""
+
+# A participant's controls are the first k (k × the participants of its week, without
+# replacement) by key among its eligible ones, and its eligible ones are a union of cells
+# (week, run start, strata): keeping each cell's first that many loses no possible pick.
+PRUNE_SQL = """
+CREATE OR REPLACE TEMP TABLE atrisk AS
+SELECT a.* FROM atrisk a JOIN (SELECT t, COUNT(*) AS n FROM sets GROUP BY t) w ON w.t = a.t
+QUALIFY ROW_NUMBER() OVER (PARTITION BY a.t, a.run_start{strata} ORDER BY a.u, a.c)
+        <= {per_participant} * (CASE WHEN {replace} THEN 1 ELSE w.n END)
+"""
+
+# Eligible controls of each participant: at risk in its week t with a duration at t within
+# ``tol`` weeks of its own, plus the exact and history conditions filled in by Python.
 CANDIDATES_SQL = """
 CREATE TEMP TABLE cand AS
-SELECT s.set_id, s.t, s.pr, r.person_id AS c, r.run_start,
-       md5('{seed}:' || CAST(s.t AS VARCHAR) || ':' || r.person_id) AS u
+SELECT s.set_id, s.t, s.pr, a.c, a.run_start, a.u
 FROM sets s
-JOIN runs r ON r.known = 1 AND r.run_end >= s.t
-           AND r.run_start BETWEEN s.t - s.d + 1 - {tol} AND s.t - s.d + 1 + {tol}
-           AND r.run_start <= s.t
-{joins}
-WHERE r.person_id <> s.person_id
-  AND NOT EXISTS (SELECT 1 FROM part q WHERE q.person_id = r.person_id AND q.t <= s.t)
+JOIN atrisk a ON a.t = s.t
+             AND a.run_start BETWEEN s.t - s.d + 1 - {tol} AND s.t - s.d + 1 + {tol}
+WHERE a.c <> s.person_id
   {conditions}
 """
 
