@@ -279,7 +279,8 @@ def reference(rows: dict[str, str], part: pd.DataFrame, k: int, tol: int, seed: 
                     continue
                 if c in t_of and t_of[c] <= t:
                     continue
-                elig.append((md5(f"{seed}:{t + base}:{c}"), c))
+                key = f"{seed}:{p}:{c}" if replace else f"{seed}:{t + base}:{c}"
+                elig.append((md5(key), c))
             free = sorted(e for e in elig if replace or e[1] not in taken)
             pick = [c for _, c in free[:k]]
             taken.update(pick)

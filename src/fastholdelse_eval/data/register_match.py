@@ -26,10 +26,11 @@ The draw is seeded and reproducible: every eligible control has a random key
 ``md5("{seed}:{t}:{person_id}")`` (t the internal week number) and every participant a priority
 ``md5("{seed}:{person_id}")``. Without replacement (default) no person is a control twice in the
 same week: in priority order each participant of the week takes its ``k`` controls with the
-smallest keys among those not yet taken (the serial dictatorship, computed as deferred
-acceptance rounds in SQL). Across weeks a person can be drawn again (a new risk set; their rows
-are different person-time). ``replace=True`` lets every participant take its ``k`` smallest
-keys.
+smallest keys among those not yet taken (the serial dictatorship, computed in SQL one priority
+rank at a time, every week at once). Across weeks a person can be drawn again (a new risk set;
+their rows are different person-time). ``replace=True`` draws for each participant
+independently: its ``k`` eligible controls with the smallest pair keys
+``md5("{seed}:{participant id}:{control id}")``.
 
 The result is a cohort table (docs/input.md) that ``evaluate`` reads: one row per participant
 and per drawn control, ``start_date`` = the Monday of the **index week** (the participant's
@@ -69,12 +70,12 @@ from fastholdelse_eval.data.register_match_sql import (
     ATRISK_SQL,
     CANDIDATES_SQL,
     HISTORY_SQL,
-    LOSERS_SQL,
     OUTCOME_SQL,
     PARTICIPANT_RUNS_SQL,
     PROPOSE_SQL,
     PRUNE_SQL,
     RUNS_SQL,
+    TAKE_SQL,
     fill,
 )
 from fastholdelse_eval.data.register_sql import (
@@ -341,10 +342,13 @@ def match_controls(
                          where=where))
         conditions = _conditions(spec)
         eligible = _eligible_counts(con, spec, conditions)
-        if spec.history_caliper is None:  # a caliper is no cell: nothing to prune by
+        if spec.history_caliper is None and not spec.replace:
+            # (a caliper makes no cells; with replacement the keys are per pair)
             con.execute(PRUNE_SQL.format(strata=strata, per_participant=spec.k,
-                                         replace="TRUE" if spec.replace else "FALSE"))
-        con.execute(fill(CANDIDATES_SQL, tol=spec.tolerance, conditions=conditions))
+                                         replace="FALSE"))
+        key = (f"md5('{spec.seed}:' || s.person_id || ':' || a.c)" if spec.replace
+               else "a.u")
+        con.execute(fill(CANDIDATES_SQL, tol=spec.tolerance, conditions=conditions, key=key))
         stage(f"drawing {spec.k} control(s) per participant")
         rounds = _draw(con, spec)
         stage("outcomes from the index week")
@@ -447,35 +451,35 @@ def _make_sets(con, spec: MatchSpec) -> None:
         SELECT ROW_NUMBER() OVER (ORDER BY pr.t, pr.person_id) AS set_id,
                pr.person_id, pr.t, pr.d, pr.run_start, pr.run_end, pr.after_sid,
                pr.history, {band} AS band,
-               md5('{spec.seed}:' || pr.person_id) AS pr{xs}
+               md5('{spec.seed}:' || pr.person_id) AS pr,
+               ROW_NUMBER() OVER (PARTITION BY pr.t ORDER BY md5('{spec.seed}:' || pr.person_id),
+                                  pr.person_id) AS rank{xs}
         FROM part_runs pr {pjoin}
         WHERE {' AND '.join(keep)}
     """)
 
 
 def _draw(con, spec: MatchSpec) -> int:
-    """Pick the controls into table ``prop``; returns the number of rounds."""
+    """Pick the controls into table ``prop``; returns the number of rounds (the most
+    participants in one week, without replacement)."""
     k = spec.k
     if spec.replace:
         con.execute(PROPOSE_SQL.format(k=k))
         return 1
-    # A participant's pick lies among its k × (participants that week) best keys: the ones
-    # before it in priority take at most k each. Pruning to those keeps the rounds small.
+    # A participant's pick lies among its k × rank best keys (those before it in priority take
+    # at most k each): pruning to those keeps each round small. Sorted by rank so a round
+    # reads only its own rows.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cand AS
-        SELECT c.* FROM cand c JOIN (SELECT t, COUNT(*) AS n FROM sets GROUP BY t) w
-             ON w.t = c.t
-        QUALIFY ROW_NUMBER() OVER (PARTITION BY c.set_id ORDER BY c.u, c.c) <= {k} * w.n
+        SELECT c.*, s.rank FROM cand c JOIN sets s ON s.set_id = c.set_id
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY c.set_id ORDER BY c.u, c.c) <= {k} * s.rank
+        ORDER BY s.rank
     """)
-    rounds = 0
-    while True:
-        rounds += 1
-        con.execute(PROPOSE_SQL.format(k=k))
-        con.execute(LOSERS_SQL)
-        if con.execute("SELECT COUNT(*) FROM lose").fetchone()[0] == 0:
-            return rounds
-        con.execute("DELETE FROM cand WHERE EXISTS (SELECT 1 FROM lose l WHERE "
-                    "l.set_id = cand.set_id AND l.c = cand.c)")
+    con.execute("CREATE OR REPLACE TEMP TABLE prop (set_id BIGINT, t INTEGER, c VARCHAR)")
+    ranks = con.execute("SELECT COALESCE(MAX(rank), 0) FROM sets").fetchone()[0]
+    for rank in range(1, int(ranks) + 1):  # rounds over priority ranks, not persons
+        con.execute(TAKE_SQL.format(rank=rank, k=k))
+    return int(ranks)
 
 
 def _outcomes(con, spec: MatchSpec, info, persons_df) -> pd.DataFrame:

@@ -83,10 +83,13 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY a.t, a.run_start{strata} ORDER BY a.u, a
 """
 
 # Eligible controls of each participant: at risk in its week t with a duration at t within
-# ``tol`` weeks of its own, plus the exact and history conditions filled in by Python.
+# ``tol`` weeks of its own, plus the exact and history conditions filled in by Python. With
+# replacement the key is the pair's own (md5 of seed, participant and control): otherwise
+# participants of the same week and duration would all draw the same controls.
 CANDIDATES_SQL = """
 CREATE TEMP TABLE cand AS
-SELECT s.set_id, s.t, s.pr, a.c, a.run_start, a.u
+SELECT s.set_id, s.t, s.pr, a.c, a.run_start,
+       {key} AS u
 FROM sets s
 JOIN atrisk a ON a.t = s.t
              AND a.run_start BETWEEN s.t - s.d + 1 - {tol} AND s.t - s.d + 1 + {tol}
@@ -94,19 +97,22 @@ WHERE a.c <> s.person_id
   {conditions}
 """
 
-# One round of deferred acceptance: every participant proposes to its k best remaining
-# candidates; a control proposed to by several participants of the same week keeps the one with
-# the best priority and the others lose it. Repeated until nobody loses (the result is the
-# serial dictatorship: in priority order, each participant takes its k best remaining).
+# With replacement: every participant takes its k best keys.
 PROPOSE_SQL = """
 CREATE OR REPLACE TEMP TABLE prop AS
-SELECT set_id, t, pr, c FROM cand
+SELECT set_id, t, c FROM cand
 QUALIFY ROW_NUMBER() OVER (PARTITION BY set_id ORDER BY u, c) <= {k}
 """
-LOSERS_SQL = """
-CREATE OR REPLACE TEMP TABLE lose AS
-SELECT set_id, c FROM prop
-QUALIFY ROW_NUMBER() OVER (PARTITION BY t, c ORDER BY pr, set_id) > 1
+
+# Without replacement, the serial dictatorship one priority rank at a time: the participants
+# of rank {rank} in their week (one per week, all weeks at once) take their k best keys among
+# the controls nobody in that week has taken yet.
+TAKE_SQL = """
+INSERT INTO prop
+SELECT set_id, t, c FROM cand x
+WHERE x.rank = {rank}
+  AND NOT EXISTS (SELECT 1 FROM prop p WHERE p.t = x.t AND p.c = x.c)
+QUALIFY ROW_NUMBER() OVER (PARTITION BY set_id ORDER BY u, c) <= {k}
 """
 
 # Outcomes from the index week t of ``rows(row_id, person_id, t, run_start, run_end, after_sid,
