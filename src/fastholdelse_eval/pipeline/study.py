@@ -241,6 +241,13 @@ _WEIGHTING_KEYS = {"method": "weighting", "trim": "trim", "caliper": "caliper",
                    "bootstrap": "weighting_bootstrap"}
 
 
+def _no_unknown_keys(raw: dict, allowed: object, table: str) -> None:
+    unknown = sorted(set(raw) - set(allowed))  # type: ignore[arg-type]
+    if unknown:
+        raise ConfigError(f"{table}.{unknown[0]}: unknown key (allowed: "
+                          f"{', '.join(sorted(allowed))})")  # type: ignore[arg-type]
+
+
 def _weighting(raw: object) -> dict[str, Any]:
     """``weighting = "att"`` or a ``[weighting]`` table → EvaluationOptions keywords."""
     if raw is None:
@@ -250,10 +257,7 @@ def _weighting(raw: object) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError("weighting: must be a method name (att, ate, overlap, match, "
                           "entropy, sets) or a table with method = …")
-    unknown = sorted(set(raw) - set(_WEIGHTING_KEYS))
-    if unknown:
-        raise ConfigError(f"weighting.{unknown[0]}: unknown key (allowed: "
-                          f"{', '.join(sorted(_WEIGHTING_KEYS))})")
+    _no_unknown_keys(raw, _WEIGHTING_KEYS, "weighting")
     if "method" not in raw:
         raise ConfigError("weighting.method: missing (att, ate, overlap, match, entropy or sets)")
     return {_WEIGHTING_KEYS[k]: v for k, v in raw.items()}
@@ -279,10 +283,7 @@ def _register_controls(raw: object, base: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError("register_controls: must be a table ([register_controls] with panel, "
                           "mapping, participants, controls, …)")
-    unknown = sorted(set(raw) - set(_REGISTER_KEYS))
-    if unknown:
-        raise ConfigError(f"register_controls.{unknown[0]}: unknown key (allowed: "
-                          f"{', '.join(sorted(_REGISTER_KEYS))})")
+    _no_unknown_keys(raw, _REGISTER_KEYS, "register_controls")
     for key in ("panel", "mapping", "participants"):
         if key not in raw:
             raise ConfigError(f"register_controls.{key}: missing")
