@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 SECTIONS = {s.value for s in metrics.Section}
 GROUPS = {"intervention", "control", "difference", "ratio", "all", "total",
-          "vs_assumed_reference", "assumed_reference"}  # a one-group business case's groups
+          "vs_assumed_reference", "assumed_reference",  # a one-group business case's groups
+          "reference"}  # a comparison with reference figures (analysis/reference.py)
 BUSINESS_CASE = {"weekly_benefit": 4000, "municipality_share": [[0, 1.0], [4, 0.5]],
                  "cost_per_participant": 5000, "cost_per_week": 100,
                  "value_of_work_week": 6000, "bootstrap": 200}
@@ -49,6 +50,7 @@ def produced() -> set[str]:
                              "hazard_ratio_rtw higher", "sustained_rtw_rate higher",
                              "benefit_duration lower 10%"]).tidy(),
         fe.evaluate(fe.load_cohort(SAMPLE / "greve_2009_aggregate.csv")).tidy(),
+        fe.evaluate(greve, reference={"rtw_rate": "412/800"}).tidy(),
         fe.evaluate(sites).tidy(),
         fe.evaluate(greve, business_case=BUSINESS_CASE).tidy(),
         fe.evaluate(participants_only(greve), business_case=ONE_GROUP_CASE).tidy(),
@@ -74,7 +76,10 @@ def test_every_produced_metric_yields_only_its_declared_groups() -> None:
     greve = fe.load_cohort(SAMPLE / "greve_2009.csv")
     t = tidy.concat([fe.evaluate(greve, covariates=["age"], business_case=BUSINESS_CASE).tidy(),
                      fe.compare_municipalities(fe.load_cohort(SAMPLE / "aktive_17.csv")).tidy(),
-                     fe.evaluate(participants_only(greve), business_case=ONE_GROUP_CASE).tidy()])
+                     fe.evaluate(participants_only(greve), business_case=ONE_GROUP_CASE).tidy(),
+                     fe.evaluate(greve, targets=["rtw_rate at least 50%"],
+                                 reference={"rtw_rate": "412/800",
+                                            "rmst_weeks_on_benefit": "12 se 1"}).tidy()])
     for (name, group), _ in t.groupby(["metric", "group"]):
         m = metrics.get(name)
         assert group in m.groups or group == "all", (name, group)

@@ -19,6 +19,12 @@ from fastholdelse_eval.analysis.business_case import business_case as _business_
 from fastholdelse_eval.analysis.durations import duration_rows
 from fastholdelse_eval.analysis.pooling import left_out_note, pooled_mask
 from fastholdelse_eval.analysis.progression import progression_rows
+from fastholdelse_eval.analysis.reference import (
+    label_historic,
+    parse_reference,
+    reference_rows,
+    with_historic,
+)
 from fastholdelse_eval.analysis.targets import parse_targets, target_rows
 from fastholdelse_eval.analysis.weighted_outcomes import weighted_rows
 from fastholdelse_eval.analysis.weighting import Weighting, weigh
@@ -58,6 +64,7 @@ class Evaluation(Result):
     durations: Any = None
     weighting: Weighting | None = None
     business_case: Any = None
+    reference: Any = None  # analysis.reference.Reference, when compared with a reference
 
     def plot_tornado(self, ax=None, municipality: str | None = None, **kwargs):
         """Tornado plot of the business case's sensitivity table; returns the Axes."""
@@ -234,6 +241,7 @@ def evaluate(
     business_case: Any = None,
     progression: Progression | None = None,
     weighting: str | None = None,
+    reference: Any = None,
 ) -> Evaluation:
     """Evaluate intervention vs control.
 
@@ -267,6 +275,11 @@ def evaluate(
     sample sizes, common support, balance) and the weighted outcome rows of
     :func:`fastholdelse_eval.analysis.weighted_outcomes.weighted_rows`, each with a
     ``weighting`` column; the crude rows stay as they are.
+    ``reference``: an external reference instead of a control group — figures
+    (``{"label": ..., "rtw_rate": "412/800", "median_weeks_on_benefit": {"estimate": 11,
+    "se": 0.8}}``, rows ``reference:<metric>``) or a historic cohort (a Cohort, compared as the
+    control group); see :mod:`fastholdelse_eval.analysis.reference`. Labelled a comparison with
+    a reference, not a controlled effect.
     """
     options = EvaluationOptions.build(options, level=level, horizon_weeks=horizon_weeks,
                                       covariates=covariates, sustained_weeks=sustained_weeks,
@@ -276,6 +289,12 @@ def evaluate(
     sustained_weeks = options.sustained_weeks
     notes: list[str] = list(getattr(cohort, "notes", []))
     parse_targets(targets)  # a bad target spec fails before any work
+    ref = parse_reference(reference)
+    ref_notes: list[str] = []
+    if ref is not None and ref.historic:
+        if not isinstance(cohort, Cohort):
+            raise ConfigError("reference: a historic cohort needs person-level data")
+        cohort, ref_notes = with_historic(cohort, ref)
     durations = None
     case = None
     design = None
@@ -368,6 +387,12 @@ def evaluate(
         notes.extend(prog.notes)
     notes.extend(said)
     table = tidy.concat(frames)
+    if ref is not None:  # labelled wherever it shows: a reference, not a controlled effect
+        table = (label_historic(table, ref) if ref.historic
+                 else tidy.concat([table, reference_rows(table, ref, level)]))
+        notes[:0] = ref_notes or ["Comparison with a reference" + (
+            f" ({ref.label})" if ref.label else "") + ", not a controlled effect: the "
+            "participants' figures are held against reference figures from other persons."]
     if targets:
         table = tidy.concat([table, target_rows(table, targets, not_recorded=missing),
                              absolute_rows(table, parse_targets(targets), durations=durations,
@@ -375,7 +400,7 @@ def evaluate(
     return Evaluation(cohort=cohort, table=table, options=options, notes=notes,
                       durations=durations, business_case=case, progression=prog,
                       not_recorded=missing, not_recorded_notes=said,
-                      weighting=design)
+                      weighting=design, reference=ref)
 
 
 def canonical_covariate(name: str, columns: Any) -> str:

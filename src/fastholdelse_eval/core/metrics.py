@@ -307,6 +307,19 @@ METRICS: tuple[Metric, ...] = (
            groups=(*ARMS, *BETWEEN), sections=MappingProxyType({S.TARGETS: 1}),
            reference="relative change (ratio − 1) or difference against the target",
            producer="fastholdelse_eval.analysis.targets"),
+    # An external reference instead of a control group (issue 14, analysis/reference.py).
+    Metric("reference:{metric}", Kind.PROPORTION, "as the metric compared",
+           "Sammenligning med reference: {metric}", "Comparison with a reference: {metric}",
+           "Deltagernes tal holdt op mod en reference givet som tal (fx Jobindsats med antal); "
+           "en sammenligning med en reference, ikke en kontrolleret effekt.",
+           "The participants' figure against a reference given as numbers (e.g. Jobindsats "
+           "with its count); a comparison with a reference, not a controlled effect.",
+           numerator="the reference's events (rates)", denominator="the reference's n",
+           groups=("reference", *BETWEEN),  # rests on the metric compared (target_base)
+           reference="rates: Wilson, Newcombe hybrid score difference, Katz ratio, Fisher's "
+                     "exact test, the reference's count as the second group; durations: "
+                     "Wald with both standard errors",
+           producer="fastholdelse_eval.analysis.reference"),
     # Time to first partial return (issue 14): the spell ending first is the competing event.
     Metric("cif_partial_rtw", Kind.PROPORTION, "share",
            "Delvis raskmeldt inden uge {horizon_weeks}",
@@ -419,8 +432,12 @@ def get(name: str) -> Metric:
 
 
 def target_base(name: str) -> str:
-    """The metric a ``target:<metric>`` row judges (the name itself otherwise)."""
-    return name.split(":", 1)[1] if name.startswith("target:") else name
+    """The metric a ``target:<metric>`` row judges, or a ``reference:<metric>`` row compares
+    (the name itself otherwise): its rows rest on that metric's."""
+    for prefix in ("target:", "reference:"):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
 
 
 def in_section(section: str) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from fastholdelse_eval.pipeline.study import (
     load_config,
     load_study_cohort,
     load_study_progression,
+    load_study_reference,
 )
 from fastholdelse_eval.present.build import present
 from fastholdelse_eval.present.document import Document
@@ -135,7 +136,8 @@ def write_study_reports(
     cohort = load_study_cohort(config, followup_date=followup_date)
     say(f"evaluating {len(cohort.data):,} rows")
     prog = load_study_progression(config, cohort, progression)
-    ev = evaluate(cohort, config.options, progression=prog)
+    ev = evaluate(cohort, config.options, progression=prog,
+                  reference=load_study_reference(config, followup_date))
     say("analysing and applying disclosure control")
     extra = [SourceFile.of(config.path)] if config.path is not None else []
     extra += prog.sources if prog is not None else []

@@ -52,6 +52,10 @@ in CI from the config alone::
     direction = "higher"
     relative = 0.25                  # intervention ≥ 25 % above control
     label = "25 % flere delvise raskmeldinger"
+    [reference]                      # no control group: docs/targets.md (not an effect)
+    label = "Jobindsats 2008"        # rtw_rate = "412/800", median_weeks_on_benefit =
+    rtw_rate = "412/800"             # {estimate = 11, se = 0.8}, or file = "historic.csv"
+
     # a level, judged in each group (also with participants only): docs/targets.md
     # [[targets]] metric = "rtw_rate"  at_least = "50%"   (strings in a list: "rtw_rate at
     # least 50%", "median_weeks_on_benefit at most 12")
@@ -69,6 +73,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastholdelse_eval.analysis.reference import parse_reference
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import note_input
@@ -127,6 +132,8 @@ class StudyConfig:
     progression_plan: VisitPlan = field(default_factory=VisitPlan)
     # [register_controls]: match_controls keywords, file paths resolved
     register_controls: dict[str, Any] = field(default_factory=dict)
+    # [reference]: figures, or a historic cohort's file (resolved); analysis/reference.py
+    reference: dict[str, Any] = field(default_factory=dict)
 
     @property
     def files(self) -> list[Path]:
@@ -158,7 +165,7 @@ _KEYS = {
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
     "description", "business_case", "weighting", "columns", "values",
 }
-_KEYS |= {"progression", "register_controls"}
+_KEYS |= {"progression", "register_controls", "reference"}
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
 # vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
 _DANISH = {k: v for k, v in DANISH_KEYS.items() if v in _KEYS}
@@ -388,7 +395,34 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
             raise ConfigError(f"progression: file not found: {file} (relative to {base})")
     config.progression_instruments = instruments
     config.progression_plan = plan
+    config.reference = _reference(raw.get("reference"), base)
     return config
+
+
+def _reference(raw: object, base: Path) -> dict[str, Any]:
+    """The ``[reference]`` table, checked (analysis/reference.py), its file made absolute."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError("reference: must be a table ([reference] with label and figures "
+                          "such as rtw_rate = \"412/800\", or file = \"historic.csv\")")
+    parse_reference(raw)
+    if raw.get("file"):
+        return {**raw, "file": str(_file(base, "reference.file", raw["file"]))}
+    return dict(raw)
+
+
+def load_study_reference(config: StudyConfig, followup_date: object = None) -> Any:
+    """The study's reference for ``evaluate(reference=...)``: its figures, or its historic
+    cohort read from its file (with the study's follow-up date and vocabulary)."""
+    spec = dict(config.reference)
+    if not spec.get("file"):
+        return spec or None
+    followup = followup_date if followup_date is not None else config.followup_date
+    historic = load_cohort(spec.pop("file"), followup_date=(
+        followup.isoformat() if isinstance(followup, dt.date) else followup),
+        municipality=config.municipality, columns=config.columns, values=config.values)
+    return {**spec, "cohort": historic}
 
 
 def load_config(path: str | Path) -> StudyConfig:

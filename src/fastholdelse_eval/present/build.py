@@ -36,6 +36,7 @@ from fastholdelse_eval.present.sections import (
     municipalities,
     outcomes,
     progression,
+    reference,
     relapse,
     software,
     suppression,
@@ -48,9 +49,9 @@ __all__ = ["Block", "Bullets", "Definitions", "Document", "FigureBlock", "OUTCOM
            "Paragraph", "Section", "Table", "present"]
 
 OUTCOME_METRICS = outcomes.METRICS  # the notebook's key figure shows the same outcomes
-SECTIONS = (headline, flow, baseline, design, outcomes, durations, relapse, progression,
-            targets, business_case, municipalities, methods, data_quality, suppression, software,
-            suppression_log)
+SECTIONS = (headline, reference, flow, baseline, design, outcomes, durations, relapse,
+            progression, targets, business_case, municipalities, methods, data_quality,
+            suppression, software, suppression_log)
 
 
 def _context(cleared: Cleared, L: Labels) -> Context:
@@ -61,6 +62,7 @@ def _context(cleared: Cleared, L: Labels) -> Context:
     values = {"horizon_weeks": L.number(horizon, 0) if horizon else "?",
               "sustained_weeks": L.number(sustained, 0)}
     L.defaults.update(values)
+    reference.relabel(L, cleared.table)  # a historic reference is named so, not "Control"
     return Context(L=L, F=Fmt(L, cleared.threshold), cleared=cleared, muni=muni,
                    v=View(cleared.table, muni), values=values)
 

@@ -33,6 +33,8 @@ def kind_of(metric: str) -> str:
         return "baseline"
     if metric.startswith(("target:", "target_")):  # a target row is written as its metric
         return kind_of(metric[len("target:"):])
+    if metric.startswith("reference:"):  # so is a comparison with a reference
+        return kind_of(metric[len("reference:"):])
     m = metrics.lookup(metric)
     return _KINDS.get(m.kind, "number") if m is not None else "number"
 

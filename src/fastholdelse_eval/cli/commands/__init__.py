@@ -9,6 +9,8 @@ work in the library, so Python and CLI users get the same behaviour.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from pathlib import Path
 
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.cli.main import COMMANDS
@@ -54,6 +56,47 @@ def target_specs(args: argparse.Namespace) -> list[str]:
             raise ConfigError(f"--target {text!r}: {str(exc).removeprefix('targets: ')}") \
                 from None
     return texts
+
+
+def add_reference_arguments(parser: argparse.ArgumentParser) -> None:
+    """An external reference instead of a control group (docs/targets.md, [reference])."""
+    parser.add_argument("--reference", action="append", default=[], metavar="TEXT",
+                        help="a reference figure, repeatable: 'rtw_rate 412/800' (a rate with "
+                             "its count), 'median_weeks_on_benefit 11.0 se 0.8' (an estimate "
+                             "with its standard error); compared with the participants as a "
+                             "reference, not a controlled effect")
+    parser.add_argument("--reference-file", metavar="FILE", default=None,
+                        help="a historic cohort (person-level file) compared with the "
+                             "participants as their control group, labelled historic reference")
+    parser.add_argument("--reference-label", metavar="TEXT", default=None,
+                        help="the reference's name in tables and reports, e.g. "
+                             "'Jobindsats, Greve 2008'")
+
+
+def reference_spec(args: argparse.Namespace, check: Callable[[dict], object]) -> dict | None:
+    """The ``--reference*`` options as a ``[reference]`` table (its file not yet read),
+    checked by ``check`` (analysis.reference.parse_reference: its statistics are not loaded
+    here, where every command's options are parsed)."""
+    spec: dict = {}
+    for text in getattr(args, "reference", None) or []:
+        name, _, value = text.strip().partition(" ")
+        if not value.strip():
+            raise ConfigError(f"--reference {text!r}: write a metric and its figure, e.g. "
+                              "'rtw_rate 412/800' or 'median_weeks_on_benefit 11.0 se 0.8'")
+        spec[name] = value.strip()
+    if getattr(args, "reference_file", None):
+        if not Path(args.reference_file).is_file():
+            raise ConfigError(f"--reference-file: file not found: {args.reference_file}")
+        spec["file"] = str(Path(args.reference_file).resolve())
+    if getattr(args, "reference_label", None):
+        spec["label"] = args.reference_label
+    if not spec:
+        return None
+    try:
+        check(spec)
+    except ConfigError as exc:
+        raise ConfigError(f"--reference: {str(exc).removeprefix('reference: ')}") from None
+    return spec
 
 
 def input_paths(args: argparse.Namespace) -> list[str]:

@@ -7,17 +7,21 @@ import sys
 from pathlib import Path
 
 from fastholdelse_eval.analysis.evaluation import evaluate
+from fastholdelse_eval.analysis.reference import parse_reference
 from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
 from fastholdelse_eval.cli.commands import (
     add_cohort_arguments,
+    add_reference_arguments,
     add_target_arguments,
     input_paths,
     load_from_args,
+    reference_spec,
     target_specs,
 )
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.loading import load_cohort
 from fastholdelse_eval.data.progression import load_progression
 from fastholdelse_eval.present.output import TIDY_FORMATS, write_tidy
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
@@ -59,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sustained-weeks", type=float, default=4,
                         help="weeks without relapse after RTW for sustained RTW (default 4)")
     add_target_arguments(parser)
+    add_reference_arguments(parser)
     add_business_case_arguments(parser)
     parser.add_argument("--weighting", default=None,
                         choices=["att", "ate", "overlap", "match", "entropy", "sets"],
@@ -107,13 +112,18 @@ def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
 
 def run(args: argparse.Namespace) -> int:
     options = evaluate_options(args)  # bad options fail before the data are read
+    reference = reference_spec(args, parse_reference)
     cohort = load_from_args(args)
+    if reference and reference.get("file"):  # a historic cohort, read like the study's data
+        reference["cohort"] = load_cohort(reference.pop("file"),
+                                          followup_date=args.followup_date,
+                                          municipality=args.municipality)
     progression = None
     if args.progression:
         if not isinstance(cohort, Cohort):
             raise ConfigError("--progression: needs a person-level cohort (not aggregate counts)")
         progression = load_progression(args.progression, cohort)
-    ev = evaluate(cohort, options, progression=progression)
+    ev = evaluate(cohort, options, progression=progression, reference=reference)
     for note in ev.not_recorded_notes:  # not recorded ≠ 0: say which metrics are left out
         print(f"note: {note}", file=sys.stderr)
     if args.out and any(Path(args.out).resolve() == Path(p).resolve()

@@ -7,8 +7,15 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from fastholdelse_eval.analysis.reference import parse_reference
 from fastholdelse_eval.cli.business_case import add_business_case_arguments, business_case_options
-from fastholdelse_eval.cli.commands import add_split_arguments, add_target_arguments, target_specs
+from fastholdelse_eval.cli.commands import (
+    add_reference_arguments,
+    add_split_arguments,
+    add_target_arguments,
+    reference_spec,
+    target_specs,
+)
 from fastholdelse_eval.cli.progress import progress
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import ReportOptions
@@ -40,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--followup-date", default=None,
                         help="study-wide follow-up date (overrides the config's)")
     add_target_arguments(parser)
+    add_reference_arguments(parser)
     add_business_case_arguments(parser)
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines on standard error (they are shown only when "
@@ -74,9 +82,12 @@ def _config(args: argparse.Namespace) -> StudyConfig:
 
 def run(args: argparse.Namespace) -> int:
     targets = target_specs(args)  # bad targets fail before the data are read
+    reference = reference_spec(args, parse_reference)
     config = _config(args)
     if targets:  # added to the config's own targets
         config = dataclasses.replace(config, targets=[*config.targets, *targets])
+    if reference:  # the flags replace the config's [reference]
+        config = dataclasses.replace(config, reference=reference)
     # The TOML's [business_case] with the flags given on top (one options object for both).
     case = business_case_options(args, config.business_case)
     if case is not config.business_case:

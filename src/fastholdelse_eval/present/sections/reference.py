@@ -1,0 +1,63 @@
+"""Comparison with a reference: the participants against reference figures or a historic
+cohort — labelled as a comparison with a reference, not a controlled effect."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fastholdelse_eval.present.context import Context, finite
+from fastholdelse_eval.present.document import Paragraph, Section, Table
+from fastholdelse_eval.present.labels import Labels
+
+HISTORIC = "historic reference"  # the ``comparison`` column's value (analysis/reference.py)
+
+
+def relabel(L: Labels, table: pd.DataFrame) -> None:
+    """Name the control group "Historic reference" in tables and figures when it is one."""
+    if "comparison" in table.columns and bool((table["comparison"] == HISTORIC).any()):
+        for part in ("groups", "figures"):
+            L.data[part] = {**L.data[part], "control": L("reference.group_historic")}
+
+
+def section(ctx: Context) -> Section | None:
+    L, F, v = ctx.L, ctx.F, ctx.v
+    t = v.t
+    rows = t[t["metric"].str.startswith("reference:")]
+    historic = "comparison" in t.columns and bool((t["comparison"] == HISTORIC).any())
+    if rows.empty and not historic:
+        return None
+    labels = [x for x in (t["reference_label"] if "reference_label" in t.columns else [])
+              if isinstance(x, str) and x]
+    label = labels[0] if labels else L("reference.unnamed")
+    sec = Section("reference", L("sections.reference"),
+                  [Paragraph(L("reference.historic" if historic else "reference.numbers",
+                               label=label))])
+    if rows.empty:
+        return sec
+    body = []
+    for metric in dict.fromkeys(rows["metric"]):
+        base = metric.split(":", 1)[1]
+        mine = rows[rows["metric"] == metric].set_index("group")
+        own = t[(t["metric"] == base) & (t["group"] == "intervention")]
+
+        def shown(row: pd.Series | None, group: str, base: str = base) -> str:
+            if row is None:
+                return F.na
+            return F.est_ci(pd.Series({**row.to_dict(), "metric": base, "group": group}))
+
+        ref = mine.loc["reference"] if "reference" in mine.index else None
+        if ref is not None:  # as a group's figure (a share, not points)
+            ref = pd.Series({**ref.to_dict(), "group": "reference"})
+        diff = mine.loc["difference"] if "difference" in mine.index else None
+        p = diff["p_value"] if diff is not None and not diff.get("suppressed", "") else None
+        body.append([L.metric(base),
+                     shown(own.iloc[0], "intervention") if len(own) else F.na,
+                     shown(ref, "intervention"),
+                     shown(diff, "difference"),
+                     L.p_value(p) if p is not None and finite(p) else F.na])
+    ctx.add_table(sec, Table(
+        "table-reference", L("reference.caption", label=label),
+        [L("reference.metric"), L("reference.participants"), L("reference.reference"),
+         L("reference.difference"), "p"],
+        body, [False, True, True, True, True], notes=[L("reference.note")]))
+    return sec
