@@ -120,6 +120,27 @@ def test_spline_adds_df_minus_one_columns(d) -> None:
         P.design_matrix(d, ["age"], {"age": 2})
 
 
+def test_spline_propensity_is_rs_glm_with_ns(d) -> None:
+    """patsy's ``cr(age, df=4)`` spans the natural cubic splines with boundary knots at the range
+    and two interior knots at the 1/3 and 2/3 quantiles of the *distinct* values — R's ``ns``
+    with those knots, so the fitted scores and the other coefficients agree::
+
+        k <- quantile(unique(d$age), c(1/3, 2/3))      # 34.667, 49.333
+        g <- glm(treat ~ ns(age, knots = k, Boundary.knots = range(d$age)) + sex,
+                 family = binomial, data = d)
+        fitted(g)[1:5]; coef(g)["sexmand"]; logLik(g)   # -193.222524433723
+    """
+    design = P.design_matrix(d, ["age", "sex"], {"age": 4})
+    fit = P.fit_propensity(design.x, d["treat"].to_numpy(), design.names)
+    np.testing.assert_allclose(fit.score[:5], [0.450152614588722, 0.327315231650633,
+                                               0.411174175815600, 0.457140683068582,
+                                               0.398171434146085], rtol=1e-8)
+    assert fit.params[-1] == pytest.approx(0.361239589215767, rel=1e-7)
+    t = d["treat"].to_numpy()
+    loglik = float(np.sum(t * np.log(fit.score) + (1 - t) * np.log(1 - fit.score)))
+    assert loglik == pytest.approx(-193.222524433723, rel=1e-9)
+
+
 def test_missing_covariate_rows_are_left_out(d) -> None:
     frame = d.copy()
     frame.loc[[0, 5], "age"] = np.nan

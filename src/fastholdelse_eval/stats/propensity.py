@@ -2,8 +2,9 @@
 
 * :func:`design_matrix`: named covariates → a numeric matrix. Numeric columns enter as they are
   (or as a natural cubic regression spline, patsy ``cr(x, df=k)``, for those named in
-  ``splines``), booleans as 0/1, anything else dummy-coded with the first sorted level as the
-  reference.
+  ``splines`` — the span of R's ``ns(x, knots = quantile(unique(x), …), Boundary.knots =
+  range(x))`` with k − 2 interior knots, checked against R ``glm``), booleans as 0/1,
+  anything else dummy-coded with the first sorted level as the reference.
 * :func:`fit_propensity`: logistic regression of group (1 = intervention) on that matrix
   (statsmodels GLM, binomial, logit link: the same maximum-likelihood fit as R
   ``glm(family = binomial)``).
