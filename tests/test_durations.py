@@ -123,7 +123,8 @@ def test_cif_and_rmst_hand_worked(hand):
     rmst = _row(hand.table, "rmst_weeks_on_benefit", "intervention")
     assert rmst["estimate"] == pytest.approx(3 + 0.9 * 2 + 0.5 * 3 + 0.3 * 2)
     med = _row(hand.table, "median_weeks_on_benefit", "intervention")
-    assert med["estimate"] == 5.0  # S(5) = 0.5
+    # S(5) = 0.5 until the next drop at 8: R's rule takes the mid-point (R survfit: 6.5).
+    assert med["estimate"] == 6.5
     # Control: S(2) = 5/6, S(5) = 5/6 · 2/5 = 1/3: median 5.
     assert _row(hand.table, "median_weeks_on_benefit", "control")["estimate"] == 5.0
 
@@ -153,7 +154,13 @@ def test_rows_match_statsmodels(synthetic):
     for grp, mask in (("intervention", treat), ("control", ~treat)):
         sf = SurvfuncRight(t[mask], out["benefit_ended"].to_numpy()[mask].astype(float))
         row = _row(res.table, "median_weeks_on_benefit", grp)
-        assert row["estimate"] == pytest.approx(sf.quantile(0.5))
+        # statsmodels takes the first time with S ≤ 0.5; where S sits at exactly 0.5 R (and
+        # we) take the mid-point to the next drop.
+        q = sf.quantile(0.5)
+        k = int(np.searchsorted(sf.surv_times, q))
+        if sf.surv_prob[k] == pytest.approx(0.5, abs=1e-9):
+            q = (q + sf.surv_times[k + 1]) / 2
+        assert row["estimate"] == pytest.approx(q)
         lo, hi = sf.quantile_ci(0.5)
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
         cause = np.select([out["is_rtw"], out["is_other_benefit"], out["is_dropout"]],

@@ -123,16 +123,23 @@ def test_km_not_reached_and_beyond_follow_up():
     assert km.risk_at([0, 2, 2.5, 7]).tolist() == [6, 5, 4, 0]
 
 
-def test_km_median_exact_half_uses_first_time():
-    # S drops to exactly 0.5 at t=2; the median is the first time with S ≤ 0.5.
+def test_km_median_exact_half_rules():
+    # S drops to exactly 0.5 at t=2 and stays there until t=3. R survival 3.5:
+    # quantile(survfit(Surv(c(1,2,3,4), c(1,1,1,1)) ~ 1, conf.type="log-log"), 0.5)
+    # -> 2.5 [1, NA]: the mid-point to the next drop. rule="first" keeps statsmodels' 2.
     km = kaplan_meier([1, 2, 3, 4], [1, 1, 1, 1])
-    assert km.median().estimate == 2.0
+    assert km.median().estimate == 2.5
+    assert km.median(rule="first").estimate == 2.0
     # 180 persons, one event a week: S(90) = 1/2 exactly, but the floating-point product of
-    # 179/180 · 178/179 · … is 0.5 + 6e-16. The median is still week 90 (statsmodels, which
-    # compares without tolerance, reports 91 here).
+    # 179/180 · 178/179 · … is 0.5 + 6e-16; R's √ε tolerance still sees 0.5. R:
+    # quantile(survfit(Surv(1:180, rep(1,180)) ~ 1, conf.type="log-log"), 0.5) -> 90.5 [77, 103]
     km = kaplan_meier(np.arange(1.0, 181.0), np.ones(180))
     assert km.surv[89] != 0.5 and km.surv[89] == pytest.approx(0.5)
-    assert km.median().estimate == 90.0
+    med = km.median()
+    assert (med.estimate, med.ci_low, med.ci_high) == (90.5, 77.0, 103.0)
+    assert km.median(rule="first").estimate == 90.0
+    with pytest.raises(ConfigError, match="quantile rule"):
+        km.median(rule="sas")
 
 
 # --- RMST ----------------------------------------------------------------------------------------

@@ -472,26 +472,58 @@ def _hazard_rows(rows, out, masks, weeks, is_rtw, level, muni, strata, suffix, d
             parts.append(f"{int((~complete).sum())} persons with a missing covariate left out")
         if dropped:
             parts.append(f"constant here, dropped: {', '.join(dropped)}")
-        x = np.column_stack([treat[complete], matrix[complete][:, keep]])
-        cox_adj = cox_efron(weeks[complete], is_rtw[complete], x,
+        used, keep, silent = _no_return_levels(matrix, keep, complete, is_rtw)
+        if silent:
+            # The covariate, not the category: "nobody in category X returned" would
+            # describe a possibly small group.
+            which = sorted({names[j].split("=")[0] for j in silent})
+            parts.append(f"a category of {', '.join(which)} has no return to work: its "
+                         "hazard ratio is 0 (coefficient −∞, not estimable); the intervention "
+                         "hazard ratio is its limit, as R coxph reports with a warning")
+        x = np.column_stack([treat[used], matrix[used][:, keep]])
+        cox_adj = cox_efron(weeks[used], is_rtw[used], x,
                             names=["intervention", *[names[j] for j in keep]],
-                            strata=None if strata is None else strata[complete])
+                            strata=None if strata is None else strata[used])
         note = "; ".join(parts)
         if note:
             notes.append(f"{muni}: adjusted Cox model: {note}.")
         rows.append(_hr_row(cox_adj, level, muni,
-                            f"cox-efron adjusted: {', '.join(covariates)}{suffix}", note=note))
+                            f"cox-efron adjusted: {', '.join(covariates)}{suffix}", note=note,
+                            n=int(complete.sum())))
     return lr, cox, cox_adj
 
 
-def _hr_row(fit: CoxResult, level: float, muni: str, method: str, note: str = "") -> dict:
+def _no_return_levels(matrix: np.ndarray, keep: list[int], complete: np.ndarray,
+                      is_rtw: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
+    """Persons and columns of the adjusted Cox model when a category has no returns.
+
+    A 0/1 column whose persons never return has a partial likelihood rising without end as its
+    coefficient goes to −∞ (monotone likelihood); R ``coxph`` stops near −20 with "coefficient
+    may be infinite" and reports the other coefficients at their limit. At that limit the
+    category's persons carry weight exp(−∞) = 0 in every risk set and no events, so the limit
+    is exactly the fit without them and without the column (R survival 3.5 agrees to 9
+    digits; tests/test_r_conventions.py). Returns ``(rows used, columns kept, silent columns)``.
+    """
+    sub = matrix[complete]
+    silent = [j for j in keep if np.isin(sub[:, j], (0.0, 1.0)).all()
+              and not is_rtw[complete][sub[:, j] == 1.0].any()]
+    if not silent:
+        return complete, keep, []
+    used = complete & ~(matrix[:, silent] == 1.0).any(axis=1)
+    keep = [j for j in keep if j not in silent and np.ptp(matrix[used, j]) > 0]
+    return used, keep, silent
+
+
+def _hr_row(fit: CoxResult, level: float, muni: str, method: str, note: str = "",
+            n: int | None = None) -> dict:
     hr = fit.hazard_ratio("intervention", level)
     extra = {"note": note} if note else {}
     if not fit.converged and fit.events:
         extra = {"note": "; ".join(filter(None, [note, "not estimable: no finite maximum "
                                                  "(e.g. no RTW in one group)"]))}
     return tidy.row("hazard_ratio_rtw", "ratio", hr.estimate, hr.ci_low, hr.ci_high,
-                    p_value=hr.p_value, numerator=fit.events, denominator=fit.n,
+                    p_value=hr.p_value, numerator=fit.events,
+                    denominator=fit.n if n is None else n,
                     method=method, municipality=muni, **extra)
 
 

@@ -169,13 +169,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("median_weeks_on_benefit", Kind.DURATION, "weeks",
            "Median uger på sygedagpenge", "Median weeks on benefit",
            "Kaplan–Meier-median for tiden, til sygedagpenge ophørte (uanset årsag); forløb i "
-           "gang ved opfølgningen er censureret.",
+           "gang ved opfølgningen er censureret. Står kurven på præcis 50 % i en periode, er "
+           "medianen midten af perioden (som R og SAS).",
            "Kaplan–Meier median time until sickness benefit ended (any reason); spells still "
-           "running at follow-up are censored.",
+           "running at follow-up are censored. Where the curve stays at exactly 50 % for a "
+           "while, the median is the middle of that stretch (as R and SAS).",
            needs=_SPELL_COLUMNS, groups=ARMS, disclosure=Disclosure(rests_on=("n",)),
            target=TargetRule(comparisons=(), person_level_only=True, per_group="km_median"),
            sections=MappingProxyType({S.HEADLINE_WEEKS: 2, S.DURATIONS: 2}),
-           reference="Kaplan–Meier; Brookmeyer–Crowley interval (log-log), as R survfit",
+           reference="Kaplan–Meier; median and Brookmeyer–Crowley interval (log-log band) by "
+                     "R quantile.survfit's rule: mid-point where S is exactly 0.5 over a "
+                     "flat stretch",
            producer=_DURATIONS),
     Metric("rmst_weeks_on_benefit", Kind.DURATION, "weeks",
            "Gennemsnitlige uger på sygedagpenge inden for {horizon_weeks} uger",
@@ -348,8 +352,9 @@ METRICS: tuple[Metric, ...] = (
            disclosure=Disclosure(rests_on=("n", "partial_rtw_rate")),
            target=TargetRule(comparisons=("difference",), person_level_only=True),
            sections=MappingProxyType({S.DURATIONS: 8}),
-           reference="first time the Aalen–Johansen curve reaches 50 %, interval from the "
-                     "pointwise log-log band (as R quantile() of survfit); difference by "
+           reference="time the Aalen–Johansen curve reaches 50 % (R quantile.survfit's rule, "
+                     "mid-point over a flat stretch at 50 %), interval from the pointwise "
+                     "log-log band; difference by "
                      "percentile bootstrap",
            producer="fastholdelse_eval.analysis.partial_return"),
     Metric("hazard_ratio_partial_rtw", Kind.HAZARD_RATIO, "ratio",

@@ -14,6 +14,7 @@ from fastholdelse_eval.stats.survival_common import (
     Estimate,
     _as_time,
     _Cells,
+    curve_quantile,
     probability_ci,
     z_value,
 )
@@ -62,26 +63,23 @@ class CumulativeIncidence:
         k = self.causes.index(cause)
         return self._pick(t, self.cif[k], self.se[k], 0.0)
 
-    def quantile(self, p: float = 0.5, cause: int = 1) -> Estimate:
+    def quantile(self, p: float = 0.5, cause: int = 1, rule: str = "midpoint") -> Estimate:
         """Time by which a share ``p`` has had event ``cause`` (the competing causes kept in the
         denominator), with the interval from the pointwise log-log band.
 
-        Point: the first time with ``F_cause(t) ≥ p``. Interval: the first time the band's upper
-        limit reaches ``p`` (lower end) and the first time its lower limit does (upper end), as
-        R ``quantile()`` of a ``survfit`` curve does with its confidence curves. ``nan`` = not
-        reached (``F`` may never reach ``p`` when competing causes take the rest).
+        R's rule (:func:`curve_quantile`; ``rule="first"`` for the first time ``F ≥ p``): the
+        point where ``F_cause`` reaches ``p``, the lower limit where the band's upper limit
+        does, the upper limit where its lower limit does. ``nan`` = not reached (``F`` may
+        never reach ``p`` when competing causes take the rest).
         """
         if cause not in self.causes:
             raise ConfigError(f"cause {cause} not among {self.causes}")
         k = self.causes.index(cause)
         f = self.cif[k]
         low, high = probability_ci(f, self.se[k], z_value(self.level), "log-log")
-
-        def first(values: np.ndarray) -> float:
-            hit = np.flatnonzero(np.nan_to_num(values, nan=-1.0) >= p - _EPS)
-            return float(self.time[hit[0]]) if hit.size else float("nan")
-
-        return Estimate(first(f), ci_low=first(high), ci_high=first(low))
+        return Estimate(curve_quantile(self.time, f, p, rule),
+                        ci_low=curve_quantile(self.time, high, p, rule),
+                        ci_high=curve_quantile(self.time, low, p, rule))
 
     def surv_at(self, t: float | Sequence[float] | np.ndarray) -> dict[str, np.ndarray]:
         """All-cause survival (still in the initial state) at ``t`` with Greenwood SE."""
@@ -133,12 +131,17 @@ def aalen_johansen(
     gw = np.cumsum(ra)
     surv_se = surv * np.sqrt(gw)
     cif = np.cumsum(s_before * dk / n, axis=1)
+    # A sum of many steps can land a hair above 1 (1.0000000000000002) or below it; the
+    # probability is exactly 1 there (everyone has had this cause) and is reported as such.
+    cif = np.where(np.abs(cif - 1.0) < _EPS, 1.0, np.clip(cif, 0.0, 1.0))
     # Expanded form of the sums over j ≤ t (each a cumulative sum, so all t at once).
     v = cif**2 * gw - 2 * cif * np.cumsum(cif * ra, axis=1) + np.cumsum(cif**2 * ra, axis=1)
     v += np.cumsum(s_before**2 * dk * (n - dk) / n**3, axis=1)
     v += -2 * cif * np.cumsum(s_before * dk / n**2, axis=1) \
         + 2 * np.cumsum(cif * s_before * dk / n**2, axis=1)
-    se = np.sqrt(np.clip(v, 0.0, None))
+    # Where F is exactly 1 the estimate cannot vary; what the expanded sums leave there is
+    # rounding (1e-8), which would give a spurious interval.
+    se = np.where(cif == 1.0, 0.0, np.sqrt(np.clip(v, 0.0, None)))
     return CumulativeIncidence(
         time=cells.time, n_risk=n.astype("int64"), n_event=dk.astype("int64"), surv=surv,
         surv_se=surv_se, cif=cif, se=se, causes=causes, level=float(level),

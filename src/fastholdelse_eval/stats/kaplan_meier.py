@@ -16,6 +16,7 @@ from fastholdelse_eval.stats.survival_common import (
     _as_time,
     _Cells,
     _check_conf_type,
+    curve_quantile,
     normal_difference,
     probability_ci,
     z_value,
@@ -99,40 +100,25 @@ class KaplanMeier:
         padded = np.concatenate([self.n_risk, [0]])
         return padded[i].astype("int64")
 
-    def quantile(self, p: float = 0.5) -> Estimate:
-        """Time by which a share ``p`` has had the event, with Brookmeyer–Crowley interval.
+    def quantile(self, p: float = 0.5, rule: str = "midpoint") -> Estimate:
+        """Time by which a share ``p`` has had the event, with its confidence limits.
 
-        Point estimate: the first event time with ``S(t) ≤ 1 − p`` (SAS, statsmodels and lifelines
-        convention; R instead takes a mid-point when S is exactly 1 − p over an interval).
-        Interval: the event times ``t`` where ``|g(S(t)) − g(1 − p)| ≤ z·g'(S(t))·se(t)`` with
-        ``g`` the transform of ``conf_type`` (Brookmeyer & Crowley 1982, as SAS PROC LIFETEST
-        and ``statsmodels SurvfuncRight.quantile_ci``); the lower limit is the first such time,
-        the upper limit the event time after the last such time. ``nan`` = not reached.
+        R ``quantile.survfit`` (survival 3.5), see :func:`curve_quantile`: the point estimate
+        is the first time with ``S(t) ≤ 1 − p``, or — ``rule="midpoint"``, the default, as R
+        and SAS PROC LIFETEST — the mid-point to the next drop where ``S`` sits exactly at
+        ``1 − p`` over a flat stretch (``rule="first"``: the first time, as statsmodels and
+        lifelines). The limits are the same quantile of the pointwise ``conf_type`` band: the
+        lower limit where the upper band reaches ``1 − p``, the upper limit where the lower
+        band does (Brookmeyer & Crowley 1982, in R's form). ``nan`` = not reached.
         """
-        target = 1.0 - p
-        ev = self.n_event > 0
-        t_ev, s_ev, se_ev = self.time[ev], self.surv[ev], self.se[ev]
-        hit = np.flatnonzero(s_ev <= target + _EPS)
-        est = float(t_ev[hit[0]]) if hit.size else float("nan")
-        z = z_value(self.level)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.conf_type == "log-log":
-                r = (np.log(-np.log(s_ev)) - np.log(-np.log(target))) * (s_ev * np.log(s_ev))
-            elif self.conf_type == "log":
-                r = (np.log(s_ev) - np.log(target)) * s_ev
-            else:
-                r = s_ev - target
-            r = r / se_ev
-        ok = np.flatnonzero(np.abs(r) <= z)
-        if ok.size == 0:
-            return Estimate(est)
-        low = float(t_ev[ok[0]])
-        high = float(t_ev[ok[-1] + 1]) if ok[-1] + 1 < t_ev.size else float("nan")
+        est = curve_quantile(self.time, 1.0 - self.surv, p, rule)
+        low = curve_quantile(self.time, 1.0 - self.ci_low, p, rule)
+        high = curve_quantile(self.time, 1.0 - self.ci_high, p, rule)
         return Estimate(est, ci_low=low, ci_high=high)
 
-    def median(self) -> Estimate:
-        """Median time (``quantile(0.5)``); ``nan`` when not reached."""
-        return self.quantile(0.5)
+    def median(self, rule: str = "midpoint") -> Estimate:
+        """Median time (``quantile(0.5, rule)``); ``nan`` when not reached."""
+        return self.quantile(0.5, rule)
 
     def rmst(self, tau: float) -> Estimate:
         """Restricted mean up to ``tau``: ``∫_0^τ S(u) du``, with its Greenwood-type variance.

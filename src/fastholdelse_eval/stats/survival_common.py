@@ -14,7 +14,10 @@ from scipy.stats import norm
 from fastholdelse_eval.core.errors import ConfigError
 
 CONF_TYPES = ("log-log", "log", "plain")
+QUANTILE_RULES = ("midpoint", "first")
 _EPS = 1e-12
+# R quantile.survfit's tolerance for "the curve sits exactly at the target".
+_R_TOL = float(np.sqrt(np.finfo("float64").eps))
 
 
 # --- small shared pieces -------------------------------------------------------------------
@@ -57,32 +60,85 @@ def _as_event(event: object, n: int, name: str = "event") -> np.ndarray:
 def probability_ci(
     p: np.ndarray, se: np.ndarray, z: float, conf_type: str = "log-log"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise interval for a probability with standard error ``se``.
+    """Pointwise interval for a probability with standard error ``se`` (R ``survfit_confint``).
 
     ``log-log``: ``p ** exp(±z·se / (p·|log p|))`` (the interval for ``log(-log p)``, which
-    stays inside (0, 1); Kalbfleisch & Prentice 2002 §1.3). ``log``: ``p·exp(±z·se/p)``,
-    upper end capped at 1 (R ``survfit``'s default). ``plain``: ``p ± z·se`` clipped to [0, 1].
-    Where ``p`` is 0 or 1 with zero variance the interval collapses to the point.
+    stays inside (0, 1); Kalbfleisch & Prentice 2002 §1.3); undefined (``nan``) where ``p`` is
+    0 or 1, as in R (the transform has no slope there). ``log``: ``p·exp(±z·se/p)``, upper end
+    capped at 1 (R ``survfit``'s default); ``nan`` at ``p = 0``. ``plain``: ``p ± z·se`` clipped
+    to [0, 1]. Values within 1e-12 of 0 or 1 (sums of many floating-point steps) count as 0
+    or 1, so ``1 − 1e-16`` cannot give an interval of [0, 1] or ``inf``.
     """
     p = np.asarray(p, dtype="float64")
+    p = np.where(np.abs(p) < _EPS, 0.0, np.where(np.abs(p - 1.0) < _EPS, 1.0, p))
     se = np.asarray(se, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "log-log":
-            logp = np.log(p)
+            inner = (p > 0.0) & (p < 1.0)
+            logp = np.log(np.where(inner, p, 0.5))
             w = z * se / (p * np.abs(logp))
-            low = p ** np.exp(w)
-            high = p ** np.exp(-w)
+            low = np.where(inner, p ** np.exp(w), np.nan)
+            high = np.where(inner, p ** np.exp(-w), np.nan)
         elif conf_type == "log":
-            w = z * se / p
-            low = p * np.exp(-w)
-            high = np.minimum(p * np.exp(w), 1.0)
+            w = np.where(se == 0.0, 0.0, z * se / p)
+            low = np.where(p > 0.0, p * np.exp(-w), np.nan)
+            high = np.where(p > 0.0, np.minimum(p * np.exp(w), 1.0), np.nan)
         else:
             low = np.clip(p - z * se, 0.0, 1.0)
             high = np.clip(p + z * se, 0.0, 1.0)
-    degenerate = ((p <= 0.0) | (p >= 1.0)) & (se <= 0.0)
-    low = np.where(degenerate, p, low)
-    high = np.where(degenerate, p, high)
     return low, high
+
+
+def curve_quantile(
+    time: np.ndarray, rising: np.ndarray, p: float, rule: str = "midpoint"
+) -> float:
+    """Time at which a non-decreasing step curve (``1 − S`` or a cumulative incidence) reaches
+    ``p``, by R ``survival``'s rule (``findq`` in ``quantile.survfit``, survival 3.5).
+
+    ``midpoint`` (default, R and SAS PROC LIFETEST): the first time the curve reaches ``p``;
+    where it sits at ``p`` exactly (within √ε) over a flat stretch, the mid-point between that
+    time and the next time the curve moves (or the last observed time if it never moves
+    again). ``first``: the first time the curve reaches ``p`` (statsmodels, lifelines).
+    ``nan`` where the curve never reaches ``p``; ``nan`` values of the curve (an undefined
+    confidence limit) are skipped, as R's ``approx`` does. Applied to the pointwise band it
+    gives the quantile's confidence limits (Brookmeyer & Crowley 1982 through the band).
+    """
+    if rule not in QUANTILE_RULES:
+        raise ConfigError(f"quantile rule must be one of {', '.join(QUANTILE_RULES)}; "
+                          f"got {rule!r}")
+    x = np.concatenate([[0.0], np.asarray(time, dtype="float64")])
+    y = np.concatenate([[0.0], np.asarray(rising, dtype="float64")])
+    if not np.any(np.isfinite(y)) or np.nanmax(y) < p:
+        return float("nan")
+    if rule == "first":
+        hit = np.flatnonzero(np.nan_to_num(y, nan=-1.0) >= p - _EPS)
+        return float(x[hit[0]]) if hit.size else float("nan")
+    xmax = x[-1]
+    # Keep the first time of each distinct curve value (R: duplicated(y), nan equal to nan).
+    import pandas as pd
+
+    keep = ~pd.Series(y).duplicated().to_numpy()
+    x, y = x[keep], y[keep]
+    # approx() drops nan points and sorts by value (a band need not be monotone).
+    ok = np.flatnonzero(~np.isnan(y))
+    ok = ok[np.argsort(y[ok], kind="stable")]
+    yy = y[ok]
+
+    def index(shift: float) -> float:
+        # approx(y ± tol, 1:n, p, "constant", f = 1): the first point with value ≥ p.
+        v = yy + shift
+        if p < v[0] or p > v[-1]:
+            return float("nan")
+        return float(ok[np.searchsorted(v, p, side="left")])
+
+    i1, i2 = index(_R_TOL), index(-_R_TOL)
+    if p == 0:
+        return float(x[0])
+    if not np.isnan(y[-1]) and abs(p - y[-1]) < _R_TOL and not np.isnan(i1):
+        return float((x[int(i1)] + xmax) / 2.0)
+    if np.isnan(i1) or np.isnan(i2):
+        return float("nan")
+    return float((x[int(i1)] + x[int(i2)]) / 2.0)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastholdelse_eval.stats.survival_common import _EPS, _as_time, _Cells, z_value
+from fastholdelse_eval.stats.survival_common import (
+    _EPS,
+    _as_time,
+    _Cells,
+    curve_quantile,
+    z_value,
+)
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,10 @@ def rmst(curve: WeightedCurve, tau: float) -> float:
 
 
 def median(curve: WeightedCurve) -> float:
-    """First time with ``S(t) ≤ 0.5`` (``nan`` if not reached)."""
-    hit = np.flatnonzero(curve.value <= 0.5 + _EPS)
-    return float(curve.time[hit[0]]) if hit.size else float("nan")
+    """Median of a survival curve by R's rule (:func:`curve_quantile`: the first time with
+    ``S(t) ≤ 0.5``, the mid-point to the next drop where S is exactly 0.5); ``nan`` if not
+    reached."""
+    return curve_quantile(curve.time, 1.0 - curve.value, 0.5)
 
 
 def weighted_cif(time: object, cause: object, w: object, of: int = 1) -> WeightedCurve:
@@ -159,7 +166,8 @@ def weighted_cif(time: object, cause: object, w: object, of: int = 1) -> Weighte
         h_k = np.where(n > 0, d_k / n, 0.0)
     s = np.cumprod(1.0 - h_all)
     s_before = np.concatenate([[1.0], s[:-1]])
-    return WeightedCurve(cells.time, np.cumsum(s_before * h_k), 0.0)
+    f = np.cumsum(s_before * h_k)
+    return WeightedCurve(cells.time, np.where(np.abs(f - 1.0) < _EPS, 1.0, np.clip(f, 0, 1)), 0.0)
 
 
 def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], clusters: np.ndarray, *,
