@@ -59,6 +59,15 @@ FLOW_PARTITION = tuple(m.name for m in metrics.iter_metrics() if m.disclosure.fl
 MASKED_FIELDS = ("estimate", "ci_low", "ci_high", "p_value")
 OPTIONAL_MASKED_FIELDS = ("sd", "se", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_se",
                           "bootstrap_estimate")
+# Columns a masked row keeps: what the row is and how it was computed (the same whatever the
+# data). Every other column is a result and is masked with the row (fail closed): a masked
+# balance row's smd_before, with the other group's published share, gave the hidden count back.
+DESCRIPTIVE_COLUMNS = frozenset((
+    "municipality", "metric", "group", "level", "method", "note", "numerator", "denominator",
+    "horizon_weeks", "sustained_weeks", "baseline_days", "window_weeks", "visit_weeks",
+    "landmark_weeks", "instrument", "instrument_label", "mic", "scale", "measure", "estimand",
+    "covariates", "weighting", "seed", "replicates", "primary", "parameter", "setting", "k",
+    "suppressed", "numerator_mask", "denominator_mask"))
 
 
 
@@ -330,6 +339,11 @@ def suppress(
     num_hidden = np.array([bool(x) for x in num_mask]) | np.array(clear_counts)
     den_hidden = np.array([bool(x) for x in den_mask]) | np.array(clear_counts)
     df.loc[rows, masked_fields] = np.nan
+    for col in (c for c in df.columns if c not in DESCRIPTIVE_COLUMNS and c not in masked_fields):
+        if rows.any():
+            if pd.api.types.is_bool_dtype(df[col].dtype):
+                df[col] = df[col].astype("boolean")
+            df.loc[rows, col] = np.nan if pd.api.types.is_float_dtype(df[col].dtype) else pd.NA
     df.loc[rows & is_n, "estimate"] = np.nan
     df.loc[num_hidden, "numerator"] = pd.NA
     df.loc[den_hidden, "denominator"] = pd.NA
