@@ -364,26 +364,38 @@ def _read_xlsx(path: Path) -> RawTable:
 
 
 def _workbook_cpr_problems(path: Path) -> list[Problem]:
-    """CPR-like values where the table reader does not look: other sheets (cells and names)
-    and cell comments. The first sheet's cells are checked by validation, row by row."""
+    """CPR-like values anywhere in a workbook that the table reader does not look at: every
+    sheet but the first (cells, formulas and cached results alike), every sheet's name,
+    cell comments, headers and footers, and defined names. The first sheet's cells are the
+    table every reader (cohort, groups, mapping, progression) checks cell by cell, naming the
+    row and column. Every reader of XLSX input goes through :func:`read_table`, so this holds
+    for all of them; a workbook that cannot be opened for this check is refused (fail closed).
+    """
     import openpyxl  # lazy: heavy
 
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-    except Exception:  # openpyxl raises many types; pandas already read the first sheet
-        return []
+        # Formula text and cached results: a formula on another sheet can spell a CPR number
+        # (="0101901234") with no cached value when a script wrote the file.
+        books = [openpyxl.load_workbook(path, data_only=flag) for flag in (False, True)]
+    except Exception:  # openpyxl raises many types
+        return [Problem(None, None, "the workbook's other sheets and comments could not be "
+                                    "checked for CPR numbers, so it is not read; save it "
+                                    "again from Excel or as CSV")]
     problems = []
-    for index, ws in enumerate(wb.worksheets):
+    for index, sheets in enumerate(zip(*(b.worksheets for b in books), strict=True)):
+        ws = sheets[0]
         where = f"sheet {index + 1}"
         if contains_cpr(ws.title):
             problems.append(Problem(None, None, f"the name of {where} looks like a CPR number"))
         cells = comments = 0
-        for row in ws.iter_rows():
-            for cell in row:
-                if index > 0 and cell.value is not None and contains_cpr(cell.value):
-                    cells += 1
-                if cell.comment is not None and contains_cpr(cell.comment.text):
-                    comments += 1
+        for book_ws in sheets if index > 0 else sheets[:1]:  # sheet 1: comments only
+            for row in book_ws.iter_rows():
+                for cell in row:
+                    if index > 0 and cell.value is not None and contains_cpr(cell.value):
+                        cells += 1
+                    if book_ws is ws and cell.comment is not None \
+                            and contains_cpr(cell.comment.text):
+                        comments += 1
         if cells:
             problems.append(Problem(None, None, f"{where}: {cells} cell(s) look like CPR numbers "
                                                 "(only the first sheet is read, but the file "
@@ -391,6 +403,17 @@ def _workbook_cpr_problems(path: Path) -> list[Problem]:
         if comments:
             problems.append(Problem(None, None, f"{where}: {comments} cell comment(s) hold "
                                                 "something that looks like a CPR number"))
+        margins = [getattr(getattr(ws, hf), part).text
+                   for hf in ("oddHeader", "oddFooter", "evenHeader", "evenFooter")
+                   for part in ("left", "center", "right")]
+        if any(t and contains_cpr(t) for t in margins):
+            problems.append(Problem(None, None, f"{where}: the page header or footer holds "
+                                                "something that looks like a CPR number"))
+    names = books[0].defined_names
+    if any(contains_cpr(str(n)) or contains_cpr(str(getattr(d, "attr_text", "")))
+           for n, d in names.items()):
+        problems.append(Problem(None, None, "a defined name of the workbook looks like a CPR "
+                                            "number"))
     return problems
 
 
