@@ -25,7 +25,7 @@ def write(tmp_path: Path, text: str, data: bool = True) -> Path:
 
 def test_sample_config_loads():
     cfg = load_config(SAMPLE / "greve_2009.toml")
-    assert cfg.title == "Aktive – hurtigere tilbage"
+    assert cfg.title == {"da": "Aktive – hurtigere tilbage", "en": "Active – back to work sooner"}
     assert cfg.municipality == "Greve"
     assert cfg.data == [(SAMPLE / "greve_2009.csv").resolve()]
     assert cfg.followup_date == dt.date(2009, 10, 8)

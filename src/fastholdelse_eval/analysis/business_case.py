@@ -435,11 +435,12 @@ class BusinessCase(Result):
         return t.loc[(t["metric"] == SENSITIVITY) & (t["municipality"] == name), cols] \
             .rename(columns={"estimate": "net_saving_per_participant"}).reset_index(drop=True)
 
-    def plot_tornado(self, ax=None, municipality: str | None = None, **kwargs):
-        """Tornado plot of the sensitivity table; returns the Axes."""
+    def plot_tornado(self, ax=None, municipality: str | None = None, *, lang: str = "en",
+                     **kwargs):
+        """Tornado plot of the sensitivity table, words in ``lang``; returns the Axes."""
         from fastholdelse_eval.plots.tornado import tornado_plot
 
-        return tornado_plot(self.sensitivity(municipality), ax=ax, **kwargs)
+        return tornado_plot(self.sensitivity(municipality), ax=ax, lang=lang, **kwargs)
 
     def pooled_rows(self) -> pd.DataFrame:
         """Random-effects business case over the municipalities (see the module docstring);

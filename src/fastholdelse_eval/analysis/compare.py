@@ -60,6 +60,7 @@ from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.outcomes import RTW, person_outcomes
 from fastholdelse_eval.plots.forest import ForestRow, forest_plot, log_axis
+from fastholdelse_eval.plots.words import Words
 from fastholdelse_eval.stats import meta, rates
 from fastholdelse_eval.stats.survival import cox_efron
 
@@ -219,9 +220,11 @@ class Comparison(Result):
 
     # -- plots -----------------------------------------------------------------------------
 
-    def forest_rows(self) -> list[ForestRow]:
+    def forest_rows(self, lang: str = "en") -> list[ForestRow]:
         """The forest plot's rows on the plotting scale (ratios exponentiated): sites (weight
-        = random-effects weight), fixed and random pooled estimates, prediction interval."""
+        = random-effects weight), fixed and random pooled estimates, prediction interval;
+        the pooled rows named in ``lang``."""
+        w = Words(lang)
         a = self.analysed
         to = self._to_scale
         weighted = self.primary is not None
@@ -231,41 +234,45 @@ class Comparison(Result):
         re = self.primary
         if re is not None:
             hk = ", Hartung–Knapp" if self.hartung_knapp else ""
-            for label, p in (("Fixed effect (IV)", self.fixed_iv),
-                             (f"Random effects ({self.method.upper()}{hk})", re.pooled)):
+            for label, p in ((w("fixed"), self.fixed_iv),
+                             (w("random", method=f"{self.method.upper()}{hk}"), re.pooled)):
                 rows.append(ForestRow(label, to(p.estimate), to(p.ci_low), to(p.ci_high),
                                       kind="pooled"))
-            rows.append(ForestRow("Prediction interval", to(re.pooled.estimate), to(re.pi_low),
+            rows.append(ForestRow(w("prediction"), to(re.pooled.estimate), to(re.pi_low),
                                   to(re.pi_high), kind="prediction"))
         return rows
 
-    def plot_forest(self, ax=None):
+    def plot_forest(self, ax=None, *, lang: str = "en"):
         """Forest plot: site effects (square area ∝ random-effects weight), fixed and random
-        pooled diamonds, and the prediction interval (drawn by :mod:`plots.forest`)."""
+        pooled diamonds, and the prediction interval (drawn by :mod:`plots.forest`); words in
+        ``lang``."""
+        w = Words(lang)
         k = len(self.analysed)
         re = self.primary
         if re is not None:
             h = re.heterogeneity
             title = f"k = {k}, I² = {100 * h.i2:.0f} %, τ² = {h.tau2:.3g}"
         else:
-            title = f"k = {k}: nothing to pool"
-        names = {"rd": "Risk difference", "rr": "Risk ratio", "or": "Odds ratio"}
+            title = w("nothing_to_pool", k=k)
         return forest_plot(
-            self.forest_rows(), ax=ax, null=0.0 if self.measure == "rd" else 1.0,
+            self.forest_rows(lang), ax=ax, null=0.0 if self.measure == "rd" else 1.0,
             log_scale=self.measure != "rd", title=title if k else "",
-            xlabel=f"{names[self.measure]} of {self.outcome} (intervention vs control)",
-            empty_text="no municipality with both groups")
+            xlabel=w("forest_x", measure=w.measure(self.measure),
+                     outcome=w.metric(f"{self.outcome}_rate")),
+            empty_text=w("no_site"))
 
-    def plot_funnel(self, ax=None):
+    def plot_funnel(self, ax=None, *, lang: str = "en"):
         """Funnel plot of the benchmark: (risk-adjusted) rate against group size, with 95 % and
-        99.8 % control limits around the overall rate."""
+        99.8 % control limits around the overall rate; words in ``lang``."""
         import matplotlib.pyplot as plt
+
+        w = Words(lang)
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4.5))
         b = self.benchmarks
         if b.empty:
-            ax.text(0.5, 0.5, "no benchmark", ha="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, w("no_benchmark"), ha="center", transform=ax.transAxes)
             return ax
         p0 = float(b["overall_rate"].iloc[0])
         n_grid = np.linspace(max(5, b["n"].min() * 0.7), b["n"].max() * 1.1, 200)
@@ -274,7 +281,7 @@ class Comparison(Result):
             half = zq * np.sqrt(p0 * (1 - p0) / n_grid)
             ax.plot(n_grid, np.clip(p0 - half, 0, 1), "k" + style, lw=1)
             ax.plot(n_grid, np.clip(p0 + half, 0, 1), "k" + style, lw=1,
-                    label=f"{100 * lev:g} % limits")
+                    label=w("limits", level=f"{100 * lev:g}"))
         ax.axhline(p0, color="0.4", lw=1)
         ax.scatter(b["n"], b["adjusted_rate"], color="tab:blue", zorder=3)
         zq = stats.norm.ppf(0.5 + CONTROL_LIMITS[1] / 2)
@@ -283,15 +290,20 @@ class Comparison(Result):
             ax.annotate(r["municipality"], (r["n"], r["adjusted_rate"]), fontsize=8,
                         xytext=(3, 3), textcoords="offset points")
         adjusted = b["method"].iloc[0] != "unadjusted-pooled-rate"
-        ax.set_xlabel(f"persons in the {self.benchmark_group} group")
-        ax.set_ylabel(f"{'risk-adjusted ' if adjusted else ''}{self.outcome} rate")
+        outcome = w.metric(f"{self.outcome}_rate")
+        ax.set_xlabel(w("persons_in", group=w.group(self.benchmark_group)))
+        ax.set_ylabel(w("adjusted_rate" if adjusted else "rate", outcome=outcome))
         ax.legend(fontsize=8, loc="lower right")
         return ax
 
-    def plot_caterpillar(self, ax=None, what: str = "benchmark"):
+    def plot_caterpillar(self, ax=None, what: str = "benchmark", *, lang: str = "en"):
         """Municipalities ranked with intervals: ``what="benchmark"`` the risk-adjusted rate
-        (line: overall rate), ``what="effect"`` the intervention effect (line: pooled)."""
+        (line: overall rate), ``what="effect"`` the intervention effect (line: pooled); words
+        in ``lang``."""
         import matplotlib.pyplot as plt
+
+        w = Words(lang)
+        outcome = w.metric(f"{self.outcome}_rate")
 
         if what == "benchmark":
             b = self.benchmarks
@@ -300,7 +312,8 @@ class Comparison(Result):
             d = pd.DataFrame({"label": b["municipality"], "est": b["adjusted_rate"],
                               "lo": b["adjusted_low"], "hi": b["adjusted_high"]})
             ref = float(b["overall_rate"].iloc[0])
-            xlabel = f"risk-adjusted {self.outcome} rate ({self.benchmark_group} group)"
+            xlabel = (f"{w('adjusted_rate', outcome=outcome)} "
+                      f"({w.group(self.benchmark_group)})")
         elif what == "effect":
             a = self.analysed
             d = pd.DataFrame({"label": a["municipality"],
@@ -308,7 +321,7 @@ class Comparison(Result):
                               "lo": [self._to_scale(v) for v in a["ci_low"]],
                               "hi": [self._to_scale(v) for v in a["ci_high"]]})
             ref = self._to_scale(self.primary.pooled.estimate) if self.primary else np.nan
-            xlabel = f"effect on {self.outcome} ({self.measure})"
+            xlabel = w("effect_on", outcome=outcome, measure=w.measure(self.measure))
         else:
             raise ConfigError("what must be 'benchmark' or 'effect'")
         d = d.sort_values("est", kind="stable").reset_index(drop=True)

@@ -88,6 +88,7 @@ from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.outcomes import person_outcomes
+from fastholdelse_eval.plots.words import Words
 from fastholdelse_eval.stats.survival import (
     CoxResult,
     CumulativeIncidence,
@@ -216,37 +217,43 @@ class DurationResult(Result):
         return out.assign(_k=key).sort_values(["week", "_k"], kind="stable").drop(
             columns="_k").reset_index(drop=True)
 
-    def plot_time_on_benefit(self, ax=None, municipality: str | None = None, **kwargs):
-        """Kaplan–Meier curves of time on benefit with numbers at risk; returns the Axes."""
+    def plot_time_on_benefit(self, ax=None, municipality: str | None = None, *,
+                             lang: str = "en", **kwargs):
+        """Kaplan–Meier curves of time on benefit with numbers at risk, words in ``lang``
+        (``"da"`` or ``"en"``, as in every plot method); returns the Axes."""
         from fastholdelse_eval.plots.survival import plot_km
 
-        fit = self.fit(municipality)
-        return plot_km(fit.km, ax=ax, horizon=fit.horizon_weeks,
-                       title=kwargs.pop("title", f"Time on benefit — {fit.municipality}"),
+        fit, w = self.fit(municipality), Words(lang)
+        return plot_km(fit.km, ax=ax, horizon=fit.horizon_weeks, lang=lang,
+                       title=kwargs.pop("title", w("title_time_on_benefit",
+                                                   municipality=fit.municipality)),
                        **kwargs)
 
-    def plot_cif(self, ax=None, municipality: str | None = None, **kwargs):
-        """Cumulative incidence of RTW (other benefits and dropout competing); returns Axes."""
+    def plot_cif(self, ax=None, municipality: str | None = None, *, lang: str = "en", **kwargs):
+        """Cumulative incidence of RTW (other ends competing), words in ``lang``; Axes."""
         from fastholdelse_eval.plots.survival import plot_cif
 
-        fit = self.fit(municipality)
-        return plot_cif(fit.cif, cause=1, ax=ax,
-                        title=kwargs.pop("title", f"Return to work — {fit.municipality}"),
+        fit, w = self.fit(municipality), Words(lang)
+        return plot_cif(fit.cif, cause=1, ax=ax, lang=lang,
+                        title=kwargs.pop("title", w("title_rtw", municipality=fit.municipality)),
                         **kwargs)
 
-    def plot_partial_rtw(self, ax=None, municipality: str | None = None, **kwargs):
-        """Cumulative incidence of first partial return (spell end competing); returns Axes."""
+    def plot_partial_rtw(self, ax=None, municipality: str | None = None, *, lang: str = "en",
+                         **kwargs):
+        """Cumulative incidence of first partial return (spell end competing); Axes."""
         from fastholdelse_eval.plots.survival import plot_cif
 
-        fit = self.fit(municipality)
+        fit, w = self.fit(municipality), Words(lang)
         if not fit.partial:
             raise ConfigError("no partial-return curves (partial_rtw_date not recorded)")
-        kwargs.setdefault("ylabel", "partial return (cumulative incidence)")
-        return plot_cif(fit.partial, cause=1, ax=ax,
-                        title=kwargs.pop("title", f"Partial return — {fit.municipality}"),
+        kwargs.setdefault("ylabel", w("partial_cif"))
+        return plot_cif(fit.partial, cause=1, ax=ax, lang=lang,
+                        title=kwargs.pop("title", w("title_partial",
+                                                    municipality=fit.municipality)),
                         **kwargs)
 
-    def plot_relapse(self, ax=None, municipality: str | None = None, **kwargs):
+    def plot_relapse(self, ax=None, municipality: str | None = None, *, lang: str = "en",
+                     **kwargs):
         """Cumulative relapse (1 − Kaplan–Meier) after RTW; returns the Axes."""
         left_out = [c for m, cs in self.not_recorded.items() if m.startswith("relapse_by_")
                     for c in cs]
@@ -255,18 +262,20 @@ class DurationResult(Result):
                               "no relapse curve")
         from fastholdelse_eval.plots.survival import plot_km
 
-        fit = self.fit(municipality)
-        return plot_km(fit.relapse, ax=ax, failure=True, ylabel="relapsed",
-                       xlabel="weeks since return to work",
-                       title=kwargs.pop("title", f"Relapse after RTW — {fit.municipality}"),
+        fit, w = self.fit(municipality), Words(lang)
+        kwargs.setdefault("xlabel", w("weeks_since_rtw"))
+        return plot_km(fit.relapse, ax=ax, failure=True, lang=lang,
+                       title=kwargs.pop("title", w("title_relapse",
+                                                   municipality=fit.municipality)),
                        **kwargs)
 
-    def plot_weekly_status(self, ax=None, municipality: str | None = None, **kwargs):
-        """Weekly status curves (share on benefit / returned / other) per group; returns Axes."""
+    def plot_weekly_status(self, ax=None, municipality: str | None = None, *,
+                           lang: str = "en", **kwargs):
+        """Weekly status curves (on benefit / returned / other) per group; returns Axes."""
         from fastholdelse_eval.plots.survival import plot_weekly_status
 
         frame = self.weekly_status(municipality)
-        return plot_weekly_status(frame, ax=ax, **kwargs)
+        return plot_weekly_status(frame, ax=ax, lang=lang, **kwargs)
 
     def __repr__(self) -> str:
         return (f"DurationResult({len(self.table)} rows, municipalities: "

@@ -66,11 +66,14 @@ class Evaluation(Result):
     business_case: Any = None
     reference: Any = None  # analysis.reference.Reference, when compared with a reference
 
-    def plot_tornado(self, ax=None, municipality: str | None = None, **kwargs):
-        """Tornado plot of the business case's sensitivity table; returns the Axes."""
+    def plot_tornado(self, ax=None, municipality: str | None = None, *, lang: str = "en",
+                     **kwargs):
+        """Tornado plot of the business case's sensitivity table (words in ``lang``); returns
+        the Axes."""
         if self.business_case is None:
             raise ConfigError("no business case: evaluate(..., business_case={...}) first")
-        return self.business_case.plot_tornado(ax=ax, municipality=municipality, **kwargs)
+        return self.business_case.plot_tornado(ax=ax, municipality=municipality, lang=lang,
+                                               **kwargs)
     progression: Any = None
     # metrics left out because an input column was not recorded → the missing columns
     not_recorded: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -81,19 +84,25 @@ class Evaluation(Result):
             raise ConfigError("duration plots need person-level data (a Cohort)")
         return self.durations
 
-    def plot_time_on_benefit(self, ax=None, municipality: str | None = None, **kwargs):
-        """Kaplan–Meier curves of time on benefit with numbers at risk; returns the Axes."""
+    def plot_time_on_benefit(self, ax=None, municipality: str | None = None, *,
+                             lang: str = "en", **kwargs):
+        """Kaplan–Meier curves of time on benefit with numbers at risk, words in ``lang``
+        (``"da"`` or ``"en"``); returns the Axes."""
         return self._durations().plot_time_on_benefit(ax=ax, municipality=municipality,
-                                                      **kwargs)
+                                                      lang=lang, **kwargs)
 
-    def plot_cif(self, ax=None, municipality: str | None = None, **kwargs):
-        """Cumulative incidence of RTW (competing outcomes); returns the Axes."""
-        return self._durations().plot_cif(ax=ax, municipality=municipality, **kwargs)
+    def plot_cif(self, ax=None, municipality: str | None = None, *, lang: str = "en",
+                 **kwargs):
+        """Cumulative incidence of RTW (competing outcomes), words in ``lang``; returns Axes."""
+        return self._durations().plot_cif(ax=ax, municipality=municipality, lang=lang,
+                                          **kwargs)
 
-    def plot_weekly_status(self, ax=None, municipality: str | None = None, **kwargs):
-        """Weekly share on benefit / returned / other benefit per group; returns the Axes."""
+    def plot_weekly_status(self, ax=None, municipality: str | None = None, *,
+                           lang: str = "en", **kwargs):
+        """Weekly share on benefit / returned / other benefit per group, words in ``lang``;
+        returns the Axes."""
         return self._durations().plot_weekly_status(ax=ax, municipality=municipality,
-                                                    **kwargs)
+                                                    lang=lang, **kwargs)
 
     def tidy(self) -> pd.DataFrame:
         """The tidy result table (a copy)."""

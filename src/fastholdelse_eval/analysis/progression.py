@@ -74,17 +74,20 @@ class ProgressionResult(Result):
                              f"{', '.join(names)})")
         return instrument
 
-    def plot_trajectory(self, ax=None, instrument: str | None = None, **kwargs):
-        """Mean score per visit and group with intervals; returns the Axes."""
+    def plot_trajectory(self, ax=None, instrument: str | None = None, *, lang: str = "en",
+                        **kwargs):
+        """Mean score per visit and group with intervals, words in ``lang``; returns the
+        Axes."""
         name = self._instrument(instrument)
         t = self.table
         means = t[(t["metric"] == "progression_mean") & (t["instrument"] == name)]
         inst = self.progression.instruments[name]
-        return plot_trajectory(means, ax=ax, ylabel=inst.label,
+        return plot_trajectory(means, ax=ax, ylabel=inst.label, lang=lang,
                                ylim=(inst.score_min, inst.score_max)
                                if inst.items else (inst.item_min, inst.item_max), **kwargs)
 
-    def plot_spaghetti(self, ax=None, instrument: str | None = None, **kwargs):
+    def plot_spaghetti(self, ax=None, instrument: str | None = None, *, lang: str = "en",
+                       **kwargs):
         """Every person's measured scores over time, by group (individual data: for the
         analyst's own eyes, never for a published report); returns the Axes."""
         name = self._instrument(instrument)
@@ -92,7 +95,7 @@ class ProgressionResult(Result):
         v = p.visits[p.visits["instrument"] == name].merge(
             p.persons.loc[p.persons["instrument"] == name, ["person_id", "group"]],
             on="person_id")
-        return plot_spaghetti(v.assign(months=v["days"] / DAYS_PER_MONTH), ax=ax,
+        return plot_spaghetti(v.assign(months=v["days"] / DAYS_PER_MONTH), ax=ax, lang=lang,
                               ylabel=p.instruments[name].label, **kwargs)
 
 

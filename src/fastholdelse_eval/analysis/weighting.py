@@ -50,6 +50,7 @@ from fastholdelse_eval.core.options import WEIGHTING_METHODS
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.plots.balance import plot_love, plot_overlap
+from fastholdelse_eval.plots.words import Words
 from fastholdelse_eval.stats import balance as bal
 from fastholdelse_eval.stats.matching import entropy_balance, nearest_neighbour
 from fastholdelse_eval.stats.propensity import (
@@ -194,14 +195,17 @@ class Weighting(Result):
                 **extra))
         return tidy.frame(rows)
 
-    def plot_love(self, ax=None, **kwargs):
-        """|SMD| per covariate (level) before and after weighting; returns the Axes."""
-        return plot_love(self.balance, ax=ax, label_after=self.spec.method, **kwargs)
+    def plot_love(self, ax=None, *, lang: str = "en", **kwargs):
+        """|SMD| per covariate (level) before and after weighting, words in ``lang``; returns
+        the Axes."""
+        kwargs.setdefault("label_after", f"{Words(lang)('after')} ({self.spec.method})")
+        return plot_love(self.balance, ax=ax, lang=lang, **kwargs)
 
-    def plot_overlap(self, ax=None, **kwargs):
-        """Propensity score distributions by group (histograms); returns the Axes."""
+    def plot_overlap(self, ax=None, *, lang: str = "en", **kwargs):
+        """Propensity score distributions by group (histograms), words in ``lang``; returns the
+        Axes."""
         ok = np.isfinite(self.score)
-        return plot_overlap(self.score[ok], self.treat[ok], ax=ax, **kwargs)
+        return plot_overlap(self.score[ok], self.treat[ok], ax=ax, lang=lang, **kwargs)
 
     def _glance(self) -> dict[str, Any]:
         ess = self.effective_n()

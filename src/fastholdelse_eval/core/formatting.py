@@ -10,6 +10,11 @@ style       percent     count       difference            p-value      negative
 ``plain``   ``72.9 %``  ``1234``    ``+18.9 pp``          ``<0.001``   ``-0.12``
 ==========  ==========  ==========  ====================  ===========  =============
 
+Dates (:meth:`Formatter.date`): ``8. oktober 2009`` (da — the form Danish public authorities
+write in running text and letters, as Retskrivningsordbogen and Sprognævnet recommend; the
+all-number form 08-10-2009 is left to tables and forms), ``8 October 2009`` (en, day first as
+in British usage), ``2009-10-08`` (plain: ISO 8601, sortable, for terminals and files).
+
 ``da`` and ``en`` are the reports' rules (the words come from ``present/da.toml``/``en.toml``'s
 ``[format]`` table, which :meth:`NumberFormat.from_mapping` reads); negatives use the typographic
 minus (U+2212). ``plain`` is the terminal and notebook view: ASCII only, no thousands separator,
@@ -24,6 +29,7 @@ without a sign: ``−0,0`` would suggest a direction the data do not have.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -49,6 +55,11 @@ class NumberFormat:
     na: str = NA
     hidden: str = "\u00b7"
     small: str = "<{threshold}"
+    # a calendar date: ``{day}`` (no leading zero), ``{month}`` (a name from ``months``),
+    # ``{year}``, ``{iso}`` (YYYY-MM-DD)
+    date: str = "{day} {month} {year}"
+    months: str = ("January,February,March,April,May,June,July,August,September,October,"
+                   "November,December")
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> NumberFormat:
@@ -59,9 +70,12 @@ class NumberFormat:
 
 STYLES: dict[str, NumberFormat] = {
     "da": NumberFormat(decimal=",", thousands=".", percent="{value} %",
-                       points="{value} pct.-point", interval="{low} til {high}"),
+                       points="{value} pct.-point", interval="{low} til {high}",
+                       date="{day}. {month} {year}",
+                       months="januar,februar,marts,april,maj,juni,juli,august,september,"
+                              "oktober,november,december"),
     "en": NumberFormat(),
-    "plain": NumberFormat(thousands="", percent="{value} %", minus="-"),
+    "plain": NumberFormat(thousands="", percent="{value} %", minus="-", date="{iso}"),
 }
 
 
@@ -169,6 +183,22 @@ class Formatter:
     def small(self, threshold: int) -> str:
         """The mark of a suppressed count: ``<5``."""
         return self.rules.small.format(threshold=self.integer(threshold))
+
+    def date(self, value: Any) -> str:
+        """A calendar date: ``8. oktober 2009`` (da), ``8 October 2009`` (en), ``2009-10-08``
+        (plain). Takes a ``datetime.date``/``datetime`` or ISO text (``2009-10-08``); text that
+        is not an ISO date is returned as it is (a study may write "efteråret 2009")."""
+        if not isinstance(value, str | dt.date):
+            return self.na  # None, NaN, NA: no date
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip()[:10])
+            except ValueError:
+                return value
+        day = value.date() if isinstance(value, dt.datetime) else value
+        months = [m.strip() for m in self.rules.months.split(",")]
+        return self.rules.date.format(day=day.day, month=months[day.month - 1],
+                                      year=day.year, iso=day.isoformat())
 
 
 def formatter(style: str | NumberFormat = "plain") -> Formatter:

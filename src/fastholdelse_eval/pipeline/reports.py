@@ -143,7 +143,8 @@ def write_study_reports(
     extra += prog.sources if prog is not None else []
     inputs = analyse(ev, title=config.title, municipality=config.municipality,
                      author=config.author, date=config.date,
-                     description=config.description, extra_sources=extra)
+                     description=config.description, labels=config.labels,
+                     extra_sources=extra)
     stem = Path(config.path).stem if config.path is not None else Path(config.files[0]).stem
     cleared = clear(inputs, threshold=opts.threshold, enabled=opts.suppression)  # once for all
     written: list[Path] = []

@@ -152,11 +152,12 @@ def _iso(value: object) -> str | None:
 def analyse(
     ev: Any,
     *,
-    title: str | None = None,
+    title: str | dict[str, str] | None = None,
     municipality: str | None = None,
     author: str | None = None,
     date: object = None,
-    description: str | None = None,
+    description: str | dict[str, str] | None = None,
+    labels: dict[str, dict[str, str]] | None = None,
     extra_sources: list[SourceFile] | None = None,
 ) -> ReportInputs:
     """Every row and figure a report shows, before disclosure control (see the module
@@ -203,6 +204,7 @@ def analyse(
         author=author,
         date=_iso(date),
         description=description,
+        labels=dict(labels or {}),
         notes=[n for n in dict.fromkeys([*getattr(cohort, "notes", []),
                                          *getattr(ev, "notes", []), *site_notes])
                if n not in english],

@@ -3,7 +3,7 @@
 A study config names the data and the options of one evaluation, so that a report can be rebuilt
 in CI from the config alone::
 
-    title = "Aktive – hurtigere tilbage"
+    title = "Aktive – hurtigere tilbage"   # or one per language: {da = "…", en = "…"}
     municipality = "Greve"
     data = "greve_2009.csv"          # or a list of files; paths relative to this config
     # or participants and controls in separate files (each may hold several municipalities):
@@ -22,7 +22,9 @@ in CI from the config alone::
     "Ophørsårsag" = "end_reason"
     [values.end_reason]              # your own labels → known ones
     "Tilbage hos a-kassen" = "ledig"
-    description = "Assignment by odd/even birth year."
+    description = "Assignment by odd/even birth year."   # or description.da / .en
+    [labels.en]                      # the study's own category values → English words
+    "fleksjob" = "flexi-job"
     weighting = "att"                # a non-randomised comparison group: att, ate, overlap,
                                      # match, entropy or sets (register controls' matched
                                      # sets); or a table: [weighting] method =
@@ -94,6 +96,7 @@ from fastholdelse_eval.data.progression import (
 from fastholdelse_eval.data.register_match import match_controls
 from fastholdelse_eval.data.schema import Vocabulary
 from fastholdelse_eval.data.validation import parse_date_option
+from fastholdelse_eval.present.labels import in_language
 
 LANGUAGES = ("da", "en")
 
@@ -110,7 +113,7 @@ class StudyConfig:
     control: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)  # [columns]: header = column
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # [values.end_reason] …
-    title: str | None = None
+    title: str | dict[str, str] | None = None  # one text, or one per language
     municipality: str | None = None
     followup_date: dt.date | None = None
     horizon_weeks: float | None = None
@@ -122,7 +125,9 @@ class StudyConfig:
     level: float = 0.95
     author: str | None = None
     date: dt.date | None = None
-    description: str | None = None
+    description: str | dict[str, str] | None = None  # one text, or one per language
+    # [labels.<lang>]: the study's own category values / covariate names → that language's word
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
     business_case: BusinessCaseOptions | None = None
     weighting: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -134,6 +139,11 @@ class StudyConfig:
     register_controls: dict[str, Any] = field(default_factory=dict)
     # [reference]: figures, or a historic cohort's file (resolved); analysis/reference.py
     reference: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str | None:
+        """The title as a plain name (the first report language's), for cohorts and logs."""
+        return in_language(self.title, self.languages[0]) if self.title else None
 
     @property
     def files(self) -> list[Path]:
@@ -163,7 +173,7 @@ _KEYS = {
     "title", "municipality", "data", "intervention", "control", "followup_date",
     "horizon_weeks", "sustained_weeks",
     "covariates", "targets", "language", "suppression_threshold", "level", "author", "date",
-    "description", "business_case", "weighting", "columns", "values",
+    "description", "business_case", "weighting", "columns", "values", "labels",
 }
 _KEYS |= {"progression", "register_controls", "reference"}
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
@@ -188,6 +198,47 @@ def _text(raw: dict, key: str, where: str = "") -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}{key}: must be non-empty text")
     return value.strip()
+
+
+def _local_text(raw: dict, key: str, languages: list[str]) -> str | dict[str, str] | None:
+    """A text the reader sees (title, description): one string for every language, or a table
+    with one per language (``title = {da = "…", en = "…"}``) covering every report language."""
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return _text(raw, key)
+    example = f'{key} = {{da = "…", en = "…"}}'
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: must be text, or one text per language: {example}")
+    bad = [str(k) for k in value if k not in LANGUAGES]
+    if bad:
+        raise ConfigError(f"{key}: unknown language {', '.join(bad)}; use "
+                          f"{', '.join(LANGUAGES)} ({example})")
+    texts = {lang: _text(value, lang, f"{key}.") for lang in value}
+    missing = [lang for lang in languages if lang not in texts]
+    if missing:
+        raise ConfigError(f"{key}: no text for {', '.join(missing)}, a language of the report; "
+                          f"give one per language ({example}) or one text for all")
+    return {k: v for k, v in texts.items() if v is not None}
+
+
+def _labels(raw: object) -> dict[str, dict[str, str]]:
+    """``[labels.en]`` ``"kvinde" = "woman"``: the study's own words per report language."""
+    if raw is None:
+        return {}
+    example = '[labels.en] "kvinde" = "woman"'
+    if not isinstance(raw, dict):
+        raise ConfigError(f"labels: must be a table per language, e.g. {example}")
+    out: dict[str, dict[str, str]] = {}
+    for lang, words in raw.items():
+        if lang not in LANGUAGES:
+            raise ConfigError(f"labels.{lang}: unknown language; use "
+                              f"{', '.join(LANGUAGES)} (e.g. {example})")
+        if not isinstance(words, dict) or not all(
+                isinstance(v, str) and v.strip() for v in words.values()):
+            raise ConfigError(f"labels.{lang}: must map values to non-empty text, "
+                              f"e.g. {example}")
+        out[lang] = {str(k): v.strip() for k, v in words.items()}
+    return out
 
 
 def _number(raw: dict, key: str, *, positive: bool = True, where: str = "") -> float | None:
@@ -370,7 +421,7 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         values={k: dict(v) for k, v in values.items()},
         intervention=arms["intervention"],
         control=arms["control"],
-        title=_text(raw, "title"),
+        title=_local_text(raw, "title", languages),
         municipality=_text(raw, "municipality"),
         followup_date=_date(raw, "followup_date"),
         horizon_weeks=_number(raw, "horizon_weeks"),
@@ -382,7 +433,8 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
         level=0.95 if level is None else level,
         author=_text(raw, "author"),
         date=_date(raw, "date"),
-        description=_text(raw, "description"),
+        description=_local_text(raw, "description", languages),
+        labels=_labels(raw.get("labels")),
         business_case=BusinessCaseOptions.coerce(raw.get("business_case")),
         weighting=_weighting(raw.get("weighting")),
         register_controls=register,
@@ -461,13 +513,13 @@ def load_study_cohort(config: StudyConfig, followup_date: object = None
         return cohort
     if config.intervention is not None:
         return load_cohort(followup_date=followup, municipality=config.municipality,
-                           name=config.title, intervention=config.intervention,
+                           name=config.name, intervention=config.intervention,
                            control=config.control, columns=config.columns,
                            values=config.values)
     parts = [load_cohort(p, followup_date=followup, municipality=config.municipality,
-                         name=config.title, columns=config.columns, values=config.values)
+                         name=config.name, columns=config.columns, values=config.values)
              for p in config.data]
-    return stack(parts, config.title)
+    return stack(parts, config.name)
 
 
 def load_study_progression(config: StudyConfig, cohort: Cohort | AggregateCohort,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.plots.words import Words
+
 GROUP_STYLE = {
     "intervention": {"color": "#1f6fb4", "linestyle": "-", "marker": "o"},
     "control": {"color": "#d9731a", "linestyle": "--", "marker": "s"},
@@ -28,15 +30,16 @@ def _axes(ax):
 
 
 def plot_trajectory(means: pd.DataFrame, ax=None, *, groups: tuple[str, ...] | None = None,
-                    ylabel: str = "score", xlabel: str = "weeks since start",
+                    ylabel: str | None = None, xlabel: str | None = None,
                     ylim: tuple[float, float] | None = None, title: str | None = None,
-                    labels: dict[str, str] | None = None):
+                    labels: dict[str, str] | None = None, lang: str = "en"):
     """Mean score per visit (``visit_weeks``) and group with its interval (error bars).
 
     ``means``: rows with ``group``, ``visit_weeks``, ``estimate``, ``ci_low``, ``ci_high``;
     non-finite estimates (masked rows) are not drawn. The two groups are offset by half a week
-    so that their bars do not overlap.
+    so that their bars do not overlap. Words not given are ``lang``'s.
     """
+    w = Words(lang)
     ax = _axes(ax)
     labels = labels or {}
     chosen = groups or tuple(g for g in GROUP_STYLE if g in set(means["group"]))
@@ -52,9 +55,10 @@ def plot_trajectory(means: pd.DataFrame, ax=None, *, groups: tuple[str, ...] | N
         err = np.vstack([np.where(np.isfinite(lo), y - lo, 0), np.where(np.isfinite(hi),
                                                                          hi - y, 0)])
         style = GROUP_STYLE.get(group, {})
-        ax.errorbar(x, y, yerr=err, capsize=3, label=labels.get(group, group), **style)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+        ax.errorbar(x, y, yerr=err, capsize=3, label=labels.get(group, w.group(group)),
+                    **style)
+    ax.set_xlabel(w("weeks_since_start") if xlabel is None else xlabel)
+    ax.set_ylabel(w("score") if ylabel is None else ylabel)
     if ylim is not None:
         ax.set_ylim(*ylim)
     ticks = sorted(set(means["visit_weeks"].astype(float)))
@@ -68,11 +72,12 @@ def plot_trajectory(means: pd.DataFrame, ax=None, *, groups: tuple[str, ...] | N
     return ax
 
 
-def plot_spaghetti(visits: pd.DataFrame, ax=None, *, ylabel: str = "score",
-                   xlabel: str = "months since start", alpha: float = 0.25,
-                   title: str | None = None):
+def plot_spaghetti(visits: pd.DataFrame, ax=None, *, ylabel: str | None = None,
+                   xlabel: str | None = None, alpha: float = 0.25,
+                   title: str | None = None, lang: str = "en"):
     """Each person's scores over time (``person_id``, ``group``, ``months``, ``score``), one
-    thin line per person, coloured by group."""
+    thin line per person, coloured by group; words not given are ``lang``'s."""
+    w = Words(lang)
     ax = _axes(ax)
     d = visits.sort_values(["person_id", "months"])
     for group, part in d.groupby("group", sort=False):
@@ -82,9 +87,10 @@ def plot_spaghetti(visits: pd.DataFrame, ax=None, *, ylabel: str = "score",
         cuts = breaks[breaks > 0]
         xs = np.insert(part["months"].to_numpy(float), cuts, np.nan)
         ys = np.insert(part["score"].to_numpy(float), cuts, np.nan)
-        ax.plot(xs, ys, color=style.get("color"), alpha=alpha, linewidth=0.8, label=str(group))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+        ax.plot(xs, ys, color=style.get("color"), alpha=alpha, linewidth=0.8,
+                label=w.group(str(group)))
+    ax.set_xlabel(w("months_since_start") if xlabel is None else xlabel)
+    ax.set_ylabel(w("score") if ylabel is None else ylabel)
     ax.grid(True, alpha=0.3)
     if title:
         ax.set_title(title)

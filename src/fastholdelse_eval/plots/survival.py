@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.plots.words import Words
 from fastholdelse_eval.stats.survival import CumulativeIncidence, KaplanMeier
 
 GROUP_STYLE = {
@@ -24,12 +25,6 @@ STATE_COLOR = {
     "returned": "#2a9d3a",
     "other_benefit": "#8e44ad",
     "dropout": "#c0392b",
-}
-STATE_LABEL = {
-    "on_benefit": "on benefit",
-    "returned": "returned to work",
-    "other_benefit": "other benefit",
-    "dropout": "stopped (dropout)",
 }
 
 
@@ -70,20 +65,23 @@ def plot_km(
     failure: bool = False,
     censor_marks: bool = True,
     horizon: float | None = None,
-    xlabel: str = "weeks since start",
-    ylabel: str = "still on benefit",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     title: str | None = None,
+    lang: str = "en",
 ):
     """Kaplan–Meier step curves (``failure=True``: ``1 − S``) with pointwise intervals, censoring
     marks, an optional dotted line at the ``horizon`` and a numbers-at-risk table under the axis.
+    Words not given are ``lang``'s (``"da"`` or ``"en"``).
     """
+    w = Words(lang)
     ax = _axes(ax)
     xmax = 0.0
     for i, (label, km) in enumerate(curves.items()):
         style = _style(label, i)
         surv = 1 - km.surv if failure else km.surv
         x, y = _steps(km.time, surv, 0.0 if failure else 1.0)
-        ax.step(x, y, where="post", label=f"{label} (n={km.n})", **style)
+        ax.step(x, y, where="post", label=f"{w.group(label)} (n={km.n})", **style)
         if ci and km.time.size:
             low, high = (1 - km.ci_high, 1 - km.ci_low) if failure else (km.ci_low, km.ci_high)
             start = 0.0 if failure else 1.0
@@ -98,24 +96,26 @@ def plot_km(
         xmax = max(xmax, km.last_time)
     if horizon is not None:
         ax.axvline(horizon, color="#999999", linestyle=":", linewidth=1)
-    _style_axes(ax, xmax, xlabel, ylabel, title)
+    _style_axes(ax, xmax, w("weeks_since_start") if xlabel is None else xlabel,
+                (w("relapsed") if failure else w("still_on_benefit")) if ylabel is None
+                else ylabel, title)
     if at_risk:
-        _at_risk_table(ax, curves, xmax)
+        _at_risk_table(ax, curves, xmax, w)
     return ax
 
 
-def _at_risk_table(ax, curves: Mapping[str, KaplanMeier], xmax: float) -> None:
+def _at_risk_table(ax, curves: Mapping[str, KaplanMeier], xmax: float, w: Words) -> None:
     ticks = [t for t in ax.xaxis.get_major_locator().tick_values(0, xmax) if 0 <= t <= xmax]
     ax.set_xticks(ticks)
     trans = ax.get_xaxis_transform()  # x in data, y in axes fraction
     # Labels sit left of the y axis, clear of the week-0 count centred on it.
-    ax.annotate("at risk", xy=(0, -0.20), xycoords=trans, ha="right", va="top",
+    ax.annotate(w("at_risk"), xy=(0, -0.20), xycoords=trans, ha="right", va="top",
                 xytext=(-20, 0), textcoords="offset points", fontsize=8, annotation_clip=False)
     for i, (label, km) in enumerate(curves.items()):
         y = -0.27 - 0.07 * i
-        ax.annotate(label, xy=(0, y), xycoords=trans, xytext=(-20, 0), textcoords="offset points",
-                    ha="right", va="top", fontsize=8, color=_style(label, i)["color"],
-                    annotation_clip=False)
+        ax.annotate(w.group(label), xy=(0, y), xycoords=trans, xytext=(-20, 0),
+                    textcoords="offset points", ha="right", va="top", fontsize=8,
+                    color=_style(label, i)["color"], annotation_clip=False)
         for t, n in zip(ticks, km.risk_at(ticks), strict=True):
             ax.annotate(str(int(n)), xy=(t, y), xycoords=trans, ha="center", va="top",
                         fontsize=8, annotation_clip=False)
@@ -127,18 +127,21 @@ def plot_cif(
     ax=None,
     *,
     ci: bool = True,
-    xlabel: str = "weeks since start",
-    ylabel: str = "returned to work (cumulative incidence)",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     title: str | None = None,
+    lang: str = "en",
 ):
-    """Aalen–Johansen cumulative incidence of ``cause`` per group, with log-log intervals."""
+    """Aalen–Johansen cumulative incidence of ``cause`` per group, with log-log intervals.
+    Words not given are ``lang``'s."""
+    w = Words(lang)
     ax = _axes(ax)
     xmax = 0.0
     for i, (label, cif) in enumerate(curves.items()):
         style = _style(label, i)
         k = cif.causes.index(cause)
         x, y = _steps(cif.time, cif.cif[k], 0.0)
-        ax.step(x, y, where="post", label=label, **style)
+        ax.step(x, y, where="post", label=w.group(label), **style)
         if ci and cif.time.size:
             band = cif.at(cif.time, cause=cause)
             _, lo = _steps(cif.time, band["ci_low"], 0.0)
@@ -146,7 +149,8 @@ def plot_cif(
             ax.fill_between(x, lo, hi, step="post", alpha=0.15, color=style["color"],
                             linewidth=0)
         xmax = max(xmax, cif.last_time)
-    _style_axes(ax, xmax, xlabel, ylabel, title)
+    _style_axes(ax, xmax, w("weeks_since_start") if xlabel is None else xlabel,
+                w("returned_cif") if ylabel is None else ylabel, title)
     return ax
 
 
@@ -157,9 +161,12 @@ def plot_weekly_status(
     states: Sequence[str] = ("on_benefit", "returned", "other_benefit", "dropout"),
     ci: bool = True,
     title: str | None = None,
+    lang: str = "en",
 ):
     """Weekly status curves from :meth:`DurationResult.weekly_status`: colour = state,
-    line style = group (intervention solid, control dashed), shaded intervals."""
+    line style = group (intervention solid, control dashed), shaded intervals; words in
+    ``lang``."""
+    w = Words(lang)
     ax = _axes(ax)
     for state in states:
         for i, group in enumerate(("intervention", "control")):
@@ -169,16 +176,16 @@ def plot_weekly_status(
             color = STATE_COLOR.get(state, f"C{i}")
             ax.plot(part["week"], part["estimate"], color=color,
                     linestyle=_style(group, i)["linestyle"],
-                    label=f"{STATE_LABEL.get(state, state)} — {group}")
+                    label=f"{w.state(state)} — {w.group(group)}")
             if ci:
                 ax.fill_between(part["week"].to_numpy(float), part["ci_low"].to_numpy(float),
                                 part["ci_high"].to_numpy(float), color=color, alpha=0.08,
                                 linewidth=0)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("weeks since start")
-    ax.set_ylabel("share of group")
+    ax.set_xlabel(w("weeks_since_start"))
+    ax.set_ylabel(w("share_of_group"))
     if title is None and len(frame):
-        title = f"Status week by week — {frame['municipality'].iloc[0]}"
+        title = w("title_status", municipality=frame["municipality"].iloc[0])
     if title:
         ax.set_title(title)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)

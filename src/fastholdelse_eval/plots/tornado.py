@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from fastholdelse_eval.plots.words import Words
+
 LOW_COLOR = "tab:red"
 HIGH_COLOR = "tab:blue"
 
@@ -25,10 +27,16 @@ def _finite(x: Any) -> bool:
 
 
 def tornado_plot(table: Any, ax=None, *, labels: Mapping[str, str] | None = None,
-                 xlabel: str = "net saving per participant (kr)", title: str | None = None,
-                 low_label: str = "low", high_label: str = "high", base_label: str = "base",
-                 **_: Any):
-    """Draw the tornado; ``labels`` names the parameters (default: their keys). Returns Axes."""
+                 xlabel: str | None = None, title: str | None = None,
+                 low_label: str | None = None, high_label: str | None = None,
+                 base_label: str | None = None, lang: str = "en", **_: Any):
+    """Draw the tornado; ``labels`` names the parameters (default: ``lang``'s words for them).
+    Words not given are ``lang``'s. Returns Axes."""
+    w = Words(lang)
+    xlabel = w("net_saving") if xlabel is None else xlabel
+    low_label = w("low") if low_label is None else low_label
+    high_label = w("high") if high_label is None else high_label
+    base_label = w("base") if base_label is None else base_label
     import matplotlib.pyplot as plt  # lazy: heavy
 
     if ax is None:
@@ -51,7 +59,7 @@ def tornado_plot(table: Any, ax=None, *, labels: Mapping[str, str] | None = None
                 label=low_label if y == 0 else None)
         ax.barh(y, hi - centre, left=centre, color=HIGH_COLOR, height=0.6,
                 label=high_label if y == 0 else None)
-    ax.set_yticks(range(len(order)), [names.get(p, p) for p in order])
+    ax.set_yticks(range(len(order)), [names.get(p, w.parameter(p)) for p in order])
     if _finite(base):
         ax.axvline(base, color="0.2", linewidth=1, label=base_label)
     ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle="--")

@@ -23,7 +23,7 @@ from fastholdelse_eval.present.document import (
     Table,
 )
 from fastholdelse_eval.present.inputs import Cleared
-from fastholdelse_eval.present.labels import Labels
+from fastholdelse_eval.present.labels import Labels, in_language
 from fastholdelse_eval.present.sections import (
     baseline,
     business_case,
@@ -70,7 +70,7 @@ def _context(cleared: Cleared, L: Labels) -> Context:
 def present(cleared: Cleared, *, lang: str = "da") -> Document:
     """The report of what disclosure control cleared, in one language."""
     meta = cleared.meta
-    L = Labels(lang, level=meta.level)
+    L = Labels(lang, level=meta.level, own=meta.labels.get(lang))
     ctx = _context(cleared, L)
     sections = [s for mod in SECTIONS if (s := mod.section(ctx)) is not None]
     suppression_notes(L, cleared, [b for s in sections for b in s.blocks if isinstance(b, Table)
@@ -79,14 +79,14 @@ def present(cleared: Cleared, *, lang: str = "da") -> Document:
     if meta.author:
         head.append(L("report.meta_author", author=meta.author))
     if meta.date:
-        head.append(L("report.meta_date", date=meta.date))
+        head.append(L("report.meta_date", date=L.date(meta.date)))
     if meta.followup_date:
-        head.append(L("report.meta_followup", date=meta.followup_date))
+        head.append(L("report.meta_followup", date=L.date(meta.followup_date)))
     head.append(L("report.meta_level", level=L.defaults["level"]))
     municipality = meta.municipality or (ctx.muni if ctx.muni != "all" else None)
     subtitle = L("report.subtitle", municipality=municipality) if municipality else ""
     thr = {"threshold": L.integer(cleared.threshold), "below": L.integer(cleared.threshold - 1)}
     banner = None if cleared.enabled else L("report.banner_no_suppression", **thr)
-    return Document(lang=L.lang, title=meta.title or L("report.default_title"),
+    return Document(lang=L.lang, title=in_language(meta.title, lang) or L("report.default_title"),
                     subtitle=subtitle, meta=head, banner=banner, sections=sections,
                     footer=L("report.generated_by", version=__version__), date=meta.date)

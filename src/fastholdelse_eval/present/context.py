@@ -220,11 +220,9 @@ class Context:
     def render_figure(self, spec_id: str, title: str, desc: str, draw: Draw,
                       size: tuple[float, float] = (7.0, 3.8)) -> Rendered:
         L, c = self.L, self.cleared
-        # Plot functions write a few English words of their own; put them in the report's
-        # language.
-        words = {"at risk": L("figures.at_risk"), "intervention": L("figures.intervention"),
-                 "control": L("figures.control")}
+        # Every draw passes the report's language to the plot functions (lang=L.lang), so no
+        # word needs translating afterwards.
         return render(draw, spec_id, title, desc,
                       threshold=c.threshold if c.enabled else None,
-                      small_text=L.small(c.threshold), translate=words,
+                      small_text=L.small(c.threshold),
                       decimal_comma=L.fmt["decimal"] == ",", size=size)

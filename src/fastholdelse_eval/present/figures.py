@@ -118,19 +118,6 @@ def use_decimal_comma(fig: Figure) -> None:
                 axis.set_major_formatter(_DecimalComma(current))
 
 
-def translate_texts(fig: Figure, words: dict[str, str]) -> None:
-    """Replace whole texts (``"at risk"``) and leading words (``"control (n=180)"``)."""
-    for artist in fig.findobj(Text):
-        text = artist.get_text()
-        if text in words:
-            artist.set_text(words[text])
-            continue
-        for word, new in words.items():
-            if text.startswith(word + " ("):
-                artist.set_text(new + text[len(word):])
-                break
-
-
 def _clean_svg(svg: str, fig_id: str, title: str, desc: str) -> str:
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r'\s+xmlns(?::xlink)?="[^"]*"', "", svg, count=2)
@@ -156,7 +143,6 @@ def render(
     size: tuple[float, float] = (7.0, 3.8),
     threshold: int | None = None,
     small_text: str = "",
-    translate: dict[str, str] | None = None,
     decimal_comma: bool = False,
     dpi: int = 150,
 ) -> Rendered:
@@ -167,8 +153,6 @@ def render(
             fig = Figure(figsize=size)
             ax = fig.subplots()
             draw(ax)
-            if translate:
-                translate_texts(fig, translate)
             if decimal_comma:
                 use_decimal_comma(fig)
             if threshold is not None:

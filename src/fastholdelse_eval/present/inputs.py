@@ -30,11 +30,13 @@ class ReportMeta:
     horizon_weeks: float | None = None
     sustained_weeks: float = 4
     followup_date: str | None = None
-    title: str | None = None
+    title: str | dict[str, str] | None = None  # one text, or one per language
     municipality: str | None = None
     author: str | None = None
     date: str | None = None
-    description: str | None = None
+    description: str | dict[str, str] | None = None  # one text, or one per language
+    # the study's own words per language: category value or covariate name → text
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     sources: list[SourceFile] = field(default_factory=list)
     business_case: Any = None  # core.options.BusinessCaseOptions: the assumptions, for wording

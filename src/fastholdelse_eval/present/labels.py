@@ -23,6 +23,7 @@ from typing import Any
 from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.formatting import Formatter, NumberFormat
+from fastholdelse_eval.plots.words import Words
 
 LANGUAGES = ("da", "en")
 # Estimator codes of the tidy table's ``method`` column are free text such as
@@ -43,6 +44,17 @@ def _load(lang: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+Text = str | dict[str, str]  # one text for every language, or one per language
+
+
+def in_language(text: Text | None, lang: str) -> str | None:
+    """A study's own text (title, description) in ``lang``: a plain string is every language's,
+    a mapping gives each language its own (``{"da": "…", "en": "…"}``); None if absent."""
+    if text is None or isinstance(text, str):
+        return text
+    return text.get(lang)
+
+
 def check_language(lang: object) -> str:
     if lang not in LANGUAGES:
         raise ConfigError(f"language: must be one of {', '.join(LANGUAGES)}, got {lang!r}")
@@ -52,9 +64,14 @@ def check_language(lang: object) -> str:
 class Labels:
     """Labels and number formatting of one language (``Labels("da")``)."""
 
-    def __init__(self, lang: str = "da", level: float = 0.95):
+    def __init__(self, lang: str = "da", level: float = 0.95,
+                 own: dict[str, str] | None = None):
         self.lang = check_language(lang)
         self.data = _load(self.lang)
+        self.words = Words(self.lang)  # the vocabularies plots and reports share
+        # the study's own words for its category values and covariate names ([labels.<lang>]
+        # in the study TOML), looked up before the built-in vocabularies
+        self.own = {str(k).strip().lower(): str(v) for k, v in (own or {}).items()}
         self.fmt = self.data["format"]
         self.numbers = Formatter(NumberFormat.from_mapping(self.fmt))
         self.level = level
@@ -113,7 +130,12 @@ class Labels:
         return entry["definition"].format(**{**self.defaults, **values, **params})
 
     def covariate(self, name: str) -> str:
-        return self.data["covariates"].get(name, name)
+        own = self.own.get(str(name).strip().lower())
+        if own is not None:
+            return own
+        # a [covariates] table in da.toml/en.toml still counts (the shared list is in
+        # plots/words.toml)
+        return self.data.get("covariates", {}).get(name) or self.words.covariate(name)
 
     @staticmethod
     def method_keys(method: str) -> list[str]:
@@ -126,8 +148,11 @@ class Labels:
 
     def category(self, value: str) -> str:
         """A category value of the built-in vocabularies (kvinde/mand, ja/nej, diagnoses; Danish
-        or English in the data) in this language; any other value as it is."""
-        return self.data["categories"].get(str(value).strip().lower(), str(value))
+        or English in the data) in this language, or the study's own word for it
+        (``[labels.en]`` in the study TOML); any other value as it is."""
+        key = str(value).strip().lower()
+        own = self.own.get(key)
+        return own if own is not None else self.words.category(value)
 
     def method(self, method: str) -> tuple[str, str] | None:
         """(name, reference) of an estimator, or None if there is no label for it."""
@@ -170,3 +195,7 @@ class Labels:
 
     def small(self, threshold: int) -> str:
         return self.numbers.small(threshold)
+
+    def date(self, value: object) -> str:
+        """A date in this language's form: ``8. oktober 2009`` (da), ``8 October 2009`` (en)."""
+        return self.numbers.date(value)

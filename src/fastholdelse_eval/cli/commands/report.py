@@ -48,6 +48,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="study-wide follow-up date (overrides the config's)")
     add_target_arguments(parser)
     add_reference_arguments(parser)
+    parser.add_argument("--title", default=None,
+                        help="the report's title, in every language (overrides the config's; "
+                             "default: the config's, else 'Evaluering af en "
+                             "fastholdelsesindsats' / 'Evaluation of a job-retention "
+                             "intervention')")
+    parser.add_argument("--municipality", default=None,
+                        help="the municipality the report is about, named in its subtitle and "
+                             "given to rows without a municipality column (overrides the "
+                             "config's)")
     add_business_case_arguments(parser)
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines on standard error (they are shown only when "
@@ -92,6 +101,13 @@ def run(args: argparse.Namespace) -> int:
     case = business_case_options(args, config.business_case)
     if case is not config.business_case:
         config = dataclasses.replace(config, business_case=case)
+    for flag, value in (("--title", args.title), ("--municipality", args.municipality)):
+        if value is not None and not value.strip():
+            raise ConfigError(f"{flag}: must be non-empty text")
+    if args.title is not None:
+        config = dataclasses.replace(config, title=args.title.strip())
+    if args.municipality is not None:
+        config = dataclasses.replace(config, municipality=args.municipality.strip())
     languages = None
     if args.lang:
         languages = [x.strip() for x in args.lang.split(",") if x.strip()]

@@ -196,7 +196,7 @@ def section(ctx: Context) -> Section | None:
             tornado_plot(records, ax=ax, labels=names, xlabel=L("business_case.tornado_x"),
                          low_label=L("business_case.setting_low"),
                          high_label=L("business_case.setting_high"),
-                         base_label=L("business_case.setting_base"))
+                         base_label=L("business_case.setting_base"), lang=L.lang)
 
         ctx.add_figure(sec, ctx.render_figure("fig-tornado", L("business_case.tornado_title"),
                                               L("business_case.tornado_desc"), draw,

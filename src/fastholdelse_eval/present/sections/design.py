@@ -87,7 +87,8 @@ def section(ctx: Context) -> Section | None:
 
         def draw(ax):
             plot_love(frame, ax=ax, label_before=L("design.love_before"),
-                      label_after=L("design.love_after"), xlabel=L("design.love_x"))
+                      label_after=L("design.love_after"), xlabel=L("design.love_x"),
+                      lang=L.lang)
 
         ctx.add_figure(sec, ctx.render_figure("fig-love", L("design.love_title"),
                                               L("design.love_desc"), draw,

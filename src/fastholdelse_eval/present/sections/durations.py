@@ -22,7 +22,7 @@ def _draw(fig: ClearedFigure, labels: Labels) -> Draw:
     spec = fig.spec
 
     def draw(ax):
-        spec.plot(list(fig.groups), ax=ax, coarsen=fig.coarsen, title="",
+        spec.plot(list(fig.groups), ax=ax, coarsen=fig.coarsen, title="", lang=labels.lang,
                   xlabel=labels(f"{spec.labels}_x"),
                   ylabel=labels(f"{spec.labels}_y"))
 

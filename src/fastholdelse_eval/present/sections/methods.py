@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastholdelse_eval.present.context import Context
 from fastholdelse_eval.present.document import Definitions, Paragraph, Section
+from fastholdelse_eval.present.labels import in_language
 from fastholdelse_eval.present.sections import baseline, municipalities
 from fastholdelse_eval.privacy.cross_site import SITES_LEVEL
 
@@ -12,8 +13,9 @@ def section(ctx: Context) -> Section | None:
     L, v = ctx.L, ctx.v
     meta = ctx.cleared.meta
     sec = Section("methods", L("sections.methods"))
-    if meta.description:
-        sec.blocks.append(Paragraph(f"{L('methods.design')}: {meta.description}"))
+    description = in_language(meta.description, L.lang)
+    if description:
+        sec.blocks.append(Paragraph(f"{L('methods.design')}: {description}"))
     sec.blocks.append(Paragraph(L("methods.intro")))
     # baseline rows get one entry below; target rows are explained in their own section
     shown = [m for m in v.metrics()

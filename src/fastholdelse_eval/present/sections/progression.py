@@ -170,7 +170,7 @@ def _instrument(ctx: Context, sec: Section, t: pd.DataFrame, name: str) -> None:
 
 def _draw(means: pd.DataFrame, label: str, L: Any):
     def draw(ax: Any) -> None:
-        plot_trajectory(means, ax=ax, ylabel=label, xlabel=L("progression.figure_x"),
+        plot_trajectory(means, ax=ax, ylabel=label, xlabel=L("progression.figure_x"), lang=L.lang,
                         labels={g: L.group(g) for g in ARMS})
 
     return draw
