@@ -168,6 +168,10 @@ def test_no_ids_in_notes_and_no_cpr_in_output():
     res = match_controls(wide_panel(ROWS), PART, mapping=MAPPING, k=2, tolerance=1)
     text = " ".join(res.notes)
     assert not any(pid in text for pid in ROWS)
+    rows = {("0101901234" if k == "c_exact" else k): v for k, v in ROWS.items()}
+    with pytest.raises(ValidationError) as info:
+        match_controls(wide_panel(rows), PART, mapping=MAPPING, k=5)
+    assert "0101901234" not in str(info.value) and "CPR" in str(info.value)
     bad = PART.assign(person_id=["0101901234", "c_late"])
     with pytest.raises(ValidationError) as info:
         match_controls(wide_panel(ROWS), bad, mapping=MAPPING)

@@ -356,6 +356,12 @@ def match_controls(
     finally:
         con.close()
 
+    n_cpr = int(cpr_mask(frame["register_id"].fillna("")).sum())
+    if n_cpr:  # the panel's ids: a control's id would be written out
+        raise ValidationError([Problem(None, "person_id", f"{n_cpr} person ids in the panel look "
+                                                          "like CPR numbers; replace them with "
+                                                          "pseudonyms first (fastholdelse-eval "
+                                                          "pseudonymize)")], source=info.source)
     n_sets = len(eligible)
     got = frame.loc[frame["group"] == "control"].groupby("matched_set").size()
     got = got.reindex(eligible.index, fill_value=0)
