@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -97,22 +98,68 @@ def _pdf_pages(data: bytes) -> list[str]:
     return [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
+def stranded_headings(page) -> tuple[int, list[tuple[int, str]]]:
+    """Print the page to PDF (Chromium's print, the page's own print stylesheet) and return the
+    number of pages and every (page, heading) where a heading is the last line of a page — its
+    content went to the next page."""
+    headings = page.eval("[...document.querySelectorAll('main h2, main h3, .caption')]"
+                         ".map(h => h.textContent.trim())")
+    pages = _pdf_pages(page.pdf())
+    found = []
+    for number, text in enumerate(pages, 1):
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        tail = " ".join(lines[-2:])
+        found += [(number, h) for h in headings if h and tail.endswith(h)]
+    return len(pages), found
+
+
 @pytest.mark.parametrize("name", [f"{s}.{lang}" for _, s, lang in REPORTS])
 def test_print_keeps_headings_with_their_content(browser, reports, name):
     page = browser.open(reports[name], 1280)
     try:
-        headings = page.eval("[...document.querySelectorAll('main h2, main h3, .caption')]"
-                             ".map(h => h.textContent.trim())")
-        pages = _pdf_pages(page.pdf())
+        n_pages, stranded = stranded_headings(page)
     finally:
         page.close()
-    assert len(pages) > 2
-    for number, text in enumerate(pages, 1):
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        # a page's last line is never a heading (its content would be on the next page)
-        tail = " ".join(lines[-2:])
-        stranded = [h for h in headings if tail.endswith(h)]
-        assert not stranded, f"{name}: heading {stranded} stranded at the foot of page {number}"
+    assert n_pages > 2
+    assert not stranded, f"{name}: headings stranded at the foot of a page: {stranded}"
+
+
+def _trap_page(css: str) -> str:
+    """Sections that each start a page with a filler of a different height, then a heading and
+    a figure too tall to share the rest of the page: without the keep-with-next rule, some
+    heading fits at the foot of its page and the figure goes on to the next one."""
+    sections = "".join(
+        f'<section style="break-before: page"><div style="height: {h}px"></div>'
+        f"<h2>Trap heading {h}</h2>"
+        f'<figure style="height: 520px; margin: 0; background: #eee">figure {h}</figure>'
+        "</section>" for h in range(520, 1000, 40))
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trap</title>'
+            f"<style>{css}</style></head><body><main>{sections}</main></body></html>")
+
+
+def test_the_stranded_heading_check_catches_a_broken_print_stylesheet(browser, tmp_path):
+    """The check above must be able to fail: the report's own print stylesheet keeps every
+    trap heading with its figure; the same stylesheet without its keep-with-next rules strands
+    some of them, and the check says which."""
+    css = resources.files("fastholdelse_eval.present").joinpath(
+        "templates/report.css").read_text("utf-8")
+    broken = css.replace("break-after: avoid; page-break-after: avoid;",
+                         "break-after: auto; page-break-after: auto;").replace(
+        "break-before: avoid; page-break-before: avoid;",
+        "break-before: auto; page-break-before: auto;")
+    assert broken != css
+    found = {}
+    for name, sheet in (("report", css), ("broken", broken)):
+        path = tmp_path / f"{name}.html"
+        path.write_text(_trap_page(sheet), encoding="utf-8")
+        page = browser.open(path, 1280)
+        try:
+            found[name] = stranded_headings(page)
+        finally:
+            page.close()
+    assert found["report"][0] >= 12 and found["report"][1] == [], found["report"]
+    assert found["broken"][1], "a broken print stylesheet strands no heading: the check is blind"
+    assert all(h.startswith("Trap heading") for _, h in found["broken"][1])
 
 
 _NUMBER = re.compile(r"[−+-]?\d[\d.,]*\s?(?:%|pct\.-point|pp)?")
