@@ -168,6 +168,22 @@ def test_flow_partition_gets_a_second_mask():
     assert (t.loc[t["group"] == "control", "suppressed"] == "").all()
 
 
+def test_the_protecting_cell_is_the_least_informative_that_suffices():
+    # Greve's flow (issue 13): "moved to another benefit" (16) has a difference and a ratio,
+    # "still on benefit" (32) is shown once. Either protects the 3 who stopped equally well;
+    # the one whose masking hides fewer published numbers goes, not always the smallest count.
+    t = suppress(flow_table((137, 16, 3, 32, 0), (97, 24, 20, 39, 0),
+                            extra=comparison("other_benefit_rate"))).table
+    masks = {m: cell(t, m, "intervention")["numerator_mask"] for m in FLOW}
+    assert masks == {"rtw_rate": "", "other_benefit_rate": "", "dropout_rate": "small",
+                     "on_benefit_rate": "hidden", "left_study_rate": ""}
+    for g in ("difference", "ratio"):  # the comparison of "another benefit" stays
+        assert cell(t, "other_benefit_rate", g)["suppressed"] == ""
+    shown = {m: masks[m] or int(cell(t, m, "intervention")["numerator"]) for m in FLOW}
+    assert possible_values(shown, 188, 5, "dropout_rate") == {1, 2, 3, 4}
+    # with equal costs the smaller count still goes (the test above: other_benefit, 16 < 32)
+
+
 def test_protecting_cell_must_not_pin_the_small_one():
     # "<5" + a protecting cell (0 or ≥ 5) = 6 would leave only 1 + 5: a third cell is masked
     t = suppress(flow_table((17, 5, 1, 7, 0), (10, 8, 6, 6, 0))).table

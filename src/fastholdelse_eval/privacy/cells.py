@@ -42,6 +42,9 @@ class Cells:
         # without spreading into other sites' tables (masking another site would)
         self.pooled_totals: set[Key] = set()
         self._relation_ids: set[tuple[Key, tuple[Key, ...]]] = set()
+        # how many published numbers masking a cell takes with it (its rows and the rows
+        # derived from them): the protecting cell is the least informative one that suffices
+        self.cost: dict[Key, int] = {}
 
     def add(self, key: Key, value: int, shown: bool) -> Key:
         cell = self.cells.get(key)
@@ -260,8 +263,11 @@ def protect(cs: Cells, threshold: int) -> None:
         # sizes and pooled (all-municipality) totals only when nothing else will do (they
         # hide a whole group, or the headline); the headline outcome (RTW) after the other
         # outcomes, since every comparison rests on it; then the cell's own relations, parts
-        # before totals, smaller counts first
-        return (c.value == 0, k[2] == "n", pooled, headline, not in_own, is_total, c.value, k)
+        # before totals; then the cell whose masking hides the fewest published numbers (a
+        # count shown once before one with comparisons and weighted versions), smaller
+        # counts first
+        return (c.value == 0, k[2] == "n", pooled, headline, not in_own, is_total,
+                cs.cost.get(k, 0), c.value, k)
 
     def protect(target: Key, hidden: set[Key], relations: list[int]) -> bool:
         """Mask one visible cell near ``target``; the first (by rank) that frees it if any."""

@@ -15,9 +15,11 @@ Policy (the report's "suppression log" section repeats it in plain words)
   (checked exactly: the cell's unit vector must lie outside the row space of the relations
   restricted to the hidden cells), nor pinned by what a reader knows about hidden cells ("<5" is
   1–4; a cell masked for protection is 0 or at least 5, else it would say "<5"): each relation
-  must leave at least two possible values. While some small cell is exposed, the smallest
-  visible non-zero part of one of its relations (else the total) is masked as well
-  ("secondary"), and the checks repeat.
+  must leave at least two possible values. While some small cell is exposed, a visible
+  non-zero part of one of its relations (else the total) is masked as well ("secondary"), and
+  the checks repeat: the least informative one that frees it — the one whose masking hides the
+  fewest published numbers (its rows and the differences, ratios, tests and weighted rows
+  resting on it), then the smallest count.
 * **Derived rows.** A difference, ratio, p-value, standardised mean difference, hazard ratio,
   log-rank test or target assessment is masked when a row it is derived from is masked (a
   difference plus the other group's rate gives the masked rate back). Estimates without counts
@@ -275,6 +277,7 @@ def suppress(
     # whole and kept out of the relations (its counts cannot be trusted to protect others).
     unknown = np.array([metrics.lookup(m) is None for m in df["metric"]], dtype=bool)
     cs, row_keys, implied = _collect(df.loc[~unknown], levels.loc[~unknown])
+    cs.cost = _costs(cs, df.loc[~unknown])
     protect(cs, threshold)
 
     munis, names = df["municipality"].tolist(), df["metric"].tolist()
@@ -352,6 +355,20 @@ def suppress(
     df["denominator_mask"] = den_mask
     log_df = pd.DataFrame(log, columns=log_cols)
     return SuppressionResult(df, log_df, threshold, enabled)
+
+
+def _costs(cs: Cells, df: pd.DataFrame) -> dict[Key, int]:
+    """Per cell: the rows of the table that masking it would hide — the rows of its own group
+    resting on its metric and the comparison rows (difference, ratio, tests) resting on it."""
+    own: dict[tuple[str, str, str], int] = {}
+    shared: dict[tuple[str, str], int] = {}
+    for m, g, metric in zip(df["municipality"], df["group"], df["metric"], strict=True):
+        for s in set(_sources(metric)):
+            if g in ARM_GROUPS + TOTAL_GROUPS:
+                own[(m, g, s)] = own.get((m, g, s), 0) + 1
+            else:
+                shared[(m, s)] = shared.get((m, s), 0) + 1
+    return {k: own.get((k[0], k[1], k[2]), 0) + shared.get((k[0], k[2]), 0) for k in cs.cells}
 
 
 def _sources(metric: str) -> Iterable[str]:
