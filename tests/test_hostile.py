@@ -281,7 +281,19 @@ OUTPUT_CASES = ["same-file", "symlink-to-input", "hardlink-to-input", "symlink-e
 
 @pytest.mark.parametrize("kind", OUTPUT_CASES)
 @pytest.mark.parametrize("command", ["evaluate", "compare"])
-def test_unsafe_output_path_is_refused(tmp_path, capsys, kind, command):
+def test_unsafe_output_path_is_refused(tmp_path, capsys, monkeypatch, kind, command):
+    from fastholdelse_eval.cli.commands import compare as compare_cmd
+    from fastholdelse_eval.cli.commands import evaluate as evaluate_cmd
+
+    worked = []
+
+    def no_work(*args, **kwargs):
+        worked.append(True)
+        raise AssertionError("the analysis ran before the unsafe --out was refused")
+
+    # refused before the work: minutes of analysis must not end in "cannot write there"
+    monkeypatch.setattr(evaluate_cmd, "evaluate", no_work)
+    monkeypatch.setattr(compare_cmd, "compare_municipalities", no_work)
     path = _cohort(tmp_path)
     other = tmp_path / "other.txt"
     other.write_text("keep me\n")
@@ -300,6 +312,7 @@ def test_unsafe_output_path_is_refused(tmp_path, capsys, kind, command):
     assert code == 1 and "Traceback" not in text
     assert any(w in text for w in ("symbolic link", "hard links", "input", "overwrite")), text
     assert {p: _digest(p) for p in (path, other)} == before
+    assert not worked, "the analysis ran before the unsafe --out was refused"
 
 
 @pytest.mark.parametrize("which", ["panel", "mapping", "groups"])
@@ -344,8 +357,9 @@ def _interrupting_fsync(exc: BaseException):
 WRITE_COMMANDS = {
     "evaluate-csv": lambda p, o: ["evaluate", str(p), "--format", "csv", "--out", str(o)],
     "evaluate-json": lambda p, o: ["evaluate", str(p), "--format", "json", "--out", str(o)],
-    "compare": lambda p, o: ["compare", str(p), str(SAMPLE / "aktive_17.csv"), "--format",
-                             "csv", "--out", str(o)],
+    # the second source is aggregate counts: the write is what is tested, not the comparison
+    "compare": lambda p, o: ["compare", str(p), str(SAMPLE / "aktive_17_aggregate.csv"),
+                             "--format", "csv", "--out", str(o)],
     "simulate": lambda p, o: ["simulate", "--out", str(o)],
     "register": lambda p, o: ["register", str(SAMPLE / "dream_panel_small.parquet"),
                               "--mapping", str(SAMPLE / "dream_mapping_synthetic.csv"),

@@ -19,6 +19,7 @@ from fastholdelse_eval.cli.commands import (
     target_specs,
 )
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.files import check_output
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.loading import load_cohort
@@ -113,6 +114,9 @@ def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
 def run(args: argparse.Namespace) -> int:
     options = evaluate_options(args)  # bad options fail before the data are read
     reference = reference_spec(args, parse_reference)
+    if args.out:  # an unsafe --out (a link, an input) fails before the work, not after it
+        inputs = (*input_paths(args), args.progression, (reference or {}).get("file"))
+        check_output(args.out, protect=[p for p in inputs if p])
     cohort = load_from_args(args)
     if reference and reference.get("file"):  # a historic cohort, read like the study's data
         reference["cohort"] = load_cohort(reference.pop("file"),
