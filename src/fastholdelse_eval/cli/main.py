@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import tomllib
 from collections.abc import Iterable, Sequence
 
 from fastholdelse_eval.core.errors import FastholdelseError, printable
 from fastholdelse_eval.core.files import run_guard
 from fastholdelse_eval.core.version import __version__
+from fastholdelse_eval.data.localize import LANGUAGES, localized
 
 EXIT_USER_ERROR = 2
 
@@ -111,13 +113,32 @@ class SafeStream:
         return getattr(self._stream, name)
 
 
+def message_language(args: argparse.Namespace) -> str:
+    """The language of error messages: ``--lang`` (the first, if several), else a study
+    TOML's ``language``, else English."""
+    lang = getattr(args, "lang", None)
+    if not lang:
+        path = getattr(args, "path", None) or getattr(args, "config", None)
+        if isinstance(path, str) and path.lower().endswith(".toml"):
+            try:
+                with open(path, "rb") as fh:
+                    lang = tomllib.load(fh).get("language")
+            except (OSError, tomllib.TOMLDecodeError):
+                lang = None
+    if isinstance(lang, list):
+        lang = lang[0] if lang else None
+    lang = str(lang or "en").split(",")[0].strip()
+    return lang if lang in LANGUAGES else "en"
+
+
 def _run(args: argparse.Namespace, debug: bool) -> int:
     try:
         return int(args._run(args) or 0)
     except FastholdelseError as exc:
         if debug:
             raise
-        print(f"fastholdelse-eval {args.command}: {exc}", file=sys.stderr)
+        print(f"fastholdelse-eval {args.command}: {localized(exc, message_language(args))}",
+              file=sys.stderr)
         return getattr(exc, "exit_code", 1)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

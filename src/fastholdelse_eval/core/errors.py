@@ -67,15 +67,33 @@ class Problem:
 
 SHOWN_ROWS = 5
 
+# How a problem's place is written; data/messages_da.toml has the Danish words ([frame]).
+WHERE_EN = {"row": "row {row}", "rows": "rows {rows}",
+            "rows_more": "rows {rows} and {more} more ({total} rows)",
+            "column": "column '{column}'"}
 
-def grouped_lines(problems: list[Problem]) -> list[str]:
+
+def grouped_lines(problems: list[Problem], words: dict[str, str] | None = None) -> list[str]:
     """One line per rule and column: the same message in many rows is said once, with its
-    first rows and a count ("rows 3, 5, 9, 12, 14 and 13 more (18 rows), column 'x': …")."""
+    first rows and a count ("rows 3, 5, 9, 12, 14 and 13 more (18 rows), column 'x': …").
+    ``words``: how places are written (:data:`WHERE_EN` by default)."""
+    w = {**WHERE_EN, **(words or {})}
+
+    def place(rows: list[int], column: str | None) -> str:
+        shown = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
+        more = len(rows) - SHOWN_ROWS
+        where = [w["row"].format(row=rows[0]) if len(rows) == 1
+                 else w["rows_more"].format(rows=shown, more=more, total=len(rows)) if more > 0
+                 else w["rows"].format(rows=shown)] if rows else []
+        if column:
+            where.append(w["column"].format(column=safe_name(column)))
+        return ", ".join(where)
+
     groups: dict[tuple[str | None, str], list[int]] = {}
-    lines: list[str | tuple[str | None, str]] = []
+    lines: list[Problem | tuple[str | None, str]] = []
     for p in problems:
         if p.row is None:
-            lines.append(str(p))
+            lines.append(p)
             continue
         key = (p.column, p.message)
         if key not in groups:
@@ -84,21 +102,12 @@ def grouped_lines(problems: list[Problem]) -> list[str]:
         groups[key].append(p.row)
     out = []
     for item in lines:
-        if isinstance(item, str):
-            out.append(item)
+        if isinstance(item, Problem):
+            where = place([], item.column)
+            out.append(f"{where}: {item.message}" if where else item.message)
             continue
         column, message = item
-        rows = groups[item]
-        if len(rows) == 1:
-            out.append(str(Problem(rows[0], column, message)))
-            continue
-        shown = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
-        more = len(rows) - SHOWN_ROWS
-        where = (f"rows {shown} and {more} more ({len(rows)} rows)" if more > 0
-                 else f"rows {shown}")
-        if column:
-            where += f", column '{column}'"
-        out.append(f"{where}: {message}")
+        out.append(f"{place(groups[item], column)}: {message}")
     return out
 
 

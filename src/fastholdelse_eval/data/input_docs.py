@@ -125,7 +125,9 @@ def markdown() -> str:
         "be personal: short, without digits, and close to a known label (\"did you mean "
         "'raskmeldt'?\"). Hints name the usual causes: two-digit "
         "years, `,` between cells together with decimal commas, a title above the header, data "
-        "on another sheet.",
+        "on another sheet. In Danish with `validate --lang da` (also `evaluate --lang da`, "
+        "and `report` with a study whose `language` is Danish): the words are in "
+        "`src/fastholdelse_eval/data/messages_da.toml`.",
         "",
         "## Aggregate file: one row per municipality × group",
         "",

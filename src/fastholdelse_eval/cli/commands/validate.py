@@ -14,6 +14,8 @@ HELP = "check a cohort or aggregate-counts file; exit 0 if valid, 1 with every p
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cohort_arguments(parser)
+    parser.add_argument("--lang", default=None, choices=["en", "da"],
+                        help="language of the problems listed (default en; da: Danish)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,97 @@
+"""Danish validation messages (issue 12): ``validate --lang da`` and a Danish study give every
+problem in Danish; the English messages (API, tests, logs) are unchanged."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from fastholdelse_eval import load_cohort
+from fastholdelse_eval.core.errors import ValidationError
+from fastholdelse_eval.data import localize
+
+CATALOGUE = Path(localize.__file__).with_name("messages_da.toml")
+
+BAD = ("id;gruppe;startdato;afslutningsårsag;slutdato;alder\n"
+       "A;kontrol;05-01-2009;rasmeldt;01-02-2009;40\n"
+       "B;kontroll;31-02-2009;;;41\n"
+       "B;kontrol;05-01-09;;;abc\n"
+       + "".join(f"C{i};kontrol;05-01-2009;raskmeldt;;42\n" for i in range(8)))
+
+
+def _error(tmp_path: Path, text: str, name: str = "bad.csv") -> ValidationError:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        load_cohort(path, followup_date="2010-01-01")
+    return err.value
+
+
+def test_catalogue_templates_fill_in_the_same_values():
+    raw = tomllib.loads(CATALOGUE.read_text("utf-8"))
+    for entry in raw["message"]:
+        names = set(re.findall(r"\{(\w+)\}", entry["en"]))
+        assert set(re.findall(r"\{(\w+)\}", entry["da"])) == names, entry["en"]
+        assert entry["da"] != entry["en"]
+
+
+def test_every_problem_of_a_bad_file_is_in_danish(tmp_path):
+    err = _error(tmp_path, BAD)
+    for problem in err.problems:
+        assert localize.translate(problem.message, "da") != problem.message, problem.message
+    text = localize.localized(err, "da")
+    assert text.splitlines()[0].endswith("bad.csv: 15 problem(er) fundet; intet blev indlæst.")
+    assert ("  - række 2, kolonne 'afslutningsårsag': ukendt afslutningsårsag 'rasmeldt'; mente "
+            "du 'raskmeldt'? forventede rtw/raskmeldt, other_benefit/anden ydelse (fleksjob, "
+            "pension, …), dropout/stoppet eller censored/igangværende (alle betegnelser: "
+            "docs/input.md)") in text
+    assert ("  - række 4, kolonne 'id': person-id'et går igen i samme kommune (første gang i "
+            "række 3)") in text
+    assert ("  - rækker 5, 6, 7, 8, 9 og 3 flere (8 rækker), kolonne 'slutdato': "
+            "afslutningsårsagen siger, at forløbet sluttede, men slutdatoen er tom") in text
+    assert "  - række 4, kolonne 'alder': alderen er ikke et antal år" in text
+    # English is unchanged, word for word.
+    assert localize.localized(err, "en") == str(err)
+    assert "  - row 4, column 'id': duplicate person_id within its municipality (first seen in " \
+           "row 3)" in str(err)
+
+
+def test_ragged_rows_and_file_problems_in_danish(tmp_path):
+    err = _error(tmp_path, "id;gruppe;startdato\nA;kontrol\n")
+    assert localize.localized(err, "da").splitlines()[1] == (
+        "  - række 2: rækken har 2 celler, men overskriftsrækken har 3; celler udfyldes aldrig "
+        "i stilhed")
+    err = _error(tmp_path, "", name="empty.csv")
+    assert localize.localized(err, "da").splitlines()[1] == "  - filen er tom"
+
+
+def test_the_most_specific_template_wins():
+    assert localize.translate("the file is empty", "da") == "filen er tom"
+    assert localize.translate("start_date is empty", "da") == "start_date er tom"
+    assert localize.translate("a message nobody wrote", "da") == "a message nobody wrote"
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_validate_lang_da_and_a_danish_study(tmp_path):
+    (tmp_path / "bad.csv").write_text(BAD, encoding="utf-8")
+    out = _cli("validate", "bad.csv", "--followup-date", "2010-01-01", "--lang", "da",
+               cwd=tmp_path)
+    assert out.returncode == 1
+    assert "15 problem(er) fundet; intet blev indlæst." in out.stderr
+    assert "umulig dato" in out.stderr and "Traceback" not in out.stderr
+    out = _cli("validate", "bad.csv", "--followup-date", "2010-01-01", cwd=tmp_path)
+    assert "15 problems found; nothing was loaded." in out.stderr
+    (tmp_path / "study.toml").write_text('data = "bad.csv"\nfollowup_date = "2010-01-01"\n'
+                                         'language = "da"\n', encoding="utf-8")
+    out = _cli("report", "study.toml", "--out", "rep", cwd=tmp_path)
+    assert out.returncode == 1
+    assert "15 problem(er) fundet" in out.stderr
