@@ -24,6 +24,12 @@ from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.loading import load_cohort
 from fastholdelse_eval.data.progression import load_progression
+from fastholdelse_eval.pipeline.study import (
+    StudyConfig,
+    load_config,
+    load_study_cohort,
+    load_study_progression,
+)
 from fastholdelse_eval.present.output import TIDY_FORMATS, write_tidy
 from fastholdelse_eval.privacy.disclosure import DEFAULT_THRESHOLD, suppress
 
@@ -39,11 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: from the --out suffix .csv/.json/.xlsx, "
                              "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
-    parser.add_argument("--lang", default="en", choices=["en", "da"],
-                        help="da: CSV in Danish Excel's dialect and Danish numbers in the "
-                             "workbook's readable sheet (default en)")
-    parser.add_argument("--level", type=float, default=0.95,
-                        help="confidence level of intervals (default 0.95)")
+    parser.add_argument("--lang", default=None, choices=["en", "da"],
+                        help="da: CSV in Danish Excel's dialect, Danish numbers in the "
+                             "workbook's readable sheet and Danish validation messages "
+                             "(default: a study config's language, else en)")
+    parser.add_argument("--level", type=float, default=None,
+                        help="confidence level of intervals (default: a study config's, "
+                             "else 0.95)")
     parser.add_argument("--suppress", action="store_true",
                         help="mask small cells as reports do (for tables you share, e.g. CI "
                              "artifacts); adds the columns suppressed, numerator_mask, "
@@ -61,8 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="progression measurements (person_id, date, instrument, item, "
                              "value or score; WHO-5 built in) linked to the cohort: adds the "
                              "progression_* rows")
-    parser.add_argument("--sustained-weeks", type=float, default=4,
-                        help="weeks without relapse after RTW for sustained RTW (default 4)")
+    parser.add_argument("--sustained-weeks", type=float, default=None,
+                        help="weeks without relapse after RTW for sustained RTW (default: a "
+                             "study config's, else 4)")
     add_target_arguments(parser)
     add_reference_arguments(parser)
     add_business_case_arguments(parser)
@@ -95,46 +104,66 @@ WEIGHTING_ARGS = ("weighting", "trim", "caliper", "ratio", "with_replacement",
                   "cluster_municipality", "weighting_bootstrap")
 
 
-def evaluate_options(args: argparse.Namespace) -> EvaluationOptions:
-    """The options of :func:`evaluate` from the parsed command line (checked here, once)."""
-    case = business_case_options(args)  # names its own flags in errors
-    targets = target_specs(args)  # names --target in errors
+def evaluate_options(args: argparse.Namespace,
+                     config: StudyConfig | None = None) -> EvaluationOptions:
+    """The options of :func:`evaluate` from the parsed command line (checked here, once); with
+    a study config, its options with the flags given on top (targets are added to its own)."""
+    base = config.options if config is not None else EvaluationOptions()
+    case = business_case_options(args, base.business_case)  # names its own flags in errors
+    targets = [*base.targets, *target_specs(args)]  # names --target in errors
+    weighting = ({k: getattr(args, k) for k in WEIGHTING_ARGS if hasattr(args, k)}
+                 if getattr(args, "weighting", None) or config is None
+                 else {k: getattr(base, k) for k in WEIGHTING_ARGS})
     try:
-        return EvaluationOptions(level=args.level, horizon_weeks=args.horizon_weeks,
-                                 covariates=args.covariates or "",
-                                 sustained_weeks=args.sustained_weeks, business_case=case,
-                                 targets=targets,
-                                 **{k: getattr(args, k) for k in WEIGHTING_ARGS
-                                    if hasattr(args, k)})
+        return EvaluationOptions(
+            level=base.level if args.level is None else args.level,
+            horizon_weeks=base.horizon_weeks if args.horizon_weeks is None
+            else args.horizon_weeks,
+            covariates=args.covariates or base.covariates,
+            sustained_weeks=base.sustained_weeks if args.sustained_weeks is None
+            else args.sustained_weeks,
+            business_case=case, targets=targets, **weighting)
     except ConfigError as exc:  # name the option as the user typed it
         name, _, rest = str(exc).partition(":")
         raise ConfigError(f"--{name.replace('_', '-')}:{rest}") from None
 
 
+def study_config(args: argparse.Namespace) -> StudyConfig | None:
+    """The study config named as PATH (a ``.toml``), else None."""
+    if not (args.path and Path(args.path).suffix.lower() == ".toml"):
+        return None
+    if args.intervention or args.control:
+        raise ConfigError("give either a study config or --intervention FILE --control FILE")
+    return load_config(args.path)
+
+
 def run(args: argparse.Namespace) -> int:
-    options = evaluate_options(args)  # bad options fail before the data are read
+    config = study_config(args)
+    options = evaluate_options(args, config)  # bad options fail before the data are read
     reference = reference_spec(args, parse_reference)
     if args.out:  # an unsafe --out (a link, an input) fails before the work, not after it
-        inputs = (*input_paths(args), args.progression, (reference or {}).get("file"))
+        inputs = (*input_paths(args), args.progression, (reference or {}).get("file"),
+                  *(config.files if config is not None else []))
         check_output(args.out, protect=[p for p in inputs if p])
-    cohort = load_from_args(args)
+    cohort = (load_study_cohort(config, args.followup_date) if config is not None
+              else load_from_args(args))
+    lang = args.lang or (config.languages[0] if config is not None else "en")
     if reference and reference.get("file"):  # a historic cohort, read like the study's data
         reference["cohort"] = load_cohort(reference.pop("file"),
                                           followup_date=args.followup_date,
                                           municipality=args.municipality)
     progression = None
-    if args.progression:
+    if config is not None:
+        progression = load_study_progression(config, cohort, args.progression)
+    elif args.progression:
         if not isinstance(cohort, Cohort):
             raise ConfigError("--progression: needs a person-level cohort (not aggregate counts)")
         progression = load_progression(args.progression, cohort)
     ev = evaluate(cohort, options, progression=progression, reference=reference)
     for note in ev.not_recorded_notes:  # not recorded ≠ 0: say which metrics are left out
         print(f"note: {note}", file=sys.stderr)
-    if args.out and any(Path(args.out).resolve() == Path(p).resolve()
-                        for p in input_paths(args)):
-        raise ConfigError("--out: would overwrite an input file")
     table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()
-    text = write_tidy(table, args.format, args.out, summary=ev, lang=args.lang)
+    text = write_tidy(table, args.format, args.out, summary=ev, lang=lang)
     if text is not None:
         sys.stdout.write(text)
     return 0
