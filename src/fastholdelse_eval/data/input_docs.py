@@ -115,7 +115,10 @@ def markdown() -> str:
         "```",
         "",
         "or in Python: `load_cohort(path, columns={…}, values={\"end_reason\": {…}})`. "
-        f"Values of {', '.join(f'`{c}`' for c in schema.VALUE_LOOKUPS)} can be mapped.",
+        f"Values of {', '.join(f'`{c}`' for c in schema.VALUE_LOOKUPS)} can be mapped. "
+        "The same works for an aggregate file: `[columns]` may name its counts "
+        "(`\"Antal borgere\" = \"n\"`, `\"Raskmeldte\" = \"rtw\"`) and `[values.group]` "
+        "its group labels.",
         "",
         "## Messages",
         "",

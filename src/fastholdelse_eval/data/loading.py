@@ -41,9 +41,10 @@ def _load_one(path: str | Path, followup_date: object, municipality: str | None,
     source = str(path)
     name = name or Path(path).stem
     sources = [SourceFile.of(path)]
-    if looks_aggregate(list(table.frame.columns)):
+    if looks_aggregate(list(table.frame.columns), vocabulary):
         data, notes = validate_aggregate_frame(table.frame, municipality=municipality,
-                                               source=source, group=group)
+                                               source=source, group=group,
+                                               vocabulary=vocabulary)
         return AggregateCohort(data=data, name=name, sources=sources, notes=notes)
     try:
         data, notes, recorded, given, rows = validate_cohort_frame(

@@ -168,9 +168,12 @@ class Vocabulary:
         if not isinstance(self.columns, Mapping) or not isinstance(self.values, Mapping):
             raise ConfigError("columns/values: must be tables (mappings)")
         for header, target in self.columns.items():
-            if not isinstance(target, str) or COLUMN_LOOKUP.get(normalize_label(target)) is None:
+            if not isinstance(target, str) or (
+                    COLUMN_LOOKUP.get(normalize_label(target)) is None
+                    and AGGREGATE_LOOKUP.get(normalize_label(target)) is None):
+                known = ", ".join(dict.fromkeys([*COLUMN_ALIASES, *AGGREGATE_ALIASES]))
                 raise ConfigError(f"columns.{header}: {target!r} is not a known column; use one "
-                                  f"of {', '.join(COLUMN_ALIASES)}")
+                                  f"of {known}")
         for column, labels in self.values.items():
             lookup = VALUE_LOOKUPS.get(str(column))
             if lookup is None:
@@ -184,11 +187,13 @@ class Vocabulary:
                     raise ConfigError(f"values.{column}.{label}: {target!r} is not a known "
                                       f"value; use one of {known} or a label they accept")
 
-    def column_lookup(self) -> dict[str, object]:
-        """Normalised header → canonical column, the study's own first."""
-        own = {normalize_label(h): COLUMN_LOOKUP[normalize_label(t)]
-               for h, t in self.columns.items()}
-        return {**COLUMN_LOOKUP, **own}
+    def column_lookup(self, base: Mapping[str, object] = COLUMN_LOOKUP) -> dict[str, object]:
+        """Normalised header → canonical column, the study's own first. ``base``:
+        :data:`COLUMN_LOOKUP` (person-level files) or :data:`AGGREGATE_LOOKUP` (counts); own
+        names whose target the file kind does not know are left out."""
+        own = {normalize_label(h): base[normalize_label(t)]
+               for h, t in self.columns.items() if normalize_label(t) in base}
+        return {**base, **own}
 
     def value_lookup(self, column: str) -> dict[str, object]:
         """Normalised label → canonical value of ``column``, the study's own first."""

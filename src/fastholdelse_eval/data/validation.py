@@ -516,24 +516,28 @@ def _row_list(rows: list[int], limit: int = 10) -> str:
 
 # --- aggregate counts -------------------------------------------------------------------------
 
-def looks_aggregate(columns: list[str]) -> bool:
-    """An aggregate file has a count column ``n``/``antal`` and no person id."""
+def looks_aggregate(columns: list[str], vocabulary: schema.Vocabulary | None = None) -> bool:
+    """An aggregate file has a count column ``n``/``antal`` (or the study's own name for it)
+    and no person id."""
+    vocab = vocabulary or schema.BUILT_IN
+    counts, persons = vocab.column_lookup(schema.AGGREGATE_LOOKUP), vocab.column_lookup()
     keys = {schema.normalize_label(c) for c in columns}
-    has_n = bool(keys & {schema.normalize_label(a) for a in schema.AGGREGATE_ALIASES["n"]})
-    has_id = any(schema.COLUMN_LOOKUP.get(k) == "person_id" for k in keys)
-    return has_n and not has_id
+    return (any(counts.get(k) == "n" for k in keys)
+            and not any(persons.get(k) == "person_id" for k in keys))
 
 
 def validate_aggregate_frame(
     df: pd.DataFrame, municipality: str | None = None, source: str | None = None,
-    group: str | None = None,
+    group: str | None = None, vocabulary: schema.Vocabulary | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Validate an aggregate-counts table (one row per municipality × group); ``group``: the
-    file holds that group only (the group column is then optional, as for person files)."""
+    file holds that group only (the group column is then optional, as for person files);
+    ``vocabulary``: the study's own column names and group labels."""
+    vocab = vocabulary or schema.BUILT_IN
     problems: list[Problem] = []
     required = ("n", "rtw") if group else ("group", "n", "rtw")
-    mapping, col, text, notes = _prepare(df, schema.AGGREGATE_LOOKUP, schema.AGGREGATE_ALIASES,
-                                         required, problems, source)
+    mapping, col, text, notes = _prepare(df, vocab.column_lookup(schema.AGGREGATE_LOOKUP),
+                                         schema.AGGREGATE_ALIASES, required, problems, source)
 
     out = pd.DataFrame(index=text.index)
     default_muni = municipality if municipality else "unknown"
@@ -543,7 +547,8 @@ def validate_aggregate_frame(
     if "group" in mapping or group:
         raw = text[mapping["group"]] if "group" in mapping else pd.Series(
             [""] * len(text), index=text.index, dtype=str)
-        out["group"] = _group_column(raw, "group" in mapping, group, col)
+        out["group"] = _group_column(raw, "group" in mapping, group, col,
+                                     vocab.value_lookup("group"), vocab.values.get("group", {}))
     for name in schema.AGGREGATE_COUNTS:
         if name not in mapping:
             out[name] = pd.array([pd.NA] * len(text), dtype="Int64")
