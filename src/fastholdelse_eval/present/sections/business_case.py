@@ -183,12 +183,10 @@ def section(ctx: Context) -> Section | None:
         ctx.add_table(sec, main)
     table, records = _sensitivity(ctx)
     if table is not None:
-        if one_group:
-            pct = L.percent(opts.sensitivity, 0) if opts is not None else "25 %"
-            sec.blocks.append(Paragraph(L("business_case.sensitivity_intro_reference",
-                                          pct=pct, horizon=horizon)))
-        else:
-            sec.blocks.append(Paragraph(L("business_case.sensitivity_intro")))
+        # ± of rate and cost: the study's own setting (default 25 %)
+        pct = L.percent(opts.sensitivity if opts is not None else 0.25, 0)
+        key = "sensitivity_intro_reference" if one_group else "sensitivity_intro"
+        sec.blocks.append(Paragraph(L(f"business_case.{key}", pct=pct, horizon=horizon)))
         ctx.add_table(sec, table)
         names = {p: L(f"business_case.parameter_{p}") for p in PARAMETERS}
 
