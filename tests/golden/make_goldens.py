@@ -54,6 +54,12 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("report_greve", ["report", "greve_2009.toml", "--format", "md", "--out", "{dir}"]),
     ("report_aktive17", ["report", "aktive_17.csv", "--format", "md", "--lang", "da,en",
                          "--out", "{dir}"]),
+    # one group (the Greve participants alone, no comparison group): issue 14
+    ("validate_greve_participants.txt", ["validate", "greve_2009_participants.csv"]),
+    ("evaluate_greve_participants.csv", ["evaluate", "greve_2009_participants.csv",
+                                         "--horizon-weeks", "26", "--format", "csv"]),
+    ("report_greve_participants", ["report", "greve_2009_participants.toml", "--format", "md",
+                                   "--out", "{dir}"]),
 ]
 
 

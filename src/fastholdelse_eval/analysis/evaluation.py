@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.analysis import recorded
+from fastholdelse_eval.analysis import one_group, recorded
 from fastholdelse_eval.analysis.absolute_targets import absolute_rows
 from fastholdelse_eval.analysis.business_case import business_case as _business_case
 from fastholdelse_eval.analysis.durations import duration_rows
@@ -206,7 +206,9 @@ def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str,
     gaps = data[columns].isna().groupby(data["group"]).any()
 
     def count(group: str, column: str) -> int | None:
-        if group not in sums.index or pd.isna(sums.loc[group, column]) \
+        if group not in sums.index:
+            return 0  # a one-group file: the absent arm's rows are trimmed (one_group.trim)
+        if pd.isna(sums.loc[group, column]) \
                 or bool(gaps.loc[group, column]):
             return None
         return int(sums.loc[group, column])
@@ -316,7 +318,8 @@ def evaluate(
         for site in _sites(cohort.municipalities):
             data = cohort.data[pooled] if site is None else cohort.data[
                 cohort.data["municipality"] == site]
-            frames.append(tidy.frame(_aggregate_rows(data, level, site or "all", notes)))
+            frames.append(one_group.trim(tidy.frame(
+                _aggregate_rows(data, level, site or "all", notes))))
         missing = _aggregate_not_recorded(cohort.data)
         said = [f"{name}: not recorded (the file has no {', '.join(cols)} count, or it is "
                 "empty); left out, not reported as 0." for name, cols in missing.items()]
@@ -345,8 +348,8 @@ def evaluate(
             part = out[pooled] if site is None else out[out["municipality"] == site]
             rate_frames.append(tidy.frame(_persons_rows(part, level, site or "all")))
         # Not recorded ≠ 0: rates whose input column is absent or empty are left out.
-        rates_table, missing = recorded.leave_out(tidy.concat(rate_frames), cohort.recorded,
-                                                  producers=(__name__,))
+        rates_table, missing = recorded.leave_out(one_group.trim(tidy.concat(rate_frames)),
+                                                  cohort.recorded, producers=(__name__,))
         frames.append(rates_table)
         durations = duration_rows(cohort, level=level, horizon_weeks=horizon_weeks,
                                   covariates=list(options.covariates),

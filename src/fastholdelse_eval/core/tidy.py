@@ -90,3 +90,17 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True, sort=False)
     extra = [c for c in out.columns if c not in TIDY_COLUMNS]
     return out[TIDY_COLUMNS + extra]
+
+
+def present_arms(table: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Per municipality of a tidy table: the arms with at least one person (from its ``n``
+    rows). A unit without ``n`` rows is not listed. One arm = a one-group study
+    (:mod:`fastholdelse_eval.analysis.one_group`)."""
+    n = table[(table["metric"] == "n") & table["group"].isin(GROUPS)]
+    n = n[pd.to_numeric(n["estimate"], errors="coerce") > 0]
+    out: dict[str, tuple[str, ...]] = {}
+    for muni in dict.fromkeys(table.loc[table["metric"] == "n", "municipality"].astype(str)):
+        has = set(n.loc[n["municipality"].astype(str) == muni, "group"].astype(str))
+        out[muni] = tuple(g for g in GROUPS if g in has)
+    return out
+

@@ -160,3 +160,27 @@ class AggregateCohort:
     def __repr__(self) -> str:
         return (f"AggregateCohort({self.name or 'unnamed'}: {len(self.data)} rows, "
                 f"municipalities={len(self.municipalities)})")
+
+
+_ARM_WORDS = {"intervention": "intervention group (participants)", "control": "control group"}
+
+
+def one_group_note(cohort: Cohort | AggregateCohort) -> str | None:
+    """A plain note when the file holds one group only (no persons in the other arm), else
+    ``None``: the results then describe that group and cannot show an effect. A note, not an
+    error — most municipal projects have no control group."""
+    data = cohort.data
+    if isinstance(cohort, AggregateCohort):
+        sizes = data.groupby("group")["n"].sum(min_count=1)
+        arms = [g for g in ("intervention", "control") if g in sizes.index
+                and not (pd.notna(sizes[g]) and int(sizes[g]) == 0)]
+    else:
+        arms = [g for g in ("intervention", "control") if (data["group"] == g).any()]
+    if len(arms) != 1:
+        return None
+    absent = "control" if arms[0] == "intervention" else "intervention"
+    return (f"the file holds one group only: the {_ARM_WORDS[arms[0]]}, no "
+            f"{_ARM_WORDS[absent].split(' (')[0]}. Results describe this group (shares, "
+            "durations, relapse, with intervals); without a comparison group they cannot show "
+            "an effect of the intervention.")
+

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.analysis import recorded
+from fastholdelse_eval.analysis import one_group, recorded
 from fastholdelse_eval.analysis.baseline import baseline_rows, flow_rows
 from fastholdelse_eval.analysis.compare import compare_municipalities
 from fastholdelse_eval.analysis.targets import parse_targets
@@ -171,8 +171,10 @@ def analyse(
     missing = dict(getattr(ev, "not_recorded", {}) or {})
     if isinstance(cohort, Cohort):
         # Not recorded ≠ 0 here too: e.g. no end_date column → no flow at follow-up.
-        extra, left_out = recorded.leave_out(
+        # a one-group study: its own arm's baseline and flow rows only (no empty control arm)
+        extra, left_out = recorded.leave_out(one_group.trim(
             tidy.concat([baseline_rows(cohort, list(options.covariates)), flow_rows(cohort)]),
+            one_group.one_group_units(frames[0])),
             cohort.recorded, producers=(baseline_rows.__module__,))
         frames.append(extra)
         missing.update(left_out)

@@ -85,6 +85,8 @@ def present(cleared: Cleared, *, lang: str = "da") -> Document:
     head.append(L("report.meta_level", level=L.defaults["level"]))
     municipality = meta.municipality or (ctx.muni if ctx.muni != "all" else None)
     subtitle = L("report.subtitle", municipality=municipality) if municipality else ""
+    if ctx.v.one_group:  # participants only: the subtitle must not promise a comparison
+        subtitle = L("one_group.subtitle", municipality=municipality or L.group("all"))
     thr = {"threshold": L.integer(cleared.threshold), "below": L.integer(cleared.threshold - 1)}
     banner = None if cleared.enabled else L("report.banner_no_suppression", **thr)
     return Document(lang=L.lang, title=in_language(meta.title, lang) or L("report.default_title"),

@@ -13,6 +13,7 @@ import pandas as pd
 
 from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.metrics import Kind
+from fastholdelse_eval.core.tidy import present_arms
 from fastholdelse_eval.present.document import FigureBlock, Section, Table
 from fastholdelse_eval.present.figures import Draw, Rendered, render
 from fastholdelse_eval.present.inputs import Cleared
@@ -118,6 +119,9 @@ class Fmt:
         if row.get("suppressed", ""):
             return self.hidden
         metric, group = row["metric"], row["group"]
+        if group in ARMS and str(metric).startswith("median_") and not finite(row["estimate"]):
+            # a group's median is missing only when its curve never gets to one half
+            return self.L("estimates.not_reached")
         text = self.value(metric, group, row["estimate"])
         if finite(row["ci_low"]) and finite(row["ci_high"]):
             text += " (" + self.L.interval(self.bound(metric, group, row["ci_low"]),
@@ -148,6 +152,11 @@ class View:
             t = t.assign(level="")
         t = t.assign(level=t["level"].astype(object).where(t["level"].notna(), "").map(str))
         self.t = t
+        # A one-group study (participants only): its arm alone, so that no empty control
+        # column or comparison table is laid out (analysis.one_group trimmed those rows).
+        found = present_arms(t).get(municipality, ())
+        self.one_group = len(found) == 1
+        self.arms: tuple[str, ...] = found if self.one_group else ARMS
         self._index = {}
         self._all: dict[tuple[str, str], list[pd.Series]] = {}
         for _, r in t.iterrows():

@@ -181,13 +181,15 @@ def draw_rates(table: pd.DataFrame, metrics: list[str], labels: Labels) -> Draw:
     Masked values (NaN) are not drawn; the metric's row then says so in its label. A metric
     hidden in both groups gets no row at all (:func:`drawable` says which are left).
     """
-    arms = ("intervention", "control")
+    # a one-group study has its own arm's rows only: one dot per outcome, one legend entry
+    arms = tuple(g for g in ("intervention", "control") if (table["group"] == g).any()) \
+        or ("intervention", "control")
     metrics = drawable(table, metrics)
 
     def draw(ax: Axes) -> None:
         y = np.arange(len(metrics))[::-1].astype(float)
         for k, group in enumerate(arms):
-            offset = 0.15 if k == 0 else -0.15
+            offset = 0.0 if len(arms) == 1 else (0.15 if k == 0 else -0.15)
             for yi, metric in zip(y, metrics, strict=True):
                 hit = table[(table["metric"] == metric) & (table["group"] == group)]
                 if hit.empty or not np.isfinite(hit["estimate"].iloc[0]):

@@ -13,20 +13,23 @@ from fastholdelse_eval.present.labels import Labels
 def shares_table(v: View, F: Fmt, L: Labels, metrics: list[str], tid: str,
                   caption: str) -> Table:
     header = [L("columns.outcome")]
-    for g in ARMS:
+    for g in v.arms:
         header += [f"{L.group(g)}: {L('columns.count')}", f"{L.group(g)}: {L('columns.rate_ci')}"]
     rows = []
     for m in metrics:
         cells = [L.metric(m)]
-        for g in ARMS:
+        for g in v.arms:
             r = v.get(m, g)
             cells += [F.n_of(r), F.est_ci(r)]
         rows.append(cells)
-    return Table(tid, caption, header, rows, [False, True, True, True, True])
+    return Table(tid, caption, header, rows, [False] + [True] * 2 * len(v.arms))
 
 
 def comparison_table(v: View, F: Fmt, L: Labels, metrics: list[str], tid: str,
-                      caption: str) -> Table:
+                      caption: str) -> Table | None:
+    """Difference, ratio and p per metric; ``None`` for one group (nothing to compare)."""
+    if v.one_group:
+        return None
     header = [L("columns.outcome"), L("columns.difference_ci"), L("columns.ratio_ci"),
               L("columns.p")]
     rows = []
@@ -67,15 +70,15 @@ def by_site_table(table: pd.DataFrame, sites: list[str], metric: str, F: Fmt,
 
 def group_table(v: View, F: Fmt, L: Labels, metrics: list[str], tid: str,
                  caption: str) -> Table | None:
-    """Estimates per group: metric | intervention (CI) | control (CI)."""
-    rows = [[L.metric(m), F.est_ci(v.get(m, "intervention")), F.est_ci(v.get(m, "control"))]
-            for m in metrics if v.get(m, "intervention") is not None
-            or v.get(m, "control") is not None]
+    """Estimates per group: metric | intervention (CI) | control (CI) (one group: its
+    column only)."""
+    rows = [[L.metric(m), *(F.est_ci(v.get(m, g)) for g in v.arms)]
+            for m in metrics if any(v.get(m, g) is not None for g in v.arms)]
     if not rows:
         return None
     return Table(tid, L("columns.group_caption", section=caption),
-                 [L("columns.outcome"), L.group("intervention"), L.group("control")], rows,
-                 [False, True, True])
+                 [L("columns.outcome"), *(L.group(g) for g in v.arms)], rows,
+                 [False] + [True] * len(v.arms))
 
 
 def compare_table(v: View, F: Fmt, L: Labels, metrics: list[str], tid: str,

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from fastholdelse_eval.cli.commands import add_cohort_arguments, input_paths, load_from_args
+from fastholdelse_eval.data.cohort import one_group_note
 from fastholdelse_eval.data.validation import parse_date_option
 
 NAME = "validate"
@@ -22,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     parse_date_option(args.followup_date, "--followup-date")
     cohort = load_from_args(args)
     print(f"{' + '.join(input_paths(args))}: valid — {cohort!r}")
-    for note in cohort.notes:
+    one = one_group_note(cohort)
+    for note in [*cohort.notes, *([one] if one else [])]:
         print(f"  note: {note}", file=sys.stdout)
     return 0

@@ -12,6 +12,8 @@ METRICS = metrics.in_section("flow")
 def section(ctx: Context) -> Section | None:
     L, F, v = ctx.L, ctx.F, ctx.v
     ni, nc = v.get("n", "intervention"), v.get("n", "control")
+    if v.one_group:
+        return _one_group(ctx)
     if ni is None or nc is None:
         return None
     total = (L.integer(int(ni["numerator"]) + int(nc["numerator"]))
@@ -30,4 +32,24 @@ def section(ctx: Context) -> Section | None:
             cells.append(F.count(r) + pct)
         rows.append(cells)
     ctx.add_table(sec, Table("table-flow", L("sections.flow"), header, rows, [False, True, True]))
+    return sec
+
+
+def _one_group(ctx: Context) -> Section:
+    """Participants only: one column, the group's own counts."""
+    L, F, v = ctx.L, ctx.F, ctx.v
+    (arm,) = v.arms
+    n = v.get("n", arm)
+    sec = Section("flow", L("sections.flow"), [Paragraph(L(
+        "one_group.flow_intro", n=F.count(n), group=L.group(arm).lower()))])
+    rows = [[L("flow.enrolled"), F.count(n)]]
+    for m in METRICS:
+        r = v.get(m, arm)
+        if r is None:
+            continue
+        pct = "" if r["suppressed"] else f" ({F.value(m, arm, r['estimate'])})"
+        rows.append([L.metric(m), F.count(r) + pct])
+    ctx.add_table(sec, Table("table-flow", L("sections.flow"), [L("columns.item"),
+                                                                 L.group(arm)], rows,
+                             [False, True]))
     return sec

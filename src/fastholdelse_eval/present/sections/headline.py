@@ -10,6 +10,7 @@ from fastholdelse_eval.core import metrics
 from fastholdelse_eval.present.context import Context, Fmt, View, finite
 from fastholdelse_eval.present.document import Bullets, Paragraph, Section
 from fastholdelse_eval.present.labels import Labels
+from fastholdelse_eval.present.one_group import headline as one_group_headline
 
 RATES = metrics.in_section("headline_rates")
 WEEKS = metrics.in_section("headline_weeks")
@@ -17,6 +18,8 @@ WEEKS = metrics.in_section("headline_weeks")
 
 def section(ctx: Context) -> Section | None:
     L = ctx.L
+    if ctx.v.one_group:  # participants only: describe them, no comparison words
+        return one_group_headline(ctx, RATES, WEEKS, _why(ctx))
     items = _headline(ctx.v, ctx.F, L, ctx.cleared.threshold, _why(ctx))
     if not items:
         return None

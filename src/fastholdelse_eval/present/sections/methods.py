@@ -16,6 +16,8 @@ def section(ctx: Context) -> Section | None:
     description = in_language(meta.description, L.lang)
     if description:
         sec.blocks.append(Paragraph(f"{L('methods.design')}: {description}"))
+    if v.one_group:
+        sec.blocks.append(Paragraph(L("one_group.methods")))
     sec.blocks.append(Paragraph(L("methods.intro")))
     # baseline rows get one entry below; target rows are explained in their own section
     shown = [m for m in v.metrics()

@@ -17,18 +17,22 @@ def section(ctx: Context) -> Section | None:
     outcome = [m for m in METRICS if v.has(m)]
     if not outcome:
         return None
-    sec = Section("outcomes", L("sections.outcomes"), [Paragraph(L("outcomes.intro"))])
+    intro = L("one_group.outcomes_intro") if v.one_group else L("outcomes.intro")
+    sec = Section("outcomes", L("sections.outcomes"), [Paragraph(intro)])
     ctx.add_table(sec, shares_table(v, F, L, outcome, "table-outcomes", L("sections.outcomes")))
-    ctx.add_table(sec, comparison_table(v, F, L, outcome, "table-outcomes-comparison",
-                                        L("sections.outcomes")))
+    compared = comparison_table(v, F, L, outcome, "table-outcomes-comparison",
+                                L("sections.outcomes"))
+    if compared is not None:
+        ctx.add_table(sec, compared)
     # drawn from the cleared table: masked shares are NaN there and are not drawn; an outcome
     # hidden in both groups gets no empty row, the note below names it instead
     not_drawn = [m for m in outcome if m not in drawable(v.t, outcome)]
-    ctx.add_figure(sec, ctx.render_figure("fig-outcomes", L("outcomes.figure_title"),
-                                          L("outcomes.figure_desc"),
+    words = "one_group" if v.one_group else "outcomes"
+    ctx.add_figure(sec, ctx.render_figure("fig-outcomes", L(f"{words}.figure_title"),
+                                          L(f"{words}.figure_desc"),
                                           draw_rates(v.t, outcome, L)))
     if not_drawn:
-        sec.blocks.append(Paragraph(L("outcomes.figure_hidden", metrics=", ".join(
+        sec.blocks.append(Paragraph(L(f"{words}.figure_hidden", metrics=", ".join(
             L.metric(m) for m in not_drawn)), "note"))
     table = ctx.cleared.table
     sites = [m for m in dict.fromkeys(table["municipality"]) if m != "all"]

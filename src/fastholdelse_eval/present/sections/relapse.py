@@ -26,8 +26,9 @@ def section(ctx: Context) -> Section | None:
     sec = Section("relapse", caption, [Paragraph(L("relapse.intro", **ctx.values))])
     if counted:
         ctx.add_table(sec, shares_table(v, F, L, counted, "table-relapse", caption))
-        ctx.add_table(sec, comparison_table(v, F, L, counted, "table-relapse-comparison",
-                                            caption))
+        compared = comparison_table(v, F, L, counted, "table-relapse-comparison", caption)
+        if compared is not None:
+            ctx.add_table(sec, compared)
     for t in (group_table(v, F, L, estimated, "table-relapse-time", caption),
               compare_table(v, F, L, estimated, "table-relapse-time-comparison", caption)):
         if t is not None:
