@@ -21,7 +21,8 @@ KERNEL = "fastholdelse-eval-test"
 
 # Text a notebook must show when it has run, beyond running without error.
 EXPECTED_OUTPUT = {
-    "02_durations.ipynb": ["median_weeks_on_benefit", "target:rmst_weeks_on_benefit"],
+    "02_durations.ipynb": ["median_weeks_on_benefit", "target:rmst_weeks_on_benefit",
+                           "logrank_partial_rtw", "cif_partial_rtw"],
 }
 
 
