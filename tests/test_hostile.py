@@ -434,6 +434,36 @@ def test_pseudonymize_reports_cpr_in_other_sheets_comments_and_sheet_names(tmp_p
         assert secret not in text
 
 
+def test_pseudonymize_reports_cpr_in_formulas_footers_and_defined_names(tmp_path, capsys):
+    """pseudonymize looks where the readers look (one shared check): a formula with no cached
+    value, a page footer and a defined name are each reported, never echoed."""
+    import openpyxl
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["cpr", "gruppe"])
+    for i in range(1, 8):
+        ws.append([f"{i:02d}0190{i:04d}", "deltager"])
+    ws.oddFooter.center.text = "sag 040490-2222"
+    other = wb.create_sheet("noter")
+    other["A1"] = '="0606061234"'
+    wb.defined_names["kilde"] = DefinedName("kilde", attr_text='"070790-3333"')
+    path = tmp_path / "wb.xlsx"
+    wb.save(path)
+    (tmp_path / "keys").mkdir()
+    assert main(["pseudonymize", "--new-key", str(tmp_path / "keys" / "k.key")]) == 0
+    capsys.readouterr()
+    code, text = run_cli(["pseudonymize", str(path), "--key-file",
+                          str(tmp_path / "keys" / "k.key"), "--column", "cpr", "--out",
+                          str(tmp_path / "o.xlsx")], capsys)
+    assert code == 0, text
+    assert "sheet 2: 1 cell(s) look like CPR numbers" in text, text
+    assert "header or footer" in text and "defined name" in text, text
+    for secret in ("040490", "0606061234", "070790"):
+        assert secret not in text
+
+
 @pytest.mark.parametrize("where", ["other-sheet", "comment", "sheet-name"])
 def test_xlsx_input_with_cpr_outside_the_table_is_refused(tmp_path, capsys, where):
     import openpyxl

@@ -364,12 +364,28 @@ def _read_xlsx(path: Path) -> RawTable:
 
 
 def _workbook_cpr_problems(path: Path) -> list[Problem]:
-    """CPR-like values anywhere in a workbook that the table reader does not look at: every
-    sheet but the first (cells, formulas and cached results alike), every sheet's name,
-    cell comments, headers and footers, and defined names. The first sheet's cells are the
-    table every reader (cohort, groups, mapping, progression) checks cell by cell, naming the
-    row and column. Every reader of XLSX input goes through :func:`read_table`, so this holds
-    for all of them; a workbook that cannot be opened for this check is refused (fail closed).
+    """CPR-like values anywhere in a workbook that the table reader does not look at (see
+    :func:`workbook_cpr_places`). The first sheet's cells are the table every reader (cohort,
+    groups, mapping, progression) checks cell by cell, naming the row and column. Every reader
+    of XLSX input goes through :func:`read_table`, so this holds for all of them; a workbook
+    that cannot be opened for this check is refused (fail closed).
+    """
+    places = workbook_cpr_places(path)
+    if places is None:
+        return [Problem(None, None, "the workbook's other sheets and comments could not be "
+                                    "checked for CPR numbers, so it is not read; save it "
+                                    "again from Excel or as CSV")]
+    return [Problem(None, None, place + (" (only the first sheet is read, but the file must "
+                                         "hold no CPR number)" if "cell(s)" in place else ""))
+            for place in places]
+
+
+def workbook_cpr_places(path: Path) -> list[str] | None:
+    """Where a workbook holds CPR-like values outside the first sheet's cells: every other
+    sheet (cells, formulas and cached results alike), every sheet's name, cell comments of
+    any sheet, page headers and footers, and defined names. Places and counts only, never a
+    value; ``None`` when the workbook cannot be opened. Shared by the readers and by
+    ``pseudonymize``, which edits only the first sheet's CPR column and must say what it left.
     """
     import openpyxl  # lazy: heavy
 
@@ -378,15 +394,13 @@ def _workbook_cpr_problems(path: Path) -> list[Problem]:
         # (="0101901234") with no cached value when a script wrote the file.
         books = [openpyxl.load_workbook(path, data_only=flag) for flag in (False, True)]
     except Exception:  # openpyxl raises many types
-        return [Problem(None, None, "the workbook's other sheets and comments could not be "
-                                    "checked for CPR numbers, so it is not read; save it "
-                                    "again from Excel or as CSV")]
-    problems = []
+        return None
+    places = []
     for index, sheets in enumerate(zip(*(b.worksheets for b in books), strict=True)):
         ws = sheets[0]
         where = f"sheet {index + 1}"
         if contains_cpr(ws.title):
-            problems.append(Problem(None, None, f"the name of {where} looks like a CPR number"))
+            places.append(f"the name of {where} looks like a CPR number")
         cells = comments = 0
         for book_ws in sheets if index > 0 else sheets[:1]:  # sheet 1: comments only
             for row in book_ws.iter_rows():
@@ -397,24 +411,21 @@ def _workbook_cpr_problems(path: Path) -> list[Problem]:
                             and contains_cpr(cell.comment.text):
                         comments += 1
         if cells:
-            problems.append(Problem(None, None, f"{where}: {cells} cell(s) look like CPR numbers "
-                                                "(only the first sheet is read, but the file "
-                                                "must hold no CPR number)"))
+            places.append(f"{where}: {cells} cell(s) look like CPR numbers")
         if comments:
-            problems.append(Problem(None, None, f"{where}: {comments} cell comment(s) hold "
-                                                "something that looks like a CPR number"))
+            places.append(f"{where}: {comments} cell comment(s) hold something that looks "
+                          "like a CPR number")
         margins = [getattr(getattr(ws, hf), part).text
                    for hf in ("oddHeader", "oddFooter", "evenHeader", "evenFooter")
                    for part in ("left", "center", "right")]
         if any(t and contains_cpr(t) for t in margins):
-            problems.append(Problem(None, None, f"{where}: the page header or footer holds "
-                                                "something that looks like a CPR number"))
+            places.append(f"{where}: the page header or footer holds something that looks "
+                          "like a CPR number")
     names = books[0].defined_names
     if any(contains_cpr(str(n)) or contains_cpr(str(getattr(d, "attr_text", "")))
            for n, d in names.items()):
-        problems.append(Problem(None, None, "a defined name of the workbook looks like a CPR "
-                                            "number"))
-    return problems
+        places.append("a defined name of the workbook looks like a CPR number")
+    return places
 
 
 def _read_parquet(path: Path) -> RawTable:

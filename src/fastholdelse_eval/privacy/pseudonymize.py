@@ -29,6 +29,7 @@ from fastholdelse_eval.data.io import (
     file_problem,
     read_table,
     table_kind,
+    workbook_cpr_places,
     write_table,
 )
 from fastholdelse_eval.privacy.pseudonyms import (
@@ -191,31 +192,18 @@ def _safe_column_name(name: str, position: int) -> str:
     return safe_name(name)
 
 
-def _workbook_findings(wb, first_columns: list[str]) -> list[str]:
-    """CPR-like values the first sheet's pseudonymisation leaves: in other sheets (cells and
-    names), in cell comments of any sheet, and in the first sheet's header. Places only."""
-    found = []
-    for pos, name in enumerate(first_columns):
-        if contains_cpr(name):
-            found.append(f"the header of column {pos + 1} looks like a CPR number")
-    for index, ws in enumerate(wb.worksheets):
-        label = f"sheet {index + 1}" if contains_cpr(ws.title) else f"sheet '{safe_name(ws.title)}'"
-        if contains_cpr(ws.title):
-            found.append(f"the name of sheet {index + 1} looks like a CPR number")
-        cells = comments = 0
-        for row in ws.iter_rows():
-            for cell in row:
-                if index > 0 and cell.value is not None and contains_cpr(cell.value):
-                    cells += 1
-                if cell.comment is not None and contains_cpr(cell.comment.text):
-                    comments += 1
-        if cells:
-            found.append(f"{label}: {cells} cell(s) look like CPR numbers (only the first "
-                         "sheet's CPR column is pseudonymised)")
-        if comments:
-            found.append(f"{label}: {comments} cell comment(s) hold something that looks like "
-                         "a CPR number")
-    return found
+def _workbook_findings(path: Path, first_columns: list[str]) -> list[str]:
+    """CPR-like values the first sheet's pseudonymisation leaves: the first sheet's header and
+    every place :func:`workbook_cpr_places` looks (other sheets, comments, headers and
+    footers, defined names). Places only."""
+    found = [f"the header of column {pos + 1} looks like a CPR number"
+             for pos, name in enumerate(first_columns) if contains_cpr(name)]
+    places = workbook_cpr_places(path)
+    if places is None:  # the workbook opened a moment ago for editing; say so, never guess
+        return found + ["the workbook could not be checked for CPR numbers outside the first "
+                        "sheet's column"]
+    return found + [p + (" (only the first sheet's CPR column is pseudonymised)"
+                         if "cell(s)" in p else "") for p in places]
 
 
 # --- CSV: rewrite one field per record, leave every other byte alone ------------------------
@@ -374,7 +362,7 @@ def _xlsx_source(path: Path) -> _Source:
         return pd.Series(padded, dtype=str)
 
     return _Source("xlsx", header, lambda pos: frame.iloc[:, pos], rows, blank, write, text,
-                   findings=lambda: _workbook_findings(wb, header))
+                   findings=lambda: _workbook_findings(path, header))
 
 
 def _arrow_codec(name: str) -> str:
