@@ -4,6 +4,7 @@ the delta-method interval by hand, the bootstrap against it, payers, sensitivity
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -160,6 +161,10 @@ def test_sensitivity_and_tornado(greve_cohort) -> None:
     matplotlib.use("Agg")
     ax = ev.plot_tornado()
     assert len(ax.patches) == 8 and ax.get_xlabel()
+    # kroner ticks with a thousands separator, as the tables print them
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert any(re.fullmatch(r"-?\d{1,3}(,\d{3})+", t) for t in ticks), ticks
 
 
 def test_pooled_random_effects_and_prediction_interval() -> None:

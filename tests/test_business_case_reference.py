@@ -309,8 +309,9 @@ def test_fixed_inputs_have_no_interval(greve_cohort) -> None:
 # --- report and command line -----------------------------------------------------------------
 
 FLAGS = ["--weekly-benefit", "4000", "--benefit-year", "2009", "--cost-per-participant", "5000",
-         "--business-horizon-weeks", "26", "--reference-weeks", "15.8", "--reference-se", "0.7",
-         "--reference-low", "14", "--reference-high", "17.5", "--bootstrap", "0"]
+         "--business-horizon-weeks", "26", "--assumed-reference-weeks", "15.8",
+         "--assumed-reference-se", "0.7", "--assumed-reference-low", "14",
+         "--assumed-reference-high", "17.5", "--bootstrap", "0"]
 
 
 @pytest.fixture(scope="module")

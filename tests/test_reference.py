@@ -205,3 +205,5 @@ def test_study_toml_cli_and_report(split, tmp_path, greve_path):
     text = next((tmp_path / "h").glob("*.md")).read_text(encoding="utf-8")
     assert "historic reference (Greve 2007)" in text
     assert "| Historic reference |" in text or "Historic reference:" in text
+    km = next((tmp_path / "h").glob("*-fig-km.svg")).read_text(encoding="utf-8")
+    assert "Historic reference (n=" in km and "Control" not in km  # legend and at-risk rows

@@ -28,10 +28,10 @@ FLAGS = {
     "bootstrap": "--bootstrap",
     "seed": "--seed",
     "sensitivity": "--sensitivity",
-    "reference_weeks": "--reference-weeks",
-    "reference_se": "--reference-se",
-    "reference_low": "--reference-low",
-    "reference_high": "--reference-high",
+    "reference_weeks": "--assumed-reference-weeks",
+    "reference_se": "--assumed-reference-se",
+    "reference_low": "--assumed-reference-low",
+    "reference_high": "--assumed-reference-high",
 }
 _DEST = {name: "bc_" + name for name in FLAGS}
 
@@ -79,7 +79,7 @@ def add_business_case_arguments(parser: argparse.ArgumentParser) -> None:
                    "benefit weeks per person within --business-horizon-weeks (then required) "
                    "without the project; the business case is labelled as resting on it")
     g.add_argument(FLAGS["reference_se"], dest=d["reference_se"], type=float, metavar="W",
-                   help="standard error of --reference-weeks (enters the intervals)")
+                   help="standard error of --assumed-reference-weeks (enters the intervals)")
     g.add_argument(FLAGS["reference_low"], dest=d["reference_low"], type=float, metavar="W",
                    help="low end of the reference's plausible range (sensitivity table)")
     g.add_argument(FLAGS["reference_high"], dest=d["reference_high"], type=float, metavar="W",

@@ -38,6 +38,7 @@ def tornado_plot(table: Any, ax=None, *, labels: Mapping[str, str] | None = None
     high_label = w("high") if high_label is None else high_label
     base_label = w("base") if base_label is None else base_label
     import matplotlib.pyplot as plt  # lazy: heavy
+    from matplotlib.ticker import FuncFormatter  # lazy: heavy
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.2))
@@ -64,6 +65,9 @@ def tornado_plot(table: Any, ax=None, *, labels: Mapping[str, str] | None = None
         ax.axvline(base, color="0.2", linewidth=1, label=base_label)
     ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle="--")
     ax.set_xlabel(xlabel)
+    # Kroner with a thousands separator (12,500; a Danish report's decimal-comma wrapper turns
+    # it into 12.500), as the tables print them.
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     if title:
         ax.set_title(title)
     if order:

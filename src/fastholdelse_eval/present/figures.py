@@ -213,6 +213,8 @@ def draw_rates(table: pd.DataFrame, metrics: list[str], labels: Labels) -> Draw:
         ax.set_axisbelow(True)
         handles = [mpl.lines.Line2D([], [], marker="o", color=COLORS[g], linewidth=2,
                                     label=labels.group(g)) for g in arms]
-        ax.legend(handles=handles, loc="lower right", frameon=False)
+        # Above the axes: inside, it covers a dot whenever a share is near 80-100 %.
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                  ncol=len(handles), frameon=False)
 
     return draw

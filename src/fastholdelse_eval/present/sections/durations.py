@@ -13,6 +13,7 @@ from fastholdelse_eval.present.document import Paragraph, Section
 from fastholdelse_eval.present.figures import Draw
 from fastholdelse_eval.present.inputs import ClearedFigure
 from fastholdelse_eval.present.labels import Labels
+from fastholdelse_eval.present.sections.reference import rename_groups
 from fastholdelse_eval.present.tables import compare_table, group_table
 
 METRICS = metrics.in_section("durations")
@@ -25,6 +26,7 @@ def _draw(fig: ClearedFigure, labels: Labels) -> Draw:
         spec.plot(list(fig.groups), ax=ax, coarsen=fig.coarsen, title="", lang=labels.lang,
                   xlabel=labels(f"{spec.labels}_x"),
                   ylabel=labels(f"{spec.labels}_y"))
+        rename_groups(ax, labels)
 
     return draw
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fastholdelse_eval.plots.words import Words
 from fastholdelse_eval.present.context import Context, finite
 from fastholdelse_eval.present.document import Paragraph, Section, Table
 from fastholdelse_eval.present.labels import Labels
@@ -13,10 +14,27 @@ HISTORIC = "historic reference"  # the ``comparison`` column's value (analysis/r
 
 
 def relabel(L: Labels, table: pd.DataFrame) -> None:
-    """Name the control group "Historic reference" in tables and figures when it is one."""
+    """Name the control group "Historic reference" in tables when it is one; figures follow
+    through :func:`rename_groups`, which reads the same label."""
     if "comparison" in table.columns and bool((table["comparison"] == HISTORIC).any()):
-        for part in ("groups", "figures"):
-            L.data[part] = {**L.data[part], "control": L("reference.group_historic")}
+        L.data["groups"] = {**L.data["groups"], "control": L("reference.group_historic")}
+
+
+def rename_groups(ax, L: Labels) -> None:
+    """Name a historic cohort drawn as "Control" "Historic reference" in a drawn figure's
+    legend and numbers-at-risk labels, as :func:`relabel` names it in the tables. Words only;
+    nothing is drawn again."""
+    historic = L("reference.group_historic")
+    if L.group("control") != historic:  # the plot words stand (they may be shorter on purpose)
+        return
+    swaps = {Words(L.lang).group("control"): historic}
+    legend = ax.get_legend()
+    texts = [*(legend.get_texts() if legend else []), *ax.texts]
+    for text in texts:
+        label = text.get_text()
+        for old, new in swaps.items():
+            if label == old or label.startswith(old + " ("):
+                text.set_text(new + label[len(old):])
 
 
 def section(ctx: Context) -> Section | None:
