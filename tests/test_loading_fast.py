@@ -8,12 +8,13 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from fastholdelse_eval.core.arrow_text import may_need_strip
+from fastholdelse_eval.core.arrow_text import may_need_strip, text_hashes
 from fastholdelse_eval.core.cpr import _no_nine_digits, contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import ValidationError
-from fastholdelse_eval.data import csv_lines, io
+from fastholdelse_eval.data import coded, csv_lines, io
 from fastholdelse_eval.data.validation import parse_dates
 
 HEADER = "borger_id;gruppe;startdato;afslutningsårsag"
@@ -115,3 +116,49 @@ def test_dates_each_format_and_each_way_to_fail():
     assert dates.iloc[6:].isna().all()
     assert bad.tolist() == [False] * 7 + [True] + [False] * 4 + [True, True]
     assert impossible.tolist() == [False] * 8 + [True] * 4 + [False, False]
+
+
+def _plain_duplicates(ids: list[str], within: list[str]) -> tuple[list[int], list[int]]:
+    """The definition, row by row: a non-empty (within, id) seen before is a duplicate."""
+    seen: dict[tuple[str, str], int] = {}
+    dup, first = [], []
+    for i, key in enumerate(zip(within, ids, strict=True)):
+        if key in seen and key[1] != "":
+            dup.append(i)
+            first.append(seen[key])
+        seen.setdefault(key, i)
+    return dup, first
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_duplicate_rows_by_hash_match_the_definition(monkeypatch, collide):
+    # Ids of 0–70 bytes (past the 64-byte hash limit too), non-ASCII, empty, repeated within
+    # and across municipalities, in several Arrow chunks; with collide every hash is equal, so
+    # the exact comparison of colliding rows alone must find the answer.
+    rng = np.random.default_rng(3)
+    pool = ["", "A1", "A1 ", "Æbø-7", "x" * 8, "x" * 9, "y" * 64, "p" * 70] + [
+        f"P{i:0{int(rng.integers(1, 20))}d}" for i in range(300)]
+    ids = [pool[i] for i in rng.integers(0, len(pool), 2000)]
+    within = [str(m) for m in rng.integers(0, 3, 2000)]
+    if collide:
+        monkeypatch.setattr(coded, "text_hashes", lambda cells: np.zeros(len(cells), np.uint64))
+    for longest in (64, 70):
+        subset = [i for i in ids if len(i.encode()) <= longest]
+        n = len(subset)
+        chunks = pa.chunked_array([pa.array(subset[:n // 3], pa.large_string()),
+                                   pa.array(subset[n // 3:], pa.large_string())])
+        text = chunks.to_pandas()
+        assert text.dtype == "str"
+        dup, first = coded.duplicate_rows(text, pd.Series(within[:n]))
+        assert (dup.tolist(), first.tolist()) == _plain_duplicates(subset, within[:n])
+        assert len(dup) > 0
+
+
+def test_text_hashes_equal_cells_equal_hashes():
+    cells = pa.chunked_array([pa.array(["a", "", "abcdefghi", "æø"], pa.large_string()),
+                              pa.array(["abcdefghi", "a", "x" * 64, ""], pa.large_string())])
+    hashes = text_hashes(cells.to_pandas())
+    assert hashes[0] == hashes[5] and hashes[2] == hashes[4] and hashes[1] == hashes[7]
+    assert len(set(hashes.tolist())) == 5
+    assert text_hashes(pd.Series(["a"], dtype=object)) is None
+    assert text_hashes(pa.array(["x" * 65], pa.large_string()).to_pandas()) is None

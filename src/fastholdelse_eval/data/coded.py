@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fastholdelse_eval.core.arrow_text import text_hashes
 from fastholdelse_eval.data.schema import normalize_label
 
 
@@ -47,3 +48,27 @@ class Coded(NamedTuple):
     def mapped(self, lookup: Mapping[str, object]) -> list[object]:
         """Each distinct cell through a vocabulary (None where unknown)."""
         return [lookup.get(normalize_label(u)) for u in self.uniques]
+
+
+def duplicate_rows(ids: pd.Series, within: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows whose non-empty id repeats an earlier row's within the same
+    ``within`` value (municipality), and the position of that earlier row.
+
+    Only rows whose (id, within) hash repeats can be duplicates: the ids are hashed on their
+    bytes (:func:`text_hashes`, no Python string per person; factorising a million distinct ids
+    cost half a second) and only those rows' strings are compared."""
+    within_codes, withins = pd.factorize(within)
+    hashes = text_hashes(ids)
+    if hashes is None:
+        rows = np.arange(len(ids))
+    else:
+        key = hashes ^ (within_codes.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
+        rows = np.flatnonzero(pd.Series(key).duplicated(keep=False).to_numpy())
+    if not len(rows):
+        return rows, rows
+    # One integer per (within, id): hashing integers, not pairs of strings.
+    some = ids.iloc[rows]
+    key = pd.Series(pd.factorize(some)[0] * max(len(withins), 1) + within_codes[rows])
+    dup = key.duplicated(keep="first").to_numpy() & (some != "").to_numpy()
+    first = pd.Series(rows).groupby(key, sort=False).transform("first").to_numpy()
+    return rows[dup], first[dup]

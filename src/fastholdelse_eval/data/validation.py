@@ -18,7 +18,7 @@ import pandas as pd
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data import messages, schema
-from fastholdelse_eval.data.coded import Coded
+from fastholdelse_eval.data.coded import Coded, duplicate_rows
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
@@ -385,18 +385,12 @@ def validate_cohort_frame(
 
     # duplicates within municipality (message names the first row, never the id)
     if "person_id" in mapping:
-        # One integer per (municipality, person): hashing integers, not pairs of strings.
-        muni_codes, munis = pd.factorize(out["municipality"])
-        pid_codes = pd.factorize(pid)[0]
-        key = pd.Series(pid_codes * max(len(munis), 1) + muni_codes)
-        dup = key.duplicated(keep="first").to_numpy() & (pid != "").to_numpy()
-        if dup.any():
-            first = pd.Series(np.arange(n)).groupby(key, sort=False).transform("first")
-            for i in np.flatnonzero(dup):
-                col.problems.append(Problem(
-                    spreadsheet_row(text.index[i]), mapping["person_id"],
-                    f"duplicate person_id within its municipality (first seen in row "
-                    f"{spreadsheet_row(text.index[first.iloc[i]])})"))
+        dup, first = duplicate_rows(pid, out["municipality"])
+        for i, f in zip(dup, first, strict=True):
+            col.problems.append(Problem(
+                spreadsheet_row(text.index[i]), mapping["person_id"],
+                f"duplicate person_id within its municipality (first seen in row "
+                f"{spreadsheet_row(text.index[f])})"))
 
     # covariates: known names canonical, other columns as written; numbers where all are numbers
     used = set(mapping.values())
