@@ -36,7 +36,7 @@ def text_buffers(cells: Any) -> list[tuple[np.ndarray, np.ndarray]] | None:
             continue
         offsets_buf, data_buf = chunk.buffers()[1:3]
         offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)[
-            chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+            chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64, copy=False)
         data = (np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
                 if data_buf is not None else np.zeros(0, dtype=np.uint8))
         out.append((offsets, data))
@@ -50,6 +50,9 @@ def may_need_strip(cells: Any) -> bool:
     if parts is None:
         return True
     for offsets, data in parts:
+        if not len(data) or (data.min() > 32 and data.max() < 128):
+            # No whitespace, separator or non-ASCII byte anywhere: two fast reductions.
+            continue
         lengths = np.diff(offsets)
         filled = lengths > 0
         first = data[(offsets[:-1] - offsets[0])[filled]]
