@@ -200,7 +200,10 @@ def test_tornado_draws_the_reference() -> None:
     ev = fe.evaluate(participants(), business_case=INPUTS)
     ax = ev.business_case.plot_tornado()
     assert len(ax.patches) == 8
-    assert "reference" in [t.get_text() for t in ax.get_yticklabels()]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    # the effect is weeks saved against the assumed reference, not an effect against controls
+    assert "Assumed reference" in ticks and "Weeks saved vs. assumed reference" in ticks
+    assert "Effect (weeks saved)" not in ticks
     assert ev.business_case.pooled_rows().empty  # one stated reference: nothing to pool
 
 
@@ -384,3 +387,26 @@ def test_command_line_columns_and_note(capsys, participants_file) -> None:
     assert lines["probability_saves_money"].split()[-2:] == ["99.9", "%"]
     assert "business_case_sensitivity: reference low = 14.00" in lines
     assert "note: business case: participants only — compared with an ASSUMED reference" in out
+
+
+@pytest.mark.parametrize(("lang", "label", "definition", "control"), [
+    ("da", "Sparede uger mod antaget reference", "Den antagne references uger på sygedagpenge "
+     "minus deltagernes gennemsnitlige uger", "Kontrolgruppens minus"),
+    ("en", "Weeks saved vs. assumed reference", "The assumed reference's weeks on benefit minus "
+     "the participants' mean weeks", "control group's minus"),
+])
+def test_report_names_weeks_saved_against_the_reference(capsys, tmp_path, participants_file,
+                                                         lang, label, definition,
+                                                         control) -> None:
+    """One group: the sensitivity table, the tornado's bar and Methods' definition speak of
+    the assumed reference, never of a control group or an effect."""
+    code = main(["report", participants_file, "--out", str(tmp_path), "--lang", lang,
+                 "--format", "md", "--quiet", *FLAGS])
+    assert code == 0, capsys.readouterr().err
+    md = next(tmp_path.glob(f"*.{lang}.md")).read_text(encoding="utf-8")
+    assert f"| {label} | " in section(md)
+    assert "Effekt (sparede uger)" not in md and "Effect (weeks saved)" not in md
+    assert definition in md and control not in md
+    svg = next(tmp_path.glob(f"*.{lang}-fig-tornado.svg")).read_text(encoding="utf-8")
+    assert label in svg and "Effekt (sparede uger)" not in svg \
+        and "Effect (weeks saved)" not in svg

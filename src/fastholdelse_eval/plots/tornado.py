@@ -60,7 +60,11 @@ def tornado_plot(table: Any, ax=None, *, labels: Mapping[str, str] | None = None
                 label=low_label if y == 0 else None)
         ax.barh(y, hi - centre, left=centre, color=HIGH_COLOR, height=0.6,
                 label=high_label if y == 0 else None)
-    ax.set_yticks(range(len(order)), [names.get(p, w.parameter(p)) for p in order])
+    # Against an assumed reference (one group, the reference varied) the "effect" is weeks saved
+    # against that reference, not against a control group
+    words = {p: w.parameter("effect_reference" if p == "effect" and "reference" in bars else p)
+             for p in order}
+    ax.set_yticks(range(len(order)), [names.get(p, words[p]) for p in order])
     if _finite(base):
         ax.axvline(base, color="0.2", linewidth=1, label=base_label)
     ax.axvline(0.0, color="0.5", linewidth=0.8, linestyle="--")

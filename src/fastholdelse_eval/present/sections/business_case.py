@@ -134,7 +134,22 @@ def _main_table(ctx: Context, one_group: bool) -> Table | None:
                   L("business_case.column_bootstrap")], rows, [False, True, True])
 
 
-def _sensitivity(ctx: Context) -> tuple[Table | None, list[dict]]:
+def _parameter(ctx: Context, p: str, one_group: bool) -> str:
+    """An assumption's name; against an assumed reference the effect is weeks saved against
+    it (there is no control group)."""
+    key = "effect_reference" if one_group and p == "effect" else p
+    return ctx.L(f"business_case.parameter_{key}")
+
+
+def definitions(ctx: Context) -> dict[str, str]:
+    """Methods' definitions that this section words differently: a one-group report's weeks
+    saved are against the assumed reference (the registry's definition names a control group)."""
+    if ctx.v.get("benefit_weeks_saved", VS_REFERENCE) is None:
+        return {}
+    return {"benefit_weeks_saved": ctx.L("business_case.definition_reference")}
+
+
+def _sensitivity(ctx: Context, one_group: bool) -> tuple[Table | None, list[dict]]:
     L, v = ctx.L, ctx.v
     shown = [r for r in v.rows(SENSITIVITY) if not r.get("suppressed", "")]
     if not shown:
@@ -150,7 +165,7 @@ def _sensitivity(ctx: Context) -> tuple[Table | None, list[dict]]:
             text = L.number(float(value), 1) + " " + L("business_case.weeks")
         else:
             text = ""
-        rows.append([L(f"business_case.parameter_{p}"), L(f"business_case.setting_{s}"), text,
+        rows.append([_parameter(ctx, p, one_group), L(f"business_case.setting_{s}"), text,
                      L.integer(r["estimate"]) if finite(r["estimate"]) else L.fmt["na"]])
         records.append({"parameter": p, "setting": s, "value": value,
                         "net_saving_per_participant": r["estimate"]})
@@ -181,14 +196,14 @@ def section(ctx: Context) -> Section | None:
     main = _main_table(ctx, one_group)
     if main is not None:
         ctx.add_table(sec, main)
-    table, records = _sensitivity(ctx)
+    table, records = _sensitivity(ctx, one_group)
     if table is not None:
         # ± of rate and cost: the study's own setting (default 25 %)
         pct = L.percent(opts.sensitivity if opts is not None else 0.25, 0)
         key = "sensitivity_intro_reference" if one_group else "sensitivity_intro"
         sec.blocks.append(Paragraph(L(f"business_case.{key}", pct=pct, horizon=horizon)))
         ctx.add_table(sec, table)
-        names = {p: L(f"business_case.parameter_{p}") for p in PARAMETERS}
+        names = {p: _parameter(ctx, p, one_group) for p in PARAMETERS}
 
         def draw(ax):
             tornado_plot(records, ax=ax, labels=names, xlabel=L("business_case.tornado_x"),

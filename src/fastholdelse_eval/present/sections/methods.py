@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastholdelse_eval.present.context import Context
 from fastholdelse_eval.present.document import Definitions, Paragraph, Section
 from fastholdelse_eval.present.labels import in_language
-from fastholdelse_eval.present.sections import baseline, municipalities
+from fastholdelse_eval.present.sections import baseline, business_case, municipalities
 from fastholdelse_eval.privacy.cross_site import SITES_LEVEL
 
 
@@ -22,7 +22,9 @@ def section(ctx: Context) -> Section | None:
     # baseline rows get one entry below; target rows are explained in their own section
     shown = [m for m in v.metrics()
              if not m.startswith(("baseline_", "target_", "target:", "balance_"))]
-    defs = [(L.metric(m), d) for m in shown if (d := L.definition(m, **ctx.values))]
+    own = business_case.definitions(ctx)
+    defs = [(L.metric(m), d) for m in shown
+            if (d := own.get(m) or L.definition(m, **ctx.values))]
     if baseline.metrics(ctx):
         defs.append((L.metric("baseline"), L.definition("baseline")))
     sec.blocks.append(Paragraph(L("methods.metrics_heading"), "heading"))
