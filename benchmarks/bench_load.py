@@ -15,6 +15,15 @@ Goals (issue 12): load ≤ evaluate at 1M persons; 5M persons through load → e
 2 GB peak memory. Peak memory is the process's VmHWM (``ru_maxrss`` would carry the parent's
 peak across fork+exec).
 
+Last measured (2 shared cores, load average 2–4, so wall times move by ±30 %), goals NOT met:
+
+* 1M persons: plain pyarrow read 1.44 s; load_cohort 2.35 s (CPU 2.28 s), evaluate 1.57 s
+  (CPU 1.48 s): load / evaluate 1.50x wall, 1.54x CPU (was 1.68x–2.3x before the byte-hashed
+  duplicate check and the strip check's fast exit); peak 722 MB.
+* 5M persons: load 19.5 s (CPU 17.5 s), evaluate 10.6 s (CPU 9.8 s); peak 2.47 GB (was 2.78 GB).
+  At 1M the peak is in evaluate (692 MB, vs 536 MB at the end of loading and 371 MB after the
+  Arrow read alone); the 14 text columns from Arrow are ~200 MB per million persons.
+
     python benchmarks/bench_load.py [--persons 100000 1000000] [--keep DIR]
 """
 

@@ -183,7 +183,8 @@ def _prepare(
     if blank.any():
         rows = [spreadsheet_row(i) for i in df.index[blank]]
         notes.append(f"{len(rows)} empty row(s) skipped: rows {_row_list(rows)}")
-    text = text.loc[~blank]
+    if blank.any():  # a mask of all True would still copy every column
+        text = text.loc[~blank]
     col.index = text.index
     if len(text) == 0:
         raise ValidationError([Problem(None, None, "the table has no data rows")], source)
