@@ -408,18 +408,17 @@ def test_subprocess(tmp_path, case):
     _check_common(proc.returncode, proc.stdout + proc.stderr, case, inputs, path, [])
 
 
-def test_pseudonymize_reports_cpr_in_other_sheets_comments_and_sheet_names(tmp_path, capsys):
+def _pseudonymize_workbook(tmp_path, capsys, hide) -> str:
+    """Pseudonymise a 7-person workbook after ``hide(workbook)`` put CPR numbers elsewhere;
+    the command's output (it must succeed)."""
     import openpyxl
-    from openpyxl.comments import Comment
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["cpr", "gruppe"])
     for i in range(1, 8):
         ws.append([f"{i:02d}0190{i:04d}", "deltager"])
-    ws["B3"].comment = Comment("ring til 050590-1234", "sagsbehandler")
-    other = wb.create_sheet("0202021234")
-    other.append(["note", "cpr 030390-1111"])
+    hide(wb)
     path = tmp_path / "wb.xlsx"
     wb.save(path)
     (tmp_path / "keys").mkdir()
@@ -429,6 +428,17 @@ def test_pseudonymize_reports_cpr_in_other_sheets_comments_and_sheet_names(tmp_p
                           str(tmp_path / "keys" / "k.key"), "--column", "cpr", "--out",
                           str(tmp_path / "o.xlsx")], capsys)
     assert code == 0, text
+    return text
+
+
+def test_pseudonymize_reports_cpr_in_other_sheets_comments_and_sheet_names(tmp_path, capsys):
+    from openpyxl.comments import Comment
+
+    def hide(wb):
+        wb.active["B3"].comment = Comment("ring til 050590-1234", "sagsbehandler")
+        wb.create_sheet("0202021234").append(["note", "cpr 030390-1111"])
+
+    text = _pseudonymize_workbook(tmp_path, capsys, hide)
     assert "comment" in text and "sheet 2" in text and "name of sheet 2" in text
     for secret in ("050590", "0202021234", "030390"):
         assert secret not in text
@@ -437,27 +447,14 @@ def test_pseudonymize_reports_cpr_in_other_sheets_comments_and_sheet_names(tmp_p
 def test_pseudonymize_reports_cpr_in_formulas_footers_and_defined_names(tmp_path, capsys):
     """pseudonymize looks where the readers look (one shared check): a formula with no cached
     value, a page footer and a defined name are each reported, never echoed."""
-    import openpyxl
     from openpyxl.workbook.defined_name import DefinedName
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["cpr", "gruppe"])
-    for i in range(1, 8):
-        ws.append([f"{i:02d}0190{i:04d}", "deltager"])
-    ws.oddFooter.center.text = "sag 040490-2222"
-    other = wb.create_sheet("noter")
-    other["A1"] = '="0606061234"'
-    wb.defined_names["kilde"] = DefinedName("kilde", attr_text='"070790-3333"')
-    path = tmp_path / "wb.xlsx"
-    wb.save(path)
-    (tmp_path / "keys").mkdir()
-    assert main(["pseudonymize", "--new-key", str(tmp_path / "keys" / "k.key")]) == 0
-    capsys.readouterr()
-    code, text = run_cli(["pseudonymize", str(path), "--key-file",
-                          str(tmp_path / "keys" / "k.key"), "--column", "cpr", "--out",
-                          str(tmp_path / "o.xlsx")], capsys)
-    assert code == 0, text
+    def hide(wb):
+        wb.active.oddFooter.center.text = "sag 040490-2222"
+        wb.create_sheet("noter")["A1"] = '="0606061234"'
+        wb.defined_names["kilde"] = DefinedName("kilde", attr_text='"070790-3333"')
+
+    text = _pseudonymize_workbook(tmp_path, capsys, hide)
     assert "sheet 2: 1 cell(s) look like CPR numbers" in text, text
     assert "header or footer" in text and "defined name" in text, text
     for secret in ("040490", "0606061234", "070790"):
