@@ -451,13 +451,15 @@ def test_pseudonymize_reports_cpr_in_formulas_footers_and_defined_names(tmp_path
 
     def hide(wb):
         wb.active.oddFooter.center.text = "sag 040490-2222"
-        wb.create_sheet("noter")["A1"] = '="0606061234"'
+        notes = wb.create_sheet("noter")
+        notes["A1"] = '="0606061234"'  # formula text only, no cached value
+        notes["A2"] = "0808081234"  # a value: formula pass and cached pass count it once
         wb.defined_names["kilde"] = DefinedName("kilde", attr_text='"070790-3333"')
 
     text = _pseudonymize_workbook(tmp_path, capsys, hide)
-    assert "sheet 2: 1 cell(s) look like CPR numbers" in text, text
+    assert "sheet 2: 2 cell(s) look like CPR numbers" in text, text
     assert "header or footer" in text and "defined name" in text, text
-    for secret in ("040490", "0606061234", "070790"):
+    for secret in ("040490", "0606061234", "080808", "070790"):
         assert secret not in text
 
 

@@ -402,14 +402,15 @@ def workbook_cpr_places(path: Path) -> list[str] | None:
         if contains_cpr(ws.title):
             places.append(f"the name of {where} looks like a CPR number")
         cells = comments = 0
-        for book_ws in sheets if index > 0 else sheets[:1]:  # sheet 1: comments only
-            for row in book_ws.iter_rows():
-                for cell in row:
-                    if index > 0 and cell.value is not None and contains_cpr(cell.value):
-                        cells += 1
-                    if book_ws is ws and cell.comment is not None \
-                            and contains_cpr(cell.comment.text):
-                        comments += 1
+        # Formula text and cached value of one cell side by side: a cell counts once when
+        # either looks like a CPR number (sheet 1's cells are the table, checked elsewhere).
+        for formulas, cached in zip(*(s.iter_rows() for s in sheets), strict=True):
+            for cell, value in zip(formulas, cached, strict=True):
+                if index > 0 and any(v is not None and contains_cpr(v)
+                                     for v in (cell.value, value.value)):
+                    cells += 1
+                if cell.comment is not None and contains_cpr(cell.comment.text):
+                    comments += 1
         if cells:
             places.append(f"{where}: {cells} cell(s) look like CPR numbers")
         if comments:
