@@ -239,3 +239,19 @@ def test_methods_cite_no_comparison_estimator(tmp_path, ev):
     assert "Newcombe" not in text and "Katz" not in text and "Welch" not in text
     assert "One group only was followed" in text
     pd.testing.assert_index_equal(pd.Index(["intervention"]), pd.Index(ev.summary().columns))
+
+
+def test_terminal_says_a_median_is_not_reached(capsys, tmp_path):
+    """The participants' median time to partial return is never reached (fewer than half
+    return partly): the terminal table says so, as the report does, instead of an empty cell;
+    the Danish workbook sheet says it in Danish."""
+    assert main(["evaluate", str(STUDY)]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("median_weeks_to_partial_rtw"))
+    assert line.split()[1:] == ["not", "reached"]
+    assert "median_weeks_on_benefit  " in out and "not reached" not in next(
+        x for x in out.splitlines() if x.startswith("median_weeks_on_benefit "))
+    from_cli = tmp_path / "t.xlsx"
+    assert main(["evaluate", str(STUDY), "--lang", "da", "--out", str(from_cli)]) == 0
+    sheet = pd.read_excel(from_cli, sheet_name="oversigt").set_index("metric")
+    assert sheet.loc["median_weeks_to_partial_rtw", "intervention"] == "ikke nået"

@@ -19,14 +19,22 @@ TERMINAL = Formatter("plain")
 # so in the output (an assumption, not an effect; analysis.business_case).
 VS_REFERENCE = "vs_assumed_reference"
 ONE_GROUP = ("assumed_reference", VS_REFERENCE)
+# A group's median that its curve never reaches (the reports' words, present/*.toml
+# [estimates]); the terminal's words are English, the Danish workbook sheet's Danish.
+NOT_REACHED = {"da": "ikke nået"}
 
 
-def _format_cell(metric: str, row: pd.Series, f: Formatter = TERMINAL) -> str:
+def _format_cell(metric: str, row: pd.Series, f: Formatter = TERMINAL,
+                 not_reached: str = "not reached") -> str:
     est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
     suppressed = row.get("suppressed", "")
     if isinstance(suppressed, str) and suppressed:
         return "suppressed (small count)" if suppressed == "primary" else "suppressed"
     if pd.isna(est):
+        # a group's median is missing only when its curve never gets to one half (as in
+        # present.context.Fmt.est_ci); an empty cell would read as "not computed"
+        if str(metric).startswith("median_") and row["group"] in ("intervention", "control"):
+            return not_reached
         return ""
     is_rate = _is_proportion(metric) and row["group"] in ("intervention", "control",
                                                            "difference", VS_REFERENCE)
@@ -96,7 +104,8 @@ def summary_frame(table: pd.DataFrame, style: str = "plain") -> pd.DataFrame:
         label = _label(r)
         if r["group"] in cells.get(label, {}):
             label = f"{r['metric']} ({r['method']})"
-        cells.setdefault(label, {})[r["group"]] = _format_cell(r["metric"], r, f)
+        cells.setdefault(label, {})[r["group"]] = _format_cell(
+            r["metric"], r, f, NOT_REACHED.get(style, "not reached"))
     groups = [g for g in ("intervention", "control", "difference", "ratio", *ONE_GROUP)
               if any(g in v for v in cells.values())]
     out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)
