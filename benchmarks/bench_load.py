@@ -18,8 +18,9 @@ peak across fork+exec).
 Last measured (2 shared cores, load average 2–4, so wall times move by ±30 %), goals NOT met:
 
 * 1M persons: plain pyarrow read 1.44 s; load_cohort 2.35 s (CPU 2.28 s), evaluate 1.57 s
-  (CPU 1.48 s): load / evaluate 1.50x wall, 1.54x CPU (was 1.68x–2.3x before the byte-hashed
-  duplicate check and the strip check's fast exit); peak 722 MB.
+  (CPU 1.48 s): load / evaluate 1.50x wall, 1.54x CPU; at load average 5.5 it was 1.7x–1.9x
+  (main before the byte-hashed duplicate check and the strip check's fast exit: 2.0x–2.8x in
+  the same conditions, 1.68x reported earlier); peak 694–722 MB.
 * 5M persons: load 19.5 s (CPU 17.5 s), evaluate 10.6 s (CPU 9.8 s); peak 2.47 GB (was 2.78 GB).
   At 1M the peak is in evaluate (692 MB, vs 536 MB at the end of loading and 371 MB after the
   Arrow read alone); the 14 text columns from Arrow are ~200 MB per million persons.

@@ -216,7 +216,12 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
 
 
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
-    return np.logical_and.reduce([(text[c] == "").to_numpy(dtype=bool) for c in text.columns])
+    blank = np.ones(len(text), dtype=bool)
+    for c in text.columns:
+        blank &= (text[c] == "").to_numpy(dtype=bool)
+        if not blank.any():
+            break  # no row left blank: the other columns cannot make one blank again
+    return blank
 
 
 # --- person-level cohort -----------------------------------------------------------------------
