@@ -207,3 +207,43 @@ def test_study_toml_cli_and_report(split, tmp_path, greve_path):
     assert "| Historic reference |" in text or "Historic reference:" in text
     km = next((tmp_path / "h").glob("*-fig-km.svg")).read_text(encoding="utf-8")
     assert "Historic reference (n=" in km and "Control" not in km  # legend and at-risk rows
+
+
+def _sections(md: str) -> dict[str, str]:
+    return {part.split("\n", 1)[0]: part for part in md.split("\n## ")}
+
+
+@pytest.mark.parametrize(("lang", "findings", "flow", "historic", "control"), [
+    ("en", "Main findings", "Participants and where they went", "historic reference",
+     "control group"),
+    ("da", "Hovedresultater", "Deltagere og forløb", "historisk", "kontrolgruppe"),
+])
+def test_historic_report_running_text_names_the_reference(tmp_path, greve_path, lang,
+                                                          findings, flow, historic,
+                                                          control):
+    """The running text (subtitle, main findings, flow intro) names a historic cohort as a
+    historic reference, not a control group; a later report in the same process still says
+    control group (the words of one report do not leak into the next)."""
+    from fastholdelse_eval.cli.main import main
+
+    raw = pd.read_csv(greve_path, dtype=str, sep=";", encoding="utf-8-sig")
+    control_rows = raw["gruppe"] == "kontrol"
+    raw[~control_rows].to_csv(tmp_path / "part.csv", index=False, sep=";")
+    raw[control_rows].to_csv(tmp_path / "hist.csv", index=False, sep=";")
+    (tmp_path / "hist.toml").write_text(
+        'data = "part.csv"\n[reference]\nlabel = "Greve 2007"\nfile = "hist.csv"\n',
+        encoding="utf-8")
+    assert main(["report", str(tmp_path / "hist.toml"), "--out", str(tmp_path / "h"),
+                 "--lang", lang, "--format", "md", "--quiet"]) == 0
+    md = next((tmp_path / "h").glob("*.md")).read_text(encoding="utf-8")
+    parts = _sections(md)
+    head = parts[next(k for k in parts if k.startswith(findings))]
+    intro = parts[next(k for k in parts if k.startswith(flow))]
+    subtitle = md.split("\n")[2]
+    for text in (subtitle, intro, head.split("\n- ", 1)[1]):  # the bullets
+        assert historic in text.lower() and control not in text.lower(), text
+    assert historic in head.split("\n- ", 1)[0].lower()  # the intro names it too
+    assert main(["report", str(greve_path), "--out", str(tmp_path / "g"), "--lang", lang,
+                 "--format", "md", "--quiet"]) == 0
+    plain = next((tmp_path / "g").glob("*.md")).read_text(encoding="utf-8").lower()
+    assert control in plain and historic not in plain

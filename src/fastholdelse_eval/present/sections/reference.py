@@ -14,10 +14,18 @@ HISTORIC = "historic reference"  # the ``comparison`` column's value (analysis/r
 
 
 def relabel(L: Labels, table: pd.DataFrame) -> None:
-    """Name the control group "Historic reference" in tables when it is one; figures follow
-    through :func:`rename_groups`, which reads the same label."""
+    """Name the control group "Historic reference" in tables when it is one, and put the
+    historic reference's words in place of the control group's in the running text
+    (``[reference.historic_words]``: ``"table.key" = text``); figures follow through
+    :func:`rename_groups`, which reads the same label."""
     if "comparison" in table.columns and bool((table["comparison"] == HISTORIC).any()):
-        L.data["groups"] = {**L.data["groups"], "control": L("reference.group_historic")}
+        # copies: L.data is the language's cached words, shared by every later report
+        data = {**L.data, "groups": {**L.data["groups"],
+                                     "control": L("reference.group_historic")}}
+        for dotted, text in L.data["reference"]["historic_words"].items():
+            table_name, key = dotted.split(".")
+            data[table_name] = {**data[table_name], key: text}
+        L.data = data
 
 
 def rename_groups(ax, L: Labels) -> None:
