@@ -48,6 +48,24 @@ def test_docs_cli_md_names_every_command_and_option() -> None:
                     assert option in text, f"docs/cli.md: {name} {option} is not documented"
 
 
+def test_readme_report_row_names_every_report_option() -> None:
+    """README's command table shows `report` with every option (the business-case flags as
+    "[business-case flags]"; --help and --debug are every command's)."""
+    row = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `report "))
+    assert "[business-case flags]" in row
+    sub = next(a for a in build_parser()._actions
+               if a.__class__.__name__ == "_SubParsersAction")
+    parser = sub.choices["report"]
+    business = {o for g in parser._action_groups if g.title == "business case"
+                for a in g._group_actions for o in a.option_strings}
+    for action in parser._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option not in business | {"--help", "--debug"}:
+                assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", row), \
+                    f"README: report row lacks {option}"
+
+
 @pytest.mark.parametrize("doc", [ROOT / "README.md", *DOCS], ids=lambda p: p.name)
 def test_every_relative_link_resolves(doc: Path) -> None:
     for target in LINK.findall(doc.read_text(encoding="utf-8")):
