@@ -85,6 +85,20 @@ def test_bad_texts_per_language_name_the_key(tmp_path, body, words):
         assert word in str(err.value)
 
 
+@pytest.mark.parametrize("key", ["title", "description"])
+def test_lang_asking_a_language_the_text_lacks_is_an_error(tmp_path, capsys, key):
+    """--lang en for a config whose title (description) is Danish only: an error naming the
+    key, before the data are read — not the default title (a dropped design) in silence."""
+    path = write_config(tmp_path, f'language = ["da"]\n{key} = {{da = "Kun dansk"}}\n')
+    assert main(["report", str(path), "--out", str(tmp_path / "out"), "--lang", "en",
+                 "--format", "md", "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert f"{key}: no text for en, a language asked for the report" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert main(["report", str(path), "--out", str(tmp_path / "da"), "--lang", "da",
+                 "--format", "md", "--quiet"]) == 0
+
+
 def test_own_category_words_come_before_the_built_in_ones():
     L = Labels("en", own={"Fleks": "flexi-job", "kvinde": "female", "region": "Region"})
     assert L.category("fleks") == "flexi-job"  # matched as the built-in words are: any case

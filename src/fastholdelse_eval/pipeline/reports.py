@@ -131,6 +131,7 @@ def write_study_reports(
         config = load_config(config)
     opts = report_options(config, options, languages=languages or None, formats=formats,
                           threshold=threshold, suppression=suppression)
+    config.check_languages(opts.languages)  # before the data are read
     say = progress or (lambda _text: None)
     say("loading and checking the data")
     cohort = load_study_cohort(config, followup_date=followup_date)

@@ -145,6 +145,20 @@ class StudyConfig:
         """The title as a plain name (the first report language's), for cohorts and logs."""
         return in_language(self.title, self.languages[0]) if self.title else None
 
+    def check_languages(self, languages: list[str] | tuple[str, ...]) -> None:
+        """A per-language title or description must cover every report language asked for
+        (``--lang`` may ask one the config's ``languages`` lack): a missing one is an error
+        naming the key, as at loading, not a silent default title or a dropped design."""
+        for key in ("title", "description"):
+            value = getattr(self, key)
+            if isinstance(value, dict):
+                missing = [lang for lang in languages if lang not in value]
+                if missing:
+                    raise ConfigError(
+                        f"{key}: no text for {', '.join(missing)}, a language asked for the "
+                        f'report; give one per language ({key} = {{da = "…", en = "…"}}) or '
+                        f"one text for all")
+
     @property
     def files(self) -> list[Path]:
         """Every data file: ``data``, the intervention and the control file, or the register
