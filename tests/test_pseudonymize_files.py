@@ -157,7 +157,10 @@ def test_xlsx_keeps_types_formats_and_other_sheets(tmp_path, key_file):
     path = tmp_path / "in.xlsx"
     wb.save(path)
     out = tmp_path / "out.xlsx"
-    summary = pseudonymize_file(path, key_file, out)
+    # the CPR number left on the other sheet is reported (a place, never the value)
+    with pytest.warns(UserWarning, match=r"sheet 2: 1 cell\(s\) look like CPR numbers") as seen:
+        summary = pseudonymize_file(path, key_file, out)
+    assert not any(A in str(w.message) for w in seen)
     assert (summary.rows, summary.persons) == (4, 3)
 
     before = openpyxl.load_workbook(path)
