@@ -46,7 +46,8 @@ def plot_love(balance: pd.DataFrame, ax=None, *, label_before: str | None = None
     ax.set_xlabel(w("smd") if xlabel is None else xlabel)
     ax.set_xlim(left=0)
     ax.grid(axis="y", color="0.92")
-    ax.legend(loc="lower right", frameon=False)
+    # Above the axes: inside, the legend covers the markers of the lowest rows.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return ax
 
 
