@@ -27,13 +27,25 @@ class Coded(NamedTuple):
 
     @classmethod
     def of(cls, text: pd.Series) -> Coded:
+        if isinstance(text.dtype, pd.CategoricalDtype):
+            # Already codes into the distinct cells (the cohort reader's columns): no hashing.
+            codes = text.cat.codes.to_numpy()
+            uniques = np.asarray(text.cat.categories, dtype=object)
+            if len(codes) and codes.min() < 0:  # missing cells, as factorize would keep them
+                codes = np.where(codes < 0, len(uniques), codes)
+                uniques = np.append(uniques, np.array([None], dtype=object))
+            return cls(codes, uniques, text.index)
         codes, uniques = pd.factorize(text, use_na_sentinel=False)
         return cls(np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object),
                    text.index)
 
     def rows(self, per_unique: np.ndarray) -> np.ndarray:
         """A per-distinct-cell boolean (or other) array spread over the rows."""
-        return np.asarray(per_unique)[self.codes]
+        per_unique = np.asarray(per_unique)
+        if per_unique.dtype == bool and len(per_unique) and not per_unique.any():
+            # Most checks find nothing: no gather over a million rows for that.
+            return np.zeros(len(self.codes), dtype=bool)
+        return per_unique[self.codes]
 
     def empty(self) -> np.ndarray:
         """Per distinct cell: is it ``""``?"""
@@ -50,6 +62,35 @@ class Coded(NamedTuple):
         return [lookup.get(normalize_label(u)) for u in self.uniques]
 
 
+SAMPLE = 10_000
+
+
+def as_categories(text: pd.Series) -> pd.Series:
+    """Text as a pandas ``Categorical`` of its distinct cells when they are few (at most half as
+    many as rows: labels, dates, ages), else unchanged (person ids). Validation then looks at
+    each distinct cell once, and a million rows of labels take a byte or two each."""
+    if isinstance(text.dtype, pd.CategoricalDtype) or len(text) < 2:
+        return text
+    # Ids are distinct from the first rows on: a look at those spares hashing them all.
+    if len(pd.unique(text.iloc[:SAMPLE])) > min(len(text), SAMPLE) // 2:
+        return text
+    codes, uniques = pd.factorize(text)
+    if len(uniques) > len(text) // 2 or (len(codes) and codes.min() < 0):
+        return text
+    return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=text.index,
+                     name=text.name)
+
+
+def as_text(cells: pd.Series) -> pd.Series:
+    """Plain ``str`` text of a column that may be a ``Categorical`` (the cohort's canonical
+    columns are ``str``); built with Arrow's ``take``, no Python string per row."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        coded = Coded.of(cells)
+        return coded.text([None if u is None else str(u) for u in coded.uniques]).rename(
+            cells.name)
+    return cells.astype(str)
+
+
 def duplicate_rows(ids: pd.Series, within: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the rows whose non-empty id repeats an earlier row's within the same
     ``within`` value (municipality), and the position of that earlier row.
@@ -63,7 +104,11 @@ def duplicate_rows(ids: pd.Series, within: pd.Series) -> tuple[np.ndarray, np.nd
         rows = np.arange(len(ids))
     else:
         key = hashes ^ (within_codes.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
-        rows = np.flatnonzero(pd.Series(key).duplicated(keep=False).to_numpy())
+        # Sorting a million integers is five times faster than hashing them, and the usual
+        # answer (no key repeats) needs nothing more.
+        ordered = np.sort(key)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        rows = np.flatnonzero(np.isin(key, repeated)) if len(repeated) else np.zeros(0, int)
     if not len(rows):
         return rows, rows
     # One integer per (within, id): hashing integers, not pairs of strings.

@@ -149,10 +149,10 @@ def _sniff_separator(header: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(path: Path) -> RawTable:
+def _read_csv(path: Path, categories: bool = False) -> RawTable:
     start = csv_lines.plain_start(path)
     if start is not None:
-        fast = _read_csv_fast(path, start)
+        fast = _read_csv_fast(path, start, categories)
         if fast is not None:
             return fast
     data = path.read_bytes()
@@ -188,7 +188,7 @@ def _read_csv(path: Path) -> RawTable:
     return RawTable(frame=frame, fmt=fmt, path=str(path))
 
 
-def _read_csv_fast(path: Path, start: int) -> RawTable | None:
+def _read_csv_fast(path: Path, start: int, categories: bool = False) -> RawTable | None:
     """A file that may be UTF-8 without quotes, read by Arrow from the file (never held whole
     in memory; :mod:`~fastholdelse_eval.data.csv_lines`). When some line is ragged the line
     widths are counted with numpy and reported. None when the file needs the general reader
@@ -208,7 +208,7 @@ def _read_csv_fast(path: Path, start: int) -> RawTable | None:
     header = next(csv.reader(_io.StringIO(first_line, newline=""), delimiter=sep), [])
     width = len(header)
     try:
-        frame = csv_lines.read_arrow(path, sep, width)
+        frame = csv_lines.read_arrow(path, sep, width, categories)
     except pa.ArrowInvalid:
         # Some line has another number of cells, or the text is not UTF-8 after all.
         _check_widths_fast(path.read_bytes(), start, sep, width, path)
@@ -438,8 +438,12 @@ def _read_parquet(path: Path) -> RawTable:
     return RawTable(frame=frame, fmt=TableFormat(kind="parquet"), path=str(path))
 
 
-def read_table(path: str | Path) -> RawTable:
+def read_table(path: str | Path, categories: bool = False) -> RawTable:
     """Read a CSV, XLSX or Parquet table without converting its cells (see module docstring).
+
+    ``categories``: a CSV read by Arrow gives its columns of few distinct cells as pandas
+    ``Categorical`` (:func:`~fastholdelse_eval.data.csv_lines.read_arrow`); for cohort files,
+    whose validation works on the distinct cells. Other readers ignore it.
 
     Raises :class:`ValidationError` for a missing, empty or unreadable file.
     """
@@ -453,7 +457,7 @@ def read_table(path: str | Path) -> RawTable:
         raise file_problem(path, "the file is empty")
     note_input(path)
     reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind]
-    table = reader(path)
+    table = _read_csv(path, categories) if kind == "csv" else reader(path)
     if table.frame.shape[1] == 0:
         raise file_problem(path, "the file has no columns")
     return table
@@ -466,6 +470,17 @@ def cells_as_text(series: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%d").fillna("").astype(str)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Each distinct cell once, the rows by their codes; stripping may merge two cells.
+        distinct = cells_as_text(pd.Series(series.cat.categories))
+        if (pd.api.types.is_string_dtype(series.cat.categories.dtype)
+                and distinct.equals(pd.Series(series.cat.categories))
+                and not (series.cat.codes.to_numpy() < 0).any()):
+            return series  # already stripped text (Arrow's reader): nothing to redo per row
+        texts = np.append(distinct.to_numpy(dtype=object), "")  # code -1 (missing) → ""
+        merged, uniques = pd.factorize(texts)
+        return pd.Series(pd.Categorical.from_codes(merged[series.cat.codes.to_numpy()],
+                                                   categories=uniques), index=series.index)
 
     def one(v: object) -> str:
         if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:

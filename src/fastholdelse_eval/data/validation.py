@@ -18,7 +18,7 @@ import pandas as pd
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
 from fastholdelse_eval.data import messages, schema
-from fastholdelse_eval.data.coded import Coded, duplicate_rows
+from fastholdelse_eval.data.coded import Coded, as_categories, as_text, duplicate_rows
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
@@ -64,7 +64,7 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     (31-02-2009) or lie outside 1900–2199.
     """
     # A cohort has few distinct dates (days of a few years): parse each once.
-    coded = Coded.of(text.astype(str))
+    coded = Coded.of(text if isinstance(text.dtype, pd.CategoricalDtype) else text.astype(str))
     dates, unparseable, impossible = _parse_unique_dates(coded.uniques)
     return (pd.Series(coded.rows(dates), index=text.index, dtype="datetime64[ns]"),
             coded.rows(unparseable), coded.rows(impossible))
@@ -119,11 +119,11 @@ def parse_date_option(value: object, option: str = "followup_date") -> pd.Timest
 
 def parse_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
     """Text to float where every non-empty cell is a number (decimal comma allowed), else None."""
-    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
-    values = _parse_unique_numbers(pd.Series(uniques, dtype=str), decimal_comma)
+    coded = Coded.of(text if isinstance(text.dtype, pd.CategoricalDtype) else text.astype(str))
+    values = _parse_unique_numbers(pd.Series(coded.uniques, dtype=str), decimal_comma)
     if values is None:
         return None
-    return pd.Series(values.to_numpy()[codes], index=text.index, dtype="float64")
+    return pd.Series(coded.rows(values.to_numpy()), index=text.index, dtype="float64")
 
 
 def _parse_unique_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
@@ -167,9 +167,13 @@ def _prepare(
     required: tuple[str, ...],
     problems: list[Problem],
     source: str | None,
+    categories: bool = False,
 ) -> tuple[dict[str, str], _Collector, pd.DataFrame, list[str]]:
     """Shared first steps: map headers, check required columns, cells to text, skip (and
-    note) blank rows. Returns ``(mapping, collector, text, notes)``."""
+    note) blank rows. Returns ``(mapping, collector, text, notes)``.
+
+    ``categories``: columns of few distinct cells as ``Categorical`` (:func:`as_categories`),
+    so that every later check looks at each distinct cell once; else every column ``str``."""
     mapping = _map_columns([str(c) for c in df.columns], lookup, problems)
     col = _Collector(df.index, mapping)
     col.problems = problems
@@ -177,7 +181,8 @@ def _prepare(
         if name not in mapping:
             spellings = ", ".join(aliases[name])
             col.file(None, f"required column '{name}' is missing (accepted: {spellings})")
-    text = pd.DataFrame({c: cells_as_text(df[c]) for c in df.columns}, index=df.index)
+    coding = as_categories if categories else as_text
+    text = pd.DataFrame({c: coding(cells_as_text(df[c])) for c in df.columns}, index=df.index)
     blank = _blank_rows(text)
     notes: list[str] = []
     if blank.any():
@@ -204,15 +209,25 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
         # a person's name) and is given by position.
         header_name = header if header in col.labels.values() else f"column {pos + 1}"
         cells = text[header]
-        col.rows(cpr_mask(cells).to_numpy(), header_name, CPR_MESSAGE)
-        odd = ~cells.str.isascii()
-        if odd.any():
-            digits = cells[odd].str.contains(r"(?![0-9])\d", regex=True)
-            mask = odd.copy()
-            mask.loc[odd] = digits.to_numpy(dtype=bool)
-            col.rows(mask.to_numpy(dtype=bool), header_name,
-                     "contains digits other than 0–9 (e.g. Arabic-Indic or full-width); "
-                     "type the number with 0–9")
+        # A Categorical is checked on its distinct cells, the answer spread over the rows.
+        coded = Coded.of(cells) if isinstance(cells.dtype, pd.CategoricalDtype) else None
+        distinct = cells if coded is None else pd.Series(coded.uniques, dtype=str)
+        cpr, digits = cpr_mask(distinct).to_numpy(dtype=bool), _other_digits(distinct)
+        if coded is not None:
+            cpr, digits = coded.rows(cpr), coded.rows(digits)
+        col.rows(cpr, header_name, CPR_MESSAGE)
+        col.rows(digits, header_name,
+                 "contains digits other than 0–9 (e.g. Arabic-Indic or full-width); "
+                 "type the number with 0–9")
+
+
+def _other_digits(cells: pd.Series) -> np.ndarray:
+    """Which cells hold a digit other than 0–9 (only non-ASCII cells can)."""
+    mask = np.zeros(len(cells), dtype=bool)
+    odd = ~cells.str.isascii().to_numpy(dtype=bool)
+    if odd.any():
+        mask[odd] = cells[odd].str.contains(r"(?![0-9])\d", regex=True).to_numpy(dtype=bool)
+    return mask
 
 
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
@@ -271,7 +286,7 @@ def validate_cohort_frame(
     required = tuple(c for c in schema.REQUIRED_COLUMNS if group is None or c != "group")
     column_lookup = vocab.column_lookup()
     mapping, col, text, notes = _prepare(df, column_lookup, schema.COLUMN_ALIASES,
-                                         required, problems, source)
+                                         required, problems, source, categories=True)
     if any(p.message.startswith("required column") for p in problems):
         hint = messages.header_row_hint(df, column_lookup)
         if hint:
@@ -299,11 +314,17 @@ def validate_cohort_frame(
     # municipality
     default_muni = municipality if municipality else "unknown"
     muni = get("municipality")
-    out["municipality"] = muni.where(muni != "", default_muni).astype(str) if (
-        muni == "").any() else muni
-    if "municipality" in mapping and (muni == "").any():
-        notes.append(f"{int((muni == '').sum())} row(s) without municipality set to "
-                     f"'{default_muni}'")
+    no_muni = int((muni == "").sum()) if "municipality" in mapping else n
+    if not no_muni:
+        out["municipality"] = muni
+    elif no_muni == n:
+        out["municipality"] = pd.Series(default_muni, index=text.index, dtype="str")
+    else:
+        munis = Coded.of(muni)
+        out["municipality"] = munis.text([default_muni if u == "" else str(u)
+                                          for u in munis.uniques])
+    if "municipality" in mapping and no_muni:
+        notes.append(f"{no_muni} row(s) without municipality set to '{default_muni}'")
 
     # dates
     for name in schema.DATE_COLUMNS:
@@ -356,9 +377,11 @@ def validate_cohort_frame(
     col.rows(has_end & reason_empty, "end_reason",
              "end_date is set but end_reason is empty (use e.g. raskmeldt, fleksjob, stoppet)")
     out["end_reason"] = reason
-    detail = get("end_detail")
-    out["end_detail"] = detail.where(detail != "", raw_reason).astype(str) if (
-        "end_detail" in mapping) else raw_reason
+    if "end_detail" in mapping:
+        detail = as_text(get("end_detail"))
+        out["end_detail"] = detail.where(detail != "", as_text(raw_reason))
+    else:
+        out["end_detail"] = raw_reason
 
     # order of dates
     start, end = out["start_date"], out["end_date"]
@@ -411,7 +434,8 @@ def validate_cohort_frame(
                      f"age must be between {AGE_RANGE[0]} and {AGE_RANGE[1]} years")
         else:
             # Cells with digits other than 0–9 are already reported by check_cells.
-            filled = ((get("age") != "") & get("age").str.isascii()).to_numpy(dtype=bool)
+            age_text = as_text(get("age"))
+            filled = ((age_text != "") & age_text.str.isascii()).to_numpy(dtype=bool)
             col.rows(filled & parse_numbers_each(get("age"), decimal_comma), "age",
                      "age is not a number of years")
     for header in columns:
@@ -439,7 +463,7 @@ def validate_cohort_frame(
     ordered = CANONICAL_COLUMNS + [c for c in out.columns if c not in CANONICAL_COLUMNS]
     data = out[ordered].reset_index(drop=True)
     for name in ("person_id", "group", "municipality", "end_reason", "end_detail"):
-        data[name] = data[name].astype(str)
+        data[name] = as_text(data[name])
     given = set(mapping) | ({"group"} if group else set())
     recorded = {name for name, header in mapping.items() if (text[header] != "").any()}
     if group:
@@ -491,10 +515,10 @@ AGE_RANGE = (15, 100)  # persons on sickness benefit: working age, with room for
 
 def parse_numbers_each(text: pd.Series, decimal_comma: bool) -> np.ndarray:
     """Mask of the cells that are not numbers (each on its own)."""
-    codes, uniques = pd.factorize(text.astype(str), use_na_sentinel=False)
+    coded = Coded.of(text if isinstance(text.dtype, pd.CategoricalDtype) else text.astype(str))
     bad = np.array([_parse_unique_numbers(pd.Series([u], dtype=str), decimal_comma) is None
-                    for u in uniques], dtype=bool)
-    return bad[codes] if len(codes) else np.zeros(0, dtype=bool)
+                    for u in coded.uniques], dtype=bool)
+    return coded.rows(bad) if len(coded.codes) else np.zeros(0, dtype=bool)
 
 
 def _is_unnamed(header: str) -> bool:
@@ -505,8 +529,11 @@ def _covariate(text: pd.Series, decimal_comma: bool) -> pd.Series:
     numbers = parse_numbers(text, decimal_comma)
     if numbers is not None and (text != "").any():
         return numbers
-    empty = (text == "").to_numpy()
-    return text.where(~empty, None).astype("str") if empty.any() else text
+    if not isinstance(text.dtype, pd.CategoricalDtype):
+        empty = (text == "").to_numpy()
+        return text.where(~empty, None).astype("str") if empty.any() else text
+    coded = Coded.of(text)
+    return coded.text([None if u == "" else str(u) for u in coded.uniques]).rename(text.name)
 
 
 def _row_list(rows: list[int], limit: int = 10) -> str:
