@@ -21,6 +21,7 @@ from fastholdelse_eval.core.errors import (
     Problem,
     ValidationError,
 )
+from fastholdelse_eval.core.memory import release_free_memory
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, read_table
 from fastholdelse_eval.data.messages import sheet_hint
@@ -110,7 +111,16 @@ def load_cohort(
     two files, :class:`~fastholdelse_eval.core.errors.FilesValidationError`: every problem of
     both, each with its own file and row); nothing is loaded on error.
     """
-    vocabulary = Vocabulary.build(columns, values) if (columns or values) else None
+    try:
+        return _load(path, followup_date, municipality, name, intervention, control,
+                     Vocabulary.build(columns, values) if (columns or values) else None)
+    finally:
+        release_free_memory()  # what validation's temporaries left in the heap (core.memory)
+
+
+def _load(path: str | Path | None, followup_date: object, municipality: str | None,
+          name: str | None, intervention: str | Path | None, control: str | Path | None,
+          vocabulary: Vocabulary | None) -> Cohort | AggregateCohort:
     if intervention is None and control is None:
         if path is None:
             raise ConfigError("no data: give a cohort file, or both an intervention and a "

@@ -104,6 +104,7 @@ def person_outcomes(cohort: Cohort) -> pd.DataFrame:
                                                    weeks_on_benefit),
         },
         index=d.index,
+        copy=False,  # the arrays are new: copying them doubled the memory of this step
     )
     out["active_offer"] = out["active_offer"].astype("boolean")
     return out
