@@ -32,6 +32,7 @@ from fastholdelse_eval.core.cpr import contains_cpr
 from fastholdelse_eval.core.errors import FastholdelseError, Problem, ValidationError
 from fastholdelse_eval.core.files import atomic_write, note_input
 from fastholdelse_eval.data import csv_lines
+from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.messages import header_row_hint, separator_hint
 from fastholdelse_eval.data.schema import COLUMN_LOOKUP
 
@@ -101,8 +102,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, bool]:
         try:
             return data.decode("utf-16"), "utf-16", True
         except UnicodeDecodeError:
-            raise file_problem(path, "the file starts as UTF-16 text but is not valid UTF-16; "
-                                     "save it again as CSV UTF-8") from None
+            raise file_problem(path, message("file_bad_utf16")) from None
     head = data[:4096]
     if head.count(b"\x00") * 3 > len(head):  # UTF-16 without BOM: every other byte is NUL
         even_nul = head[0::2].count(b"\x00") > head[1::2].count(b"\x00")
@@ -111,8 +111,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, bool]:
         except UnicodeDecodeError:
             pass
     if b"\x00" in data:
-        raise file_problem(path, "the file contains NUL bytes: it is not a text (CSV) file; "
-                                 "save it as CSV from Excel")
+        raise file_problem(path, message("file_nul_bytes"))
     bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if bom else data
     try:
@@ -132,9 +131,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, bool]:
     if utf8:
         rows = ", ".join(str(i + 1) for i in bad[:10]) + (
             f" and {len(bad) - 10} more" if len(bad) > 10 else "")
-        raise file_problem(path, f"mixed text encodings: most lines are UTF-8 but line(s) {rows} "
-                                 "are not (probably cp1252 pasted from another file); save the "
-                                 "whole file again as CSV UTF-8")
+        raise file_problem(path, message("file_mixed_encodings", lines=rows))
     # cp1252 maps every byte but five; latin-1 covers those, so reading never fails here.
     # (A UTF-8 BOM in front of a cp1252 body is read as cp1252.)
     try:
@@ -161,7 +158,7 @@ def _read_csv(path: Path, categories: bool = False) -> RawTable:
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        raise file_problem(path, "the file is empty")
+        raise file_problem(path, message("file_empty"))
     first_line = text.partition("\n")[0].rstrip("\r")
     sep = _sniff_separator(first_line)
     lineterminator = "\r\n" if "\r\n" in text[: len(first_line) + 2] else "\n"
@@ -242,8 +239,8 @@ def _width_problems(counts: pd.Series, extra_filled: pd.Series, width: int) -> l
     short = ~blank & (counts < width)
     long = (counts > width) & extra_filled
     return [Problem(spreadsheet_row(i), None,
-                    f"row has {int(c)} cells but the header has {width}"
-                    + ("; cells are never filled in silently" if c < width else ""))
+                    message("row_too_few_cells" if c < width else "row_too_many_cells",
+                            cells=int(c), width=width))
             for i, c in counts[short | long].items()]
 
 
@@ -289,7 +286,7 @@ def _read_csv_checked(text: str, sep: str, width: int, path: Path) -> pd.DataFra
     try:
         records = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))[1:]
     except csv.Error as exc:
-        raise file_problem(path, f"not a readable CSV table ({exc})") from None
+        raise file_problem(path, message("csv_unreadable", reason=exc)) from None
     multiline = [(i, j) for i, r in enumerate(records) for j, c in enumerate(r)
                  if "\n" in c or "\r" in c]
     if multiline:
@@ -321,9 +318,7 @@ def _quote_problem(records: list[list[str]], i: int, j: int, text: str, sep: str
     cell = records[i][j].replace("\r\n", "\n").replace("\r", "\n")
     lines = cell.count("\n")
     return Problem(spreadsheet_row(i), header_at(text, sep, j),
-                   f"a quote (\") opened in this cell is not closed where the cell should end, "
-                   f"so the next {lines} line(s) of the file were read into this one cell; fix "
-                   "the quote (rows would otherwise be lost)")
+                   message("csv_unclosed_quote", lines=lines))
 
 
 def header_at(text: str, sep: str, position: int) -> str | None:
@@ -354,7 +349,8 @@ def _read_xlsx(path: Path) -> RawTable:
             sheets = tuple(str(s) for s in book.sheet_names)
             frame = pd.read_excel(book, sheet_name=0, dtype=object)
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise file_problem(path, message("xlsx_unreadable",
+                                         reason=type(exc).__name__)) from None
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), None)
     problems = _workbook_cpr_problems(path)
@@ -372,15 +368,14 @@ def _workbook_cpr_problems(path: Path) -> list[Problem]:
     """
     places = workbook_cpr_places(path)
     if places is None:
-        return [Problem(None, None, "the workbook's other sheets and comments could not be "
-                                    "checked for CPR numbers, so it is not read; save it "
-                                    "again from Excel or as CSV")]
-    return [Problem(None, None, place + (" (only the first sheet is read, but the file must "
-                                         "hold no CPR number)" if "cell(s)" in place else ""))
+        return [Problem(None, None, message("xlsx_uncheckable"))]
+    # Cells of other sheets: say why they matter although only the first sheet is read.
+    return [Problem(None, None, message("xlsx_sheet_cells_cpr_unread", **place.values)
+                    if place.key == "xlsx_sheet_cells_cpr" else place)
             for place in places]
 
 
-def workbook_cpr_places(path: Path) -> list[str] | None:
+def workbook_cpr_places(path: Path) -> list[Message] | None:
     """Where a workbook holds CPR-like values outside the first sheet's cells: every other
     sheet (cells, formulas and cached results alike), every sheet's name, cell comments of
     any sheet, page headers and footers, and defined names. Places and counts only, never a
@@ -398,9 +393,9 @@ def workbook_cpr_places(path: Path) -> list[str] | None:
     places = []
     for index, sheets in enumerate(zip(*(b.worksheets for b in books), strict=True)):
         ws = sheets[0]
-        where = f"sheet {index + 1}"
+        where = index + 1
         if contains_cpr(ws.title):
-            places.append(f"the name of {where} looks like a CPR number")
+            places.append(message("xlsx_sheet_name_cpr", sheet=where))
         cells = comments = 0
         # Formula text and cached value of one cell side by side: a cell counts once when
         # either looks like a CPR number (sheet 1's cells are the table, checked elsewhere).
@@ -412,20 +407,18 @@ def workbook_cpr_places(path: Path) -> list[str] | None:
                 if cell.comment is not None and contains_cpr(cell.comment.text):
                     comments += 1
         if cells:
-            places.append(f"{where}: {cells} cell(s) look like CPR numbers")
+            places.append(message("xlsx_sheet_cells_cpr", sheet=where, cells=cells))
         if comments:
-            places.append(f"{where}: {comments} cell comment(s) hold something that looks "
-                          "like a CPR number")
+            places.append(message("xlsx_comments_cpr", sheet=where, comments=comments))
         margins = [getattr(getattr(ws, hf), part).text
                    for hf in ("oddHeader", "oddFooter", "evenHeader", "evenFooter")
                    for part in ("left", "center", "right")]
         if any(t and contains_cpr(t) for t in margins):
-            places.append(f"{where}: the page header or footer holds something that looks "
-                          "like a CPR number")
+            places.append(message("xlsx_margins_cpr", sheet=where))
     names = books[0].defined_names
     if any(contains_cpr(str(n)) or contains_cpr(str(getattr(d, "attr_text", "")))
            for n, d in names.items()):
-        places.append("a defined name of the workbook looks like a CPR number")
+        places.append(message("xlsx_defined_name_cpr"))
     return places
 
 
@@ -433,7 +426,8 @@ def _read_parquet(path: Path) -> RawTable:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid and friends
-        raise file_problem(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+        raise file_problem(path, message("parquet_unreadable",
+                                         reason=type(exc).__name__)) from None
     frame.columns = [str(c) for c in frame.columns]
     return RawTable(frame=frame, fmt=TableFormat(kind="parquet"), path=str(path))
 
@@ -450,16 +444,16 @@ def read_table(path: str | Path, categories: bool = False) -> RawTable:
     path = Path(path)
     kind = table_kind(path)
     if not path.exists():
-        raise file_problem(path, "file not found")
+        raise file_problem(path, message("file_not_found"))
     if path.is_dir():
-        raise file_problem(path, "is a folder, not a file")
+        raise file_problem(path, message("file_is_folder"))
     if path.stat().st_size == 0:
-        raise file_problem(path, "the file is empty")
+        raise file_problem(path, message("file_empty"))
     note_input(path)
     reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind]
     table = _read_csv(path, categories) if kind == "csv" else reader(path)
     if table.frame.shape[1] == 0:
-        raise file_problem(path, "the file has no columns")
+        raise file_problem(path, message("file_no_columns"))
     return table
 
 

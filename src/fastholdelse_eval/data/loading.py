@@ -24,6 +24,7 @@ from fastholdelse_eval.core.errors import (
 from fastholdelse_eval.core.memory import release_free_memory
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, read_table
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.messages import sheet_hint
 from fastholdelse_eval.data.schema import Vocabulary
 from fastholdelse_eval.data.validation import (
@@ -187,8 +188,7 @@ def _check_no_person_twice(parts: list[Cohort]) -> None:
         where = Path(names[int(first["file"].iloc[i])]).name
         by_file.setdefault(int(keys["file"].iloc[i]), []).append(Problem(
             int(keys["row"].iloc[i]), None,
-            f"the same person_id is also in {where}, row {int(first['row'].iloc[i])}, in the "
-            "same municipality"))
+            message("person_in_two_files", file=where, row=int(first["row"].iloc[i]))))
     errors = [ValidationError(problems, names[f]) for f, problems in sorted(by_file.items())]
     raise errors[0] if len(errors) == 1 else FilesValidationError(errors)
 

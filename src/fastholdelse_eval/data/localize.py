@@ -1,10 +1,20 @@
 """Validation errors in the user's language: ``validate --lang da`` (or a study whose language
 is Danish) shows every problem in Danish.
 
-Validation writes its messages in English (they are what the tests and the Python API see); this
-module matches each against the catalogue ``messages_<lang>.toml`` next to it — the English
-message with ``{name}`` where a value is filled in — and writes the translation with the same
-values. A message the catalogue lacks stays in English rather than being lost.
+A message is built from the catalogue ``messages_da.toml`` by key —
+``message("register_unmapped_codes", n=3, codes="'890', '891', '892'")`` — and is a ``str``
+(the English text: what ``Problem``, the tests and the Python API see) that also carries its
+key and values, so :func:`translate` fills the same values into the Danish template. One
+catalogue entry per message holds its key, its English and its Danish text.
+
+Messages not yet built by key (written as plain English text) are matched against the
+catalogue's English templates instead — ``{name}`` where a value is filled in — and written
+in Danish with the same values. A message the catalogue lacks stays in English rather than
+being lost.
+
+Values are filled in as given: a value that is the user's text (a header, a label) must
+already be made safe by the caller (:func:`~fastholdelse_eval.core.errors.safe_name`), and a
+cell's value (a CPR number, an id, a name) never goes into a message.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import re
 import tomllib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fastholdelse_eval.core.errors import (
     FilesValidationError,
@@ -22,19 +33,93 @@ from fastholdelse_eval.core.errors import (
 )
 
 LANGUAGES = ("en", "da")
+CATALOGUE = Path(__file__).with_name("messages_da.toml")
+
+# Values that are lists written by the package (accepted labels, sheet names), in which the
+# catalogue's [phrases] ("or", "(a sheet)") are translated; every other value is filled in as
+# it is (it may be the user's own text, which is never translated).
+PHRASED_VALUES = ("expected", "sheets")
+
+
+class Message(str):
+    """A message built from the catalogue: the English text, plus ``key`` and ``values``
+    (what was filled in) so it can be written in another language."""
+
+    key: str
+    values: dict[str, Any]
+
+    def __new__(cls, text: str, key: str, values: dict[str, Any]) -> Message:
+        self = super().__new__(cls, text)
+        self.key = key
+        self.values = values
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # str's pickling would drop the key (errors cross process boundaries in tests/tools).
+        return (Message, (str(self), self.key, self.values))
+
+
+@cache
+def entries() -> dict[str, dict[str, str]]:
+    """The catalogue's keyed messages: key → ``{"en": …, "da": …}`` (``en_one``/``da_one``:
+    the wording when ``n`` is 1)."""
+    out: dict[str, dict[str, str]] = {}
+    for entry in _raw()["message"]:
+        if "key" in entry:
+            if entry["key"] in out:
+                raise KeyError(f"message key {entry['key']!r} appears twice in {CATALOGUE.name}")
+            out[entry["key"]] = entry
+    return out
+
+
+def message(key: str, **values: Any) -> Message:
+    """The catalogue's message ``key`` in English, with ``values`` filled in. A value may itself
+    be a :class:`Message`, or a tuple of them (written joined by "; "), translated with it.
+    ``KeyError`` if the catalogue has no such key (tests/test_messages_da.py checks every key
+    the package uses)."""
+    return Message(_fill(entries()[key], "en", values), key, values)
+
+
+def _fill(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
+    template = entry[f"{lang}_one"] if values.get("n") == 1 and f"{lang}_one" in entry \
+        else entry[lang]
+    filled = {}
+    for name, value in values.items():
+        if isinstance(value, tuple):
+            value = "; ".join(translate(v, lang) for v in value)
+        elif isinstance(value, Message):
+            value = translate(value, lang)
+        elif lang != "en" and name in PHRASED_VALUES:
+            value = _phrased(str(value), lang)
+        filled[name] = value
+    return template.format(**filled)
+
+
+def _phrased(text: str, lang: str) -> str:
+    for english, words in _catalogue(lang)[2].items():
+        text = text.replace(english, words)
+    return text
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    return tomllib.loads(CATALOGUE.read_text("utf-8"))
 
 
 @cache
 def _catalogue(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]],
                                    dict[str, str]]:
-    raw = tomllib.loads(Path(__file__).with_name(f"messages_{lang}.toml").read_text("utf-8"))
+    raw = _raw()
     patterns = []
     for entry in raw.get("message", []):
-        parts = re.split(r"\{(\w+)\}", entry["en"])
-        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
-                        for i, part in enumerate(parts))
-        literal = sum(len(part) for part in parts[0::2])
-        patterns.append((literal, re.compile(regex + r"\Z", re.S), entry[lang]))
+        for suffix in ("", "_one"):
+            if f"en{suffix}" not in entry:
+                continue
+            parts = re.split(r"\{(\w+)\}", entry[f"en{suffix}"])
+            regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                            for i, part in enumerate(parts))
+            literal = sum(len(part) for part in parts[0::2])
+            patterns.append((literal, re.compile(regex + r"\Z", re.S), entry[f"{lang}{suffix}"]))
     # The most specific template first: "the file is empty" before "{column} is empty".
     patterns.sort(key=lambda p: -p[0])
     return (dict(raw.get("frame", {})), [(regex, text) for _, regex, text in patterns],
@@ -43,16 +128,17 @@ def _catalogue(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], s
 
 def translate(message: str, lang: str) -> str:
     """One validation message in ``lang`` (unchanged for English or when not in the
-    catalogue)."""
+    catalogue): by its key when it was built by :func:`message`, else by its English text."""
     if lang == "en":
-        return message
+        return str(message)
+    if isinstance(message, Message):
+        return _fill(entries()[message.key], lang, message.values)
     for regex, text in _catalogue(lang)[1]:
         found = regex.match(message)
         if found:
             values = found.groupdict()
             if "expected" in values:  # a list of accepted values, with a few English words
-                for english, words in _catalogue(lang)[2].items():
-                    values["expected"] = values["expected"].replace(english, words)
+                values["expected"] = _phrased(values["expected"], lang)
             return text.format(**values)
     return message
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.schema import normalize_label
 
 MAX_SHOWN_LENGTH = 30
@@ -74,9 +75,7 @@ def two_digit_year_hint(texts: Iterable[pd.Series]) -> str | None:
     """Dates such as 08-10-09: say so once instead of once per cell."""
     for text in texts:
         if text.astype(str).str.match(_TWO_DIGIT_YEAR).any():
-            return ("hint: some dates have two-digit years (such as 08-10-09); write the year "
-                    "with four digits (08-10-2009) — in Excel, format the column as a date "
-                    "with yyyy")
+            return message("hint_two_digit_year")
     return None
 
 
@@ -94,9 +93,7 @@ def separator_hint(sep: str, rows: list[list[str]], width: int) -> str | None:
 
     explained = sum(1 for r in rows if 0 < len(r) - width <= split_numbers(r))
     if explained * 2 >= len(rows):
-        return ("hint: the file uses ',' between cells and also as decimal comma (12,5), so "
-                "numbers split into two cells; save it as 'CSV (semikolonsepareret)' "
-                "(';' between cells) or with '.' as decimal point")
+        return message("hint_separator")
     return None
 
 
@@ -107,8 +104,7 @@ def header_row_hint(frame: pd.DataFrame, lookup: Mapping[str, object],
     for i in range(len(head)):
         cells = [normalize_label(v) for v in head.iloc[i].tolist() if v is not None]
         if sum(1 for c in cells if c and lookup.get(c) is not None) >= 2:
-            return (f"hint: the column names seem to be in row {i + 2}, not in row 1; delete "
-                    "the rows above them (titles, blank lines) so the header is the first row")
+            return message("hint_header_row", row=i + 2)
     return None
 
 
@@ -116,6 +112,5 @@ def sheet_hint(sheets: list[str]) -> str | None:
     """An XLSX whose first sheet lacks the columns: name the other sheets."""
     if len(sheets) > 1:
         names = ", ".join(f"'{s}'" if showable(s) else "(a sheet)" for s in sheets[1:])
-        return (f"hint: only the first sheet is read; the workbook also has {names} — move "
-                "the data to the first sheet")
+        return message("hint_other_sheets", sheets=names)
     return None

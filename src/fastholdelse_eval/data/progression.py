@@ -46,10 +46,9 @@ from fastholdelse_eval.data.instruments import (
     scored_range,
 )
 from fastholdelse_eval.data.io import read_table, spreadsheet_row
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.validation import (
-    DATE_HINT,
     _prepare,
-    _row_list,
     parse_dates,
     parse_numbers,
 )
@@ -159,15 +158,13 @@ def validate_progression_frame(
     instruments = instruments if instruments is not None else parse_instruments(None)
     problems: list[Problem] = []
     if df.shape[1] == 0 or df.shape[0] == 0:
-        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+        raise ValidationError([Problem(None, None, message("table_no_rows"))], source)
     mapping, col, text, notes = _prepare(df, PROGRESSION_LOOKUP, PROGRESSION_ALIASES, REQUIRED,
                                          problems, source)
     if "value" not in mapping and "score" not in mapping:
-        col.file(None, "needs a value column (værdi, one row per item) or a score column "
-                       "(already scored measurements)")
+        col.file(None, message("progression_needs_value_or_score"))
     if "value" in mapping and "item" not in mapping:
-        col.file(None, "a value column needs an item column (spørgsmål) saying which item "
-                       "was answered")
+        col.file(None, message("progression_value_needs_item"))
     n = len(text)
 
     def get(name: str) -> pd.Series:
@@ -176,13 +173,13 @@ def validate_progression_frame(
 
     pid = get("person_id")
     if "person_id" in mapping:
-        col.rows(pid == "", "person_id", "person_id is empty")
+        col.rows(pid == "", "person_id", message("column_empty", column="person_id"))
         # CPR numbers (here and in every other column) are refused by validation.check_cells.
     dates, bad, impossible = parse_dates(get("date"))
     if "date" in mapping:
-        col.rows(bad, "date", f"not a date; {DATE_HINT}")
-        col.rows(impossible, "date", "impossible date (no such day, or outside 1900–2199)")
-        col.rows(get("date") == "", "date", "date is empty")
+        col.rows(bad, "date", message("not_a_date"))
+        col.rows(impossible, "date", message("impossible_date"))
+        col.rows(get("date") == "", "date", message("column_empty", column="date"))
 
     keys = _instrument_keys(instruments)
     raw_inst = get("instrument")
@@ -190,10 +187,9 @@ def validate_progression_frame(
     inst = pd.Series(np.array([keys.get(schema.normalize_label(u), "") for u in uniques],
                               dtype=object)[codes] if n else [], index=text.index, dtype=object)
     if "instrument" in mapping:
-        col.rows(raw_inst == "", "instrument", "instrument is empty")
+        col.rows(raw_inst == "", "instrument", message("column_empty", column="instrument"))
         col.rows((inst == "") & (raw_inst != ""), "instrument",
-                 "unknown instrument; known: " + ", ".join(sorted(instruments))
-                 + " (define your own under [progression.instruments] in the study config)")
+                 message("progression_unknown_instrument", known=", ".join(sorted(instruments))))
 
     item_raw, value_raw, score_raw = get("item"), get("value"), get("score")
     values = parse_numbers(value_raw, decimal_comma) if "value" in mapping else None
@@ -204,11 +200,10 @@ def validate_progression_frame(
         scores = _numbers_by_row(score_raw, decimal_comma, col, "score")
     has_item = (item_raw != "").to_numpy()
     has_score = (score_raw != "").to_numpy()
-    col.rows(has_item & has_score, "score",
-             "a row has either an item (with its value) or a score, not both")
+    col.rows(has_item & has_score, "score", message("progression_item_and_score"))
     col.rows(~has_item & ~has_score & (inst != "").to_numpy(),
              "item" if "item" in mapping else "score",
-             "neither an item nor a score: say which item was answered, or give the score")
+             message("progression_neither_item_nor_score"))
 
     item = pd.Series("", index=text.index, dtype=object)
     for key, instrument in instruments.items():
@@ -224,20 +219,23 @@ def validate_progression_frame(
         unknown = rows.copy()
         unknown[rows] = (mapped == "") & (part != "").to_numpy()
         if instrument.items:
-            col.rows(unknown, "item", f"not an item of {instrument.label} (items: "
-                                      f"{', '.join(instrument.items)})")
+            col.rows(unknown, "item", message("progression_not_an_item",
+                                              instrument=instrument.label,
+                                              items=", ".join(instrument.items)))
         else:
-            col.rows(rows & has_item, "item", f"{instrument.label} is delivered scored: give "
-                                              "a score, not items")
+            col.rows(rows & has_item, "item",
+                     message("progression_delivered_scored", instrument=instrument.label))
         v = values.to_numpy()
         out = rows & has_item & np.isfinite(v) & ((v < instrument.item_min)
                                                   | (v > instrument.item_max))
-        col.rows(out, "value", f"outside the item range of {instrument.label} "
-                               f"({instrument.item_min:g}–{instrument.item_max:g})")
+        col.rows(out, "value", message("progression_item_range", instrument=instrument.label,
+                                       low=f"{instrument.item_min:g}",
+                                       high=f"{instrument.item_max:g}"))
         lo, hi = scored_range(instrument)
         s = scores.to_numpy()
         col.rows(rows & np.isfinite(s) & ((s < lo) | (s > hi)), "score",
-                 f"outside the score range of {instrument.label} ({lo:g}–{hi:g})")
+                 message("progression_score_range", instrument=instrument.label,
+                         low=f"{lo:g}", high=f"{hi:g}"))
 
     # One answer per person, date, instrument and item; scored rows likewise.
     key = pd.DataFrame({"p": pid, "d": dates, "i": inst, "q": item.where(has_item, "")})
@@ -250,25 +248,26 @@ def validate_progression_frame(
         for i in np.flatnonzero(dup):
             col.problems.append(Problem(
                 spreadsheet_row(text.index[i]), mapping.get("person_id"),
-                f"a second answer for the same person, date, instrument and item (first in "
-                f"row {spreadsheet_row(text.index[first.iloc[i]])})"))
+                message("progression_second_answer",
+                        row=spreadsheet_row(text.index[first.iloc[i]]))))
     mixed = key.assign(s=has_score).groupby(["p", "d", "i"], sort=False, dropna=False)["s"]
     both = (mixed.transform("any").to_numpy(bool) & ~mixed.transform("all").to_numpy(bool)
             & valid_key)
-    col.rows(both & has_score, "score", "this measurement has both item rows and a score row")
+    col.rows(both & has_score, "score", message("progression_items_and_score"))
 
     # Linked to the cohort: every id must be one of its persons.
     ids = cohort.data["person_id"]
     if ids.duplicated().any():
-        col.file(None, "the cohort has the same person_id in more than one municipality; "
-                       "progression measurements are linked by person_id alone")
+        col.file(None, message("progression_cohort_ids_repeat"))
     stranger = ~pid.isin(set(ids)).to_numpy() & (pid != "").to_numpy() \
         & ~cpr_mask(pid).to_numpy()
     if stranger.any():
         rows = [spreadsheet_row(i) for i in text.index[stranger]]
-        col.file("person_id", f"{int(stranger.sum())} row(s) of "
-                              f"{pid[stranger].nunique()} person(s) have a person_id that is "
-                              f"not in the cohort (rows {_row_list(rows)})")
+        counts = {"n": int(stranger.sum()), "persons": int(pid[stranger].nunique()),
+                  "rows": ", ".join(str(r) for r in rows[:10])}
+        col.file("person_id", message("progression_ids_not_in_cohort_more",
+                                      more=len(rows) - 10, **counts) if len(rows) > 10
+                 else message("progression_ids_not_in_cohort", **counts))
     if col.problems:
         raise ValidationError(col.problems, source)
 
@@ -291,7 +290,7 @@ def _numbers_by_row(raw: pd.Series, decimal_comma: bool, col: Any, column: str) 
     if decimal_comma:
         s = s.str.replace(",", ".", regex=False)
     values = pd.to_numeric(s.where(s != ""), errors="coerce").astype("float64")
-    col.rows((values.isna() & (raw != "")).to_numpy(), column, "not a number")
+    col.rows((values.isna() & (raw != "")).to_numpy(), column, message("not_a_number"))
     return values
 
 

@@ -78,6 +78,7 @@ from fastholdelse_eval.core.cpr import cpr_mask
 from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError, is_code_like
 from fastholdelse_eval.core.files import atomic_write, format_for, neutralise_formulas
 from fastholdelse_eval.data.cohort import Cohort, SourceFile
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.register_inputs import (
     _EPOCH_ORDINAL,
     _MAX_LISTED,
@@ -203,10 +204,9 @@ def register_frame(
         n_dup = con.execute("SELECT COUNT(*) FROM (SELECT DISTINCT person_id, wk FROM marks "
                             "WHERE is_dup = 1) d").fetchone()[0]
         if n_dup:
-            raise ValidationError([Problem(
-                None, info.week_column,
-                f"{n_dup} person-week{'s' if n_dup != 1 else ''} appear more than once "
-                "(a person may have one code per week)")], source=info.source)
+            raise ValidationError([Problem(None, info.week_column,
+                                           message("panel_weeks_twice", n=n_dup))],
+                                  source=info.source)
         has_unknown = con.execute("SELECT COUNT(*) FROM marks WHERE sid IS NULL").fetchone()[0]
         if has_unknown:
             unknown = _unknown_codes(con)
@@ -215,12 +215,10 @@ def register_frame(
             listable = [c for c in unknown if is_code_like(c)]
             shown = ", ".join(f"'{c}'" for c in listable[:50])
             hidden = len(unknown) - min(len(listable), 50)
-            more = (f"{' and ' if shown else ''}{hidden} more (not shown: only short codes are "
-                    "listed)") if hidden else ""
-            raise ValidationError([Problem(
-                None, "code", f"{len(unknown)} code{'s' if len(unknown) != 1 else ''} in the "
-                              f"panel {'are' if len(unknown) != 1 else 'is'} not in the mapping: "
-                              f"{shown}{more}")], source=info.source)
+            key = ("panel_unmapped_codes" if not hidden else
+                   "panel_unmapped_codes_hidden" if shown else "panel_unmapped_codes_all_hidden")
+            raise ValidationError([Problem(None, "code", message(
+                key, n=len(unknown), codes=shown, hidden=hidden))], source=info.source)
         stage("deriving index spells")
         con.execute("CREATE TEMP TABLE spells AS "
                     + core_sql(info.first_wk, info.last_wk, lo, hi))
@@ -233,13 +231,11 @@ def register_frame(
     frame = _finish(spells)
     cpr = cpr_mask(frame["person_id"].fillna(""))
     if cpr.any():
-        raise ValidationError([Problem(
-            None, "person_id", f"{int(cpr.sum())} person ids in the cohort look like CPR "
-                               "numbers; replace them with pseudonyms first (fastholdelse-eval "
-                               "pseudonymize)")], source=info.source)
+        raise ValidationError([Problem(None, "person_id",
+                                       message("register_ids_cpr", n=int(cpr.sum())))],
+                              source=info.source)
     if frame.empty:
-        raise ValidationError([Problem(None, None, "no person with a group has an index spell "
-                                                   "(check the mapping and the intake window)")],
+        raise ValidationError([Problem(None, None, message("register_no_index_spell"))],
                               source=info.source)
     window = (f"{iso_label(lo if lo is not None else info.first_wk)}.."
               f"{iso_label(hi if hi is not None else info.last_wk)}")
@@ -264,8 +260,8 @@ def _attach_groups(con, groups_df: pd.DataFrame | None, info: PanelInfo):
         conflict = pg["grp_min"].notna() & (pg["grp_min"] != pg["grp_max"])
         if conflict.any():
             n = int(conflict.sum())
-            raise ValidationError([Problem(None, "group", f"{n} person{'s' if n != 1 else ''} "
-                                                          "have more than one group")],
+            raise ValidationError([Problem(None, "group",
+                                           message("panel_persons_two_groups", n=n))],
                                   source=info.source)
         raw = pg["grp_min"].astype("string")
         norm = _normalize_groups(raw)
@@ -273,8 +269,7 @@ def _attach_groups(con, groups_df: pd.DataFrame | None, info: PanelInfo):
         if bad:
             # Values are not echoed: a mis-named column could hold names.
             raise ValidationError([Problem(
-                None, "group", f"{len(bad)} unknown group value{'s' if len(bad) != 1 else ''}; "
-                               "expected intervention/deltager or control/kontrol")],
+                None, "group", message("panel_unknown_group_values", n=len(bad)))],
                 source=info.source)
         groups_df = pd.DataFrame({"person_id": pg["person_id"].astype("string"),
                                   "group": norm.astype("string")})

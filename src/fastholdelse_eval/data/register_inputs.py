@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
-from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
+from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError, safe_name
 from fastholdelse_eval.data.io import cells_as_text, read_table
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.schema import COLUMN_LOOKUP, GROUP_LOOKUP, normalize_label
 
 STATES = (
@@ -147,16 +148,13 @@ def _refuse_cpr(text: pd.DataFrame, source: str) -> None:
     problems = []
     for pos, header in enumerate(text.columns):
         if contains_cpr(header):
-            problems.append(Problem(None, f"column {pos + 1}",
-                                    "the column header looks like a CPR number"))
+            problems.append(Problem(None, f"column {pos + 1}", message("header_looks_like_cpr")))
             continue
         if COLUMN_LOOKUP.get(normalize_label(header)) == "person_id":
             continue
         cells = text[header].fillna("").astype(str)
         for i in np.flatnonzero(cpr_mask(cells).to_numpy(dtype=bool)):
-            problems.append(Problem(int(i) + 2, header,
-                                    "looks like a CPR number; no CPR number may be carried "
-                                    "into the cohort (pseudonymise or drop this column)"))
+            problems.append(Problem(int(i) + 2, header, message("cell_cpr_not_carried")))
     if problems:
         raise ValidationError(_capped(problems), source=source)
 
@@ -191,9 +189,9 @@ def read_mapping(mapping: object) -> pd.DataFrame:
     state_col = next((c for c in cols if normalize_label(c) in {"state", "tilstand"}), None)
     problems = []
     if code_col is None:
-        problems.append(Problem(None, "code", "missing column 'code'"))
+        problems.append(Problem(None, "code", message("missing_column", column="code")))
     if state_col is None:
-        problems.append(Problem(None, "state", "missing column 'state'"))
+        problems.append(Problem(None, "state", message("missing_column", column="state")))
     if problems:
         raise ValidationError(problems, source=source)
     seen: dict[str, tuple[int, str]] = {}
@@ -203,23 +201,26 @@ def read_mapping(mapping: object) -> pd.DataFrame:
         if _blank(code) and _blank(state):
             continue
         if _blank(code):
-            problems.append(Problem(row, code_col, "empty code"))
+            problems.append(Problem(row, code_col, message("mapping_empty_code")))
             continue
         code_s = str(code).strip()
         key = _STATE_ALIASES.get(normalize_label(state)) if not _blank(state) else None
         if key is None:
-            problems.append(Problem(row, state_col, f"state must be one of {', '.join(STATES)}"))
+            problems.append(Problem(row, state_col,
+                                    message("mapping_bad_state", states=", ".join(STATES))))
             continue
         if code_s in seen:
             first_row, first_state = seen[code_s]
-            what = "repeats" if first_state == key else "conflicts with"
-            problems.append(Problem(row, code_col, f"code '{code_s}' {what} row {first_row}"))
+            # A code is the mapping's own vocabulary, not a person's value; still made safe.
+            problems.append(Problem(row, code_col, message(
+                "mapping_code_repeats" if first_state == key else "mapping_code_conflicts",
+                code=safe_name(code_s), row=first_row)))
             continue
         seen[code_s] = (row, key)
         codes.append(code_s)
         states.append(key)
     if not codes and not problems:
-        problems.append(Problem(None, None, "the mapping has no codes"))
+        problems.append(Problem(None, None, message("mapping_no_codes")))
     if problems:
         raise ValidationError(problems, source=source)
     return pd.DataFrame({"code": codes, "state": states})
@@ -230,7 +231,7 @@ def _capped(problems: list[Problem], limit: int = 100) -> list[Problem]:
     if len(problems) <= limit:
         return problems
     rest = len(problems) - limit
-    return problems[:limit] + [Problem(None, None, f"... and {rest} more problems")]
+    return problems[:limit] + [Problem(None, None, message("more_problems", n=rest))]
 
 
 def _normalize_groups(values: pd.Series) -> pd.Series:
@@ -254,9 +255,9 @@ def read_groups(groups: object) -> pd.DataFrame:
     grp = _find_column(cols, "group")
     problems = []
     if pid is None:
-        problems.append(Problem(None, "person_id", "missing column 'person_id'"))
+        problems.append(Problem(None, "person_id", message("missing_column", column="person_id")))
     if grp is None:
-        problems.append(Problem(None, "group", "missing column 'group'"))
+        problems.append(Problem(None, "group", message("missing_column", column="group")))
     if problems:
         raise ValidationError(problems, source=source)
     ids = frame[pid].astype("string").str.strip().replace("", pd.NA).reset_index(drop=True)
@@ -264,16 +265,16 @@ def read_groups(groups: object) -> pd.DataFrame:
     norm = _normalize_groups(raw)
     rows = pd.Series(np.arange(2, len(frame) + 2))
     for r in rows[ids.isna()]:
-        problems.append(Problem(int(r), pid, "empty person_id"))
+        problems.append(Problem(int(r), pid, message("empty_person_id")))
     dup = ids.notna() & ids.duplicated(keep="first")
     if dup.any():
         first = rows[ids.notna() & ~ids.duplicated(keep="first")]
         first_row = pd.Series(first.to_numpy(), index=ids[first.index].to_numpy())
         for r, person in zip(rows[dup], ids[dup], strict=True):
-            problems.append(Problem(int(r), pid, f"person_id repeats row {first_row[person]}"))
+            problems.append(Problem(int(r), pid,
+                                    message("groups_id_repeats_row", row=int(first_row[person]))))
     for r in rows[norm.isna() & raw.notna()]:
-        problems.append(Problem(int(r), grp, "unknown group (use intervention/deltager or "
-                                             "control/kontrol)"))
+        problems.append(Problem(int(r), grp, message("groups_unknown_group")))
     if problems:
         raise ValidationError(_capped(problems), source=source)
     out = frame.drop(columns=[pid, grp]).reset_index(drop=True)

@@ -56,7 +56,8 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.cpr import cpr_mask
-from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
+from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError, safe_name
+from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.register import _monday_series, _Stages
 from fastholdelse_eval.data.register_inputs import (
     _MAX_LISTED,
@@ -160,10 +161,9 @@ def read_participants(participants: object) -> pd.DataFrame:
     intake = next((c for c in cols if normalize_label(c) in _INTAKE_COLUMNS), None)
     problems = []
     if pid is None:
-        problems.append(Problem(None, "person_id", "missing column 'person_id'"))
+        problems.append(Problem(None, "person_id", message("missing_column", column="person_id")))
     if intake is None:
-        problems.append(Problem(None, "intake", "missing column 'intake' (the intake week: "
-                                                "2009-W05, 2009W05 or a date in the week)"))
+        problems.append(Problem(None, "intake", message("match_missing_intake")))
     if problems:
         raise ValidationError(problems, source=source)
     ids = frame[pid].astype("string").str.strip().reset_index(drop=True)
@@ -177,21 +177,17 @@ def read_participants(participants: object) -> pd.DataFrame:
     wk = raw.map(weeks)
     rows = np.arange(2, len(frame) + 2)
     for r in rows[ids.isna().to_numpy()]:
-        problems.append(Problem(int(r), pid, "empty person_id"))
+        problems.append(Problem(int(r), pid, message("empty_person_id")))
     for r in rows[raw.isna().to_numpy()]:
-        problems.append(Problem(int(r), intake, "empty intake week"))
+        problems.append(Problem(int(r), intake, message("match_empty_intake")))
     for r in rows[(raw.notna() & wk.isna()).to_numpy()]:
-        problems.append(Problem(int(r), intake, "not an ISO week (2009-W05, 2009W05, 200905) "
-                                                "or a date"))
+        problems.append(Problem(int(r), intake, message("match_bad_intake")))
     dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
     for r in rows[dup]:
-        problems.append(Problem(int(r), pid, "person_id repeats an earlier row (one intake per "
-                                             "participant)"))
+        problems.append(Problem(int(r), pid, message("match_participant_twice")))
     n_cpr = int(cpr_mask(ids.fillna("")).sum())
     if n_cpr:
-        problems.append(Problem(None, pid, f"{n_cpr} person ids look like CPR numbers; replace "
-                                           "them with pseudonyms first (fastholdelse-eval "
-                                           "pseudonymize)"))
+        problems.append(Problem(None, pid, message("match_ids_cpr", n=n_cpr)))
     if problems:
         raise ValidationError(problems[:100], source=source)
     return pd.DataFrame({"row_no": rows.astype("int64"), "person_id": ids.astype(str),
@@ -205,25 +201,26 @@ def read_persons(persons: object, needed: Sequence[str]) -> pd.DataFrame:
     pid = _find_column(cols, "person_id")
     problems = []
     if pid is None:
-        problems.append(Problem(None, "person_id", "missing column 'person_id'"))
+        problems.append(Problem(None, "person_id", message("missing_column", column="person_id")))
     for c in needed:
         if c not in cols:
-            problems.append(Problem(None, c, f"missing column '{c}' (named in exact)"))
+            problems.append(Problem(None, c, message("match_missing_exact_column",
+                                                     column=safe_name(c))))
     if problems:
         raise ValidationError(problems, source=source)
     out = frame.rename(columns={pid: "person_id"})
     dup = out["person_id"].notna() & out["person_id"].duplicated(keep="first")
     if dup.any():
         rows = np.flatnonzero(dup.to_numpy()) + 2
-        raise ValidationError([Problem(int(r), pid, "person_id repeats an earlier row")
+        raise ValidationError([Problem(int(r), pid, message("match_person_twice"))
                                for r in rows[:100]], source=source)
     reserved = {"group", "matched_set", "register_id", "start_date", "end_date", "end_reason",
                 "end_detail", "partial_rtw_date", "relapse_date", "followup_date",
                 "spell_start_date", "weeks_sick_at_index", "benefit_weeks_prior"}
     clash = [c for c in out.columns if c in reserved]
     if clash:
-        raise ValidationError([Problem(None, c, "this column is computed from the panel; "
-                                                "rename or drop it") for c in clash],
+        raise ValidationError([Problem(None, c, message("match_reserved_column"))
+                               for c in clash],
                               source=source)
     return out.dropna(subset=["person_id"]).reset_index(drop=True)
 
@@ -315,11 +312,10 @@ def match_controls(
         if outside.any():
             rows = part.loc[outside, "row_no"].tolist()
             shown = ", ".join(str(r) for r in rows[:_MAX_LISTED])
-            raise ValidationError([Problem(
-                None, "intake", f"{len(rows)} intake week{'s' if len(rows) != 1 else ''} lie "
-                                f"outside the panel ({iso_label(info.first_wk)}.."
-                                f"{iso_label(info.last_wk)}): rows {shown}"
-                                f"{' …' if len(rows) > _MAX_LISTED else ''}")],
+            raise ValidationError([Problem(None, "intake", message(
+                "match_intake_outside_panel", n=len(rows), first=iso_label(info.first_wk),
+                last=iso_label(info.last_wk),
+                rows=shown + (" …" if len(rows) > _MAX_LISTED else "")))],
                 source=part_source)
         stage(f"{info.layout} panel, {info.n_weeks} weeks; sickness runs")
         con.execute(f"CREATE TEMP TABLE marks AS {marks_sql()}")
@@ -334,7 +330,8 @@ def match_controls(
         if persons_df is not None:
             _register(con, "persons", persons_df)
         con.execute(fill(PARTICIPANT_RUNS_SQL))
-        counts, notes = _participant_counts(con, spec, persons_df is not None)
+        counts, reasons = _participant_counts(con, spec, persons_df is not None)
+        notes = [f"register controls: {r}" for r in reasons]
         stage("risk sets")
         _make_sets(con, spec)
         columns, joins, where, strata = _atrisk_sql(spec)
@@ -358,10 +355,9 @@ def match_controls(
 
     n_cpr = int(cpr_mask(frame["register_id"].fillna("")).sum())
     if n_cpr:  # the panel's ids: a control's id would be written out
-        raise ValidationError([Problem(None, "person_id", f"{n_cpr} person ids in the panel look "
-                                                          "like CPR numbers; replace them with "
-                                                          "pseudonyms first (fastholdelse-eval "
-                                                          "pseudonymize)")], source=info.source)
+        raise ValidationError([Problem(None, "person_id", message("match_panel_ids_cpr",
+                                                                  n=n_cpr))],
+                              source=info.source)
     n_sets = len(eligible)
     got = frame.loc[frame["group"] == "control"].groupby("matched_set").size()
     got = got.reindex(eligible.index, fill_value=0)
@@ -372,9 +368,9 @@ def match_controls(
                    "control_persons": int(frame.loc[frame["group"] == "control",
                                                     "register_id"].nunique())})
     if n_sets == 0:
-        why = "; ".join(n.removeprefix("register controls: ") for n in notes)
-        raise ValidationError([Problem(None, None, "no participant could be matched"
-                                                   + (f": {why}" if why else ""))],
+        raise ValidationError([Problem(None, None, message("match_none_because",
+                                                           why=tuple(reasons))
+                                       if reasons else message("match_none"))],
                               source=part_source)
     notes.insert(0, f"register controls: {n_sets} participants, {counts['control_rows']} control "
                     f"rows ({counts['control_persons']} persons), k = {spec.k}, seed "
@@ -408,16 +404,18 @@ def _check_marks(con, info) -> None:
                         "WHERE is_dup = 1) d").fetchone()[0]
     if n_dup:
         raise ValidationError([Problem(None, info.week_column,
-                                       f"{n_dup} person-weeks appear more than once (a person "
-                                       "may have one code per week)")], source=info.source)
+                                       message("panel_weeks_twice", n=n_dup))],
+                              source=info.source)
     if con.execute("SELECT COUNT(*) FROM marks WHERE sid IS NULL").fetchone()[0]:
         unknown = _unknown_codes(con)
-        raise ValidationError([Problem(None, "code", f"{len(unknown)} codes in the panel are not "
-                                                     "in the mapping")], source=info.source)
+        raise ValidationError([Problem(None, "code", message("panel_unmapped_codes_counted",
+                                                             n=len(unknown)))],
+                              source=info.source)
 
 
-def _participant_counts(con, spec: MatchSpec, has_persons: bool) -> tuple[dict, list[str]]:
-    """Why participants cannot be matched, as counts (never ids)."""
+def _participant_counts(con, spec: MatchSpec,
+                        has_persons: bool) -> tuple[dict, list[Message]]:
+    """Why participants cannot be matched, as counts (never ids), and as messages."""
     n_all, not_panel, not_sick, unknown, hist = con.execute("""
         SELECT COUNT(*),
                COUNT(*) FILTER (WHERE person_id NOT IN (SELECT person_id FROM marks)
@@ -429,19 +427,16 @@ def _participant_counts(con, spec: MatchSpec, has_persons: bool) -> tuple[dict, 
     """).fetchone()
     counts = {"participants": n_all, "participants_not_sick_at_intake": not_sick,
               "participants_spell_start_unknown": unknown}
-    notes = []
+    reasons = []
     if not_sick:
-        notes.append(f"register controls: {not_sick} participants were not on sickness benefit "
-                     f"in their intake week ({not_panel} of them have no benefit week in the "
-                     "panel) and are left out")
+        reasons.append(message("match_not_sick_at_intake", n=not_sick, absent=not_panel))
     if unknown:
-        notes.append(f"register controls: {unknown} participants' spells began before the "
-                     "panel (duration unknown) and are left out")
+        reasons.append(message("match_spell_before_panel", n=unknown))
     if spec.uses_history and hist:
         counts["participants_history_incomplete"] = hist
-        notes.append(f"register controls: {hist} participants' {spec.history_weeks}-week "
-                     "history window starts before the panel; they are left out")
-    return counts, notes
+        reasons.append(message("match_history_before_panel", n=hist,
+                               weeks=spec.history_weeks))
+    return counts, reasons
 
 
 def _make_sets(con, spec: MatchSpec) -> None:

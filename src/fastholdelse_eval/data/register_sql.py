@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from fastholdelse_eval.core.cpr import contains_cpr
-from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError
+from fastholdelse_eval.core.errors import ConfigError, Problem, ValidationError, safe_name
 from fastholdelse_eval.core.files import note_input
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.register_inputs import (
     _CODE_COLUMNS,
     _MAX_LISTED,
@@ -185,11 +186,10 @@ def _duck_error(exc: Exception, source: str) -> ValidationError:
     """A DuckDB read error without echoing file contents (CSV errors quote the offending line)."""
     text = str(exc)
     m = re.search(r"[Ll]ine:? (\d+)", text)
-    where = f" near line {m.group(1)}" if m else ""
     kind = text.split(":", 1)[0].strip() if ":" in text else type(exc).__name__
     return ValidationError(
-        [Problem(None, None, f"could not read the panel{where} ({kind}); "
-                             "is it a valid CSV or Parquet file?")],
+        [Problem(None, None, message("panel_unreadable_at_line", line=int(m.group(1)), kind=kind)
+                 if m else message("panel_unreadable", kind=kind))],
         source=source,
     )
 
@@ -235,7 +235,7 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     except Exception as exc:  # duckdb.Error and friends
         raise _duck_error(exc, source) from None
     columns = [str(r[0]) for r in described]
-    cpr_headers = [Problem(None, f"column {i + 1}", "the column header looks like a CPR number")
+    cpr_headers = [Problem(None, f"column {i + 1}", message("header_looks_like_cpr"))
                    for i, c in enumerate(columns) if contains_cpr(c)]
     if cpr_headers:
         raise ValidationError(cpr_headers, source=source)
@@ -246,7 +246,8 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     week_col = next((keys[k] for k in _WEEK_COLUMNS if k in keys), None)
     code_col = next((keys[k] for k in _CODE_COLUMNS if k in keys), None)
     if pid is None:
-        raise ValidationError([Problem(None, "person_id", "missing column 'person_id'")],
+        raise ValidationError([Problem(None, "person_id",
+                                       message("missing_column", column="person_id"))],
                               source=source)
     con.execute("CREATE TEMP TABLE mapping (code VARCHAR, sid TINYINT)")
     con.executemany("INSERT INTO mapping VALUES (?, ?)",
@@ -293,7 +294,7 @@ def _check_ids(con, source: str, relation: str, pid: str) -> None:
     n_null = con.execute(f"SELECT COUNT(*) FROM {relation} WHERE person_id IS NULL").fetchone()[0]
     if n_null:
         raise ValidationError(
-            [Problem(None, pid, f"{n_null} row{'s' if n_null != 1 else ''} without a person_id")],
+            [Problem(None, pid, message("panel_rows_without_id", n=n_null))],
             source=source)
 
 
@@ -322,7 +323,7 @@ def _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col):
     except Exception as exc:
         raise _duck_error(exc, source) from None
     if not labels:
-        raise ValidationError([Problem(None, None, "the panel is empty (no rows)")],
+        raise ValidationError([Problem(None, None, message("panel_empty_rows"))],
                               source=source)
     good: list[tuple[str, int]] = []
     bad: dict[str, int] = {}
@@ -334,13 +335,13 @@ def _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col):
         except ValueError:
             bad["(empty)" if label in (None, "") else label] = n
     if bad:
-        shown = ", ".join(f"'{b}'" for b in sorted(bad)[:_MAX_LISTED])
-        more = f" and {len(bad) - _MAX_LISTED} more" if len(bad) > _MAX_LISTED else ""
+        # A label is a cell's text: CPR-like numbers are redacted, control characters escaped.
+        shown = ", ".join(f"'{safe_name(b)}'" for b in sorted(bad)[:_MAX_LISTED])
         rows = sum(bad.values())
-        raise ValidationError([Problem(
-            None, week_col,
-            f"{rows} row{'s' if rows != 1 else ''} with a week label that is not an ISO week "
-            f"(2009-W05, 2009W05, 200905) or a date: {shown}{more}")], source=source)
+        raise ValidationError([Problem(None, week_col, message(
+            "panel_bad_week_labels_more", n=rows, labels=shown, more=len(bad) - _MAX_LISTED)
+            if len(bad) > _MAX_LISTED else
+            message("panel_bad_week_labels", n=rows, labels=shown))], source=source)
     con.execute("CREATE TEMP TABLE week_labels (week_label VARCHAR, wk INTEGER)")
     con.executemany("INSERT INTO week_labels VALUES (?, ?)", good)
     wks = [w for _, w in good]
@@ -374,31 +375,31 @@ def _wide_raw(con, src, source, columns, types, pid, grp):
             bad.append(c)
             continue
         if wk in weeks:
-            dup.append(f"'{c}' and '{weeks[wk]}'")
+            dup.append(f"'{safe_name(c)}' = '{safe_name(weeks[wk])}'")  # no English 'and'
         weeks[wk] = c
     problems = []
     if bad:
-        problems.append(Problem(None, None, "week columns must be named y_YYWW with a valid ISO "
-                                            "week: " + ", ".join(f"'{b}'" for b in bad)))
+        problems.append(Problem(None, None, message(
+            "panel_bad_week_columns", columns=", ".join(f"'{safe_name(b)}'" for b in bad))))
     if dup:
-        problems.append(Problem(None, None, "columns name the same week: " + ", ".join(dup)))
+        problems.append(Problem(None, None, message("panel_same_week_columns",
+                                                    pairs=", ".join(dup))))
     if not weeks and not bad:
-        problems.append(Problem(None, None, "no week columns: expected a long panel (person_id, "
-                                            "week, code) or a wide one (person_id, y_YYWW, ...)"))
+        problems.append(Problem(None, None, message("panel_no_week_columns")))
     if weeks and not problems:
         first, last = min(weeks), max(weeks)
         missing = [w for w in range(first, last + 1) if w not in weeks]
         if missing:
             shown = ", ".join(iso_label(w) for w in missing[:_MAX_LISTED])
-            problems.append(Problem(None, None, f"week columns skip {len(missing)} week"
-                                                f"{'s' if len(missing) != 1 else ''}: {shown}"))
+            problems.append(Problem(None, None, message("panel_weeks_skipped", n=len(missing),
+                                                        weeks=shown)))
     if problems:
         raise ValidationError(problems, source=source)
     info = PanelInfo("wide", source, min(weeks), max(weeks), grp is not None, ignored)
     n_rows, n_ids = con.execute(
         f"SELECT COUNT(*), COUNT(DISTINCT {_q(pid)}) FROM {src}").fetchone()
     if n_rows == 0:
-        raise ValidationError([Problem(None, None, "the panel is empty (no persons)")],
+        raise ValidationError([Problem(None, None, message("panel_empty_persons"))],
                               source=source)
     # Columns are renamed to their week number so UNPIVOT's name column is the week itself.
     cols = ", ".join(f"{_code_text(c, types[c])} AS {_q(str(wk))}"
@@ -412,9 +413,8 @@ def _wide_raw(con, src, source, columns, types, pid, grp):
     _check_ids(con, source, "wide_src", pid)
     if n_ids != n_rows:
         n_dup = n_rows - n_ids
-        raise ValidationError([Problem(
-            None, pid, f"{n_dup} row{'s' if n_dup != 1 else ''} repeat a person_id "
-                       "(one row per person in a wide panel)")], source=source)
+        raise ValidationError([Problem(None, pid, message("panel_wide_ids_repeat", n=n_dup))],
+                              source=source)
     if grp:
         con.execute("""
             CREATE TEMP TABLE panel_groups AS

@@ -32,6 +32,7 @@ from fastholdelse_eval.data.io import (
     workbook_cpr_places,
     write_table,
 )
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.privacy.pseudonyms import (
     _CPR_SHAPE,
     _ZERO_FORMAT,
@@ -317,14 +318,15 @@ def _xlsx_source(path: Path) -> _Source:
     try:
         wb = openpyxl.load_workbook(path, keep_vba=keep_vba)
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise file_problem(path, message("xlsx_unreadable",
+                                         reason=type(exc).__name__)) from None
     ws = wb.worksheets[0]
     grid = list(ws.iter_rows(values_only=True))
     # Trailing empty rows (formatting only) are not data.
     while grid and all(v is None or str(v).strip() == "" for v in grid[-1]):
         grid.pop()
     if not grid:
-        raise file_problem(path, "the first sheet is empty")
+        raise file_problem(path, message("first_sheet_empty"))
     header_row = 1  # iter_rows starts at A1 whatever the sheet's used range
     header = ["" if v is None else str(v) for v in grid[0]]
     frame = pd.DataFrame(grid[1:], columns=range(len(header)), dtype=object)
@@ -382,7 +384,8 @@ def _parquet_source(path: Path) -> _Source:
         pf = pq.ParquetFile(path)
         table = pf.read()
     except Exception as exc:  # pyarrow raises ArrowInvalid and friends
-        raise file_problem(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+        raise file_problem(path, message("parquet_unreadable",
+                                         reason=type(exc).__name__)) from None
     names = [str(n) for n in table.column_names]
     blank = np.zeros(table.num_rows, dtype=bool)
     rows = np.arange(table.num_rows) + 2

@@ -45,6 +45,7 @@ from fastholdelse_eval.core.files import note_input
 from fastholdelse_eval.data.io import (
     cells_as_text,
 )
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.schema import COLUMN_ALIASES, normalize_label
 
 KEY_BYTES = 32  # 256-bit key
@@ -62,6 +63,9 @@ MAX_LISTED_PROBLEMS = 200
 
 _CPR_SHAPE = re.compile(r"[0-9]{6}-?[0-9]{4}")
 _PSEUDONYM_SHAPE = re.compile(r"p[a-z2-7]{16}", re.IGNORECASE)
+# Why a value is not a CPR number: keys of data/messages_da.toml.
+_REASON_KEYS = ("cpr_bad_month", "cpr_bad_day", "cpr_not_cpr", "cpr_empty", "cpr_lost_zero",
+                "cpr_decimal", "cpr_already_pseudonym")
 _ZERO_FORMAT = re.compile(r'0{10}|0{6}\\?"?-"?0{4}')
 _HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -198,8 +202,8 @@ def _cpr_reasons(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         bad_month = ~month_ok
         bad_day = month_ok & ((day < 1) | (day > max_day))
         sub = np.where(
-            bad_month, "impossible date part: the month (digits 3–4) is not 01–12",
-            np.where(bad_day, "impossible date part: no such day (digits 1–2) in that month", ""),
+            bad_month, message("cpr_bad_month"),
+            np.where(bad_day, message("cpr_bad_day"), ""),
         )
         reason[ok] = sub
 
@@ -208,21 +212,12 @@ def _cpr_reasons(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         t = text[bad]
         n_digits = t.str.len()
         all_digits = t.str.fullmatch(r"[0-9]+")
-        sub = pd.Series(
-            "not a CPR number (expected 10 digits: DDMMYYXXXX or DDMMYY-XXXX)",
-            index=t.index, dtype=str,
-        )
-        sub[t == ""] = "empty; every row needs a CPR number"
-        sub[all_digits & (n_digits == 9)] = (
-            "9 digits, not 10: a leading zero was probably lost when the file was saved "
-            "(e.g. by Excel); keep the column as text"
-        )
-        sub[t.str.fullmatch(r"[0-9]{9,10}\.0+")] = (
-            "stored as a decimal number; keep the column as text"
-        )
-        sub[t.str.fullmatch(_PSEUDONYM_SHAPE.pattern, case=False)] = (
-            "already a pseudonym; the file seems to be pseudonymised already"
-        )
+        sub = pd.Series(message("cpr_not_cpr"), index=t.index, dtype=str)
+        sub[t == ""] = message("cpr_empty")
+        sub[all_digits & (n_digits == 9)] = message("cpr_lost_zero")
+        sub[t.str.fullmatch(r"[0-9]{9,10}\.0+")] = message("cpr_decimal")
+        sub[t.str.fullmatch(_PSEUDONYM_SHAPE.pattern, case=False)] = message(
+            "cpr_already_pseudonym")
         reason[bad] = sub
     digits = digits.where(reason == "", "")
     return digits, reason
@@ -247,13 +242,11 @@ def normalize_cpr(value: object) -> str:
     else:
         century = 2000 if yy <= 57 else 1800
     if not 1 <= month <= 12:
-        raise ValueError("not a valid CPR number: impossible date part: the month (digits 3–4) "
-                         "is not 01–12")
+        raise ValueError(f"not a valid CPR number: {message('cpr_bad_month')}")
     try:
         datetime.date(century + yy, month, day)
     except ValueError:
-        raise ValueError("not a valid CPR number: impossible date part: no such day "
-                         "(digits 1–2) in that month") from None
+        raise ValueError(f"not a valid CPR number: {message('cpr_bad_day')}") from None
     return digits
 
 
@@ -335,14 +328,14 @@ def _malformed_problems(reason: pd.Series, rows: np.ndarray,
     """Problems for the first :data:`MAX_LISTED_PROBLEMS` malformed rows (+ a summary), and
     the number of malformed rows."""
     bad = np.flatnonzero(reason.to_numpy(dtype=object) != "")
-    problems = [Problem(int(rows[i]), column, str(reason.iloc[i]))
+    # The reasons went through pandas as plain text: their keyed messages, by that text.
+    keyed = {str(m): m for m in map(message, _REASON_KEYS)}
+    problems = [Problem(int(rows[i]), column, keyed[str(reason.iloc[i])])
                 for i in bad[:MAX_LISTED_PROBLEMS]]
     if len(bad) > MAX_LISTED_PROBLEMS:
-        problems.append(Problem(None, column, (
-            f"… and {len(bad) - MAX_LISTED_PROBLEMS} more rows with malformed values "
-            f"(rows {int(rows[bad[MAX_LISTED_PROBLEMS]])}–{int(rows[bad[-1]])}); is this the "
-            "column with the CPR numbers?"
-        )))
+        problems.append(Problem(None, column, message(
+            "cpr_more_malformed", n=len(bad) - MAX_LISTED_PROBLEMS,
+            first=int(rows[bad[MAX_LISTED_PROBLEMS]]), last=int(rows[bad[-1]]))))
     return problems, len(bad)
 
 
