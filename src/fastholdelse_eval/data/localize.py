@@ -35,10 +35,10 @@ from fastholdelse_eval.core.errors import (
 LANGUAGES = ("en", "da")
 CATALOGUE = Path(__file__).with_name("messages_da.toml")
 
-# Values that are lists written by the package (accepted labels, sheet names), in which the
-# catalogue's [phrases] ("or", "(a sheet)") are translated; every other value is filled in as
-# it is (it may be the user's own text, which is never translated).
-PHRASED_VALUES = ("expected", "sheets")
+# Values that are lists written by the package (accepted labels, sheet names, rejected week
+# labels), in which the catalogue's [phrases] ("or", "(a sheet)", "(empty)") are translated;
+# every other value is filled in as it is (it may be the user's own text, never translated).
+PHRASED_VALUES = ("expected", "sheets", "labels")
 
 
 class Message(str):

@@ -215,10 +215,10 @@ def register_frame(
             listable = [c for c in unknown if is_code_like(c)]
             shown = ", ".join(f"'{c}'" for c in listable[:50])
             hidden = len(unknown) - min(len(listable), 50)
-            key = ("panel_unmapped_codes" if not hidden else
-                   "panel_unmapped_codes_hidden" if shown else "panel_unmapped_codes_all_hidden")
             raise ValidationError([Problem(None, "code", message(
-                key, n=len(unknown), codes=shown, hidden=hidden))], source=info.source)
+                "panel_unmapped_codes" if not hidden else
+                "panel_unmapped_codes_hidden" if shown else "panel_unmapped_codes_all_hidden",
+                n=len(unknown), codes=shown, hidden=hidden))], source=info.source)
         stage("deriving index spells")
         con.execute("CREATE TEMP TABLE spells AS "
                     + core_sql(info.first_wk, info.last_wk, lo, hi))

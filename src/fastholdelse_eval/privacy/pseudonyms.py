@@ -35,6 +35,7 @@ import os
 import re
 import secrets
 import stat
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ from fastholdelse_eval.core.files import note_input
 from fastholdelse_eval.data.io import (
     cells_as_text,
 )
-from fastholdelse_eval.data.localize import message
+from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.schema import COLUMN_ALIASES, normalize_label
 
 KEY_BYTES = 32  # 256-bit key
@@ -63,9 +64,6 @@ MAX_LISTED_PROBLEMS = 200
 
 _CPR_SHAPE = re.compile(r"[0-9]{6}-?[0-9]{4}")
 _PSEUDONYM_SHAPE = re.compile(r"p[a-z2-7]{16}", re.IGNORECASE)
-# Why a value is not a CPR number: keys of data/messages_da.toml.
-_REASON_KEYS = ("cpr_bad_month", "cpr_bad_day", "cpr_not_cpr", "cpr_empty", "cpr_lost_zero",
-                "cpr_decimal", "cpr_already_pseudonym")
 _ZERO_FORMAT = re.compile(r'0{10}|0{6}\\?"?-"?0{4}')
 _HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -170,6 +168,15 @@ def _check_key(key: bytes) -> bytes:
 # --- CPR numbers and pseudonyms ---------------------------------------------------------------
 
 
+@cache
+def _reasons() -> dict[str, Message]:
+    """Why a value is not a CPR number, by key (data/messages_da.toml)."""
+    return {m.key: m for m in (
+        message("cpr_bad_month"), message("cpr_bad_day"), message("cpr_not_cpr"),
+        message("cpr_empty"), message("cpr_lost_zero"), message("cpr_decimal"),
+        message("cpr_already_pseudonym"))}
+
+
 def _cpr_reasons(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Normalise CPR-number text; return (digits, reason) — reason is "" where valid.
 
@@ -202,8 +209,8 @@ def _cpr_reasons(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         bad_month = ~month_ok
         bad_day = month_ok & ((day < 1) | (day > max_day))
         sub = np.where(
-            bad_month, message("cpr_bad_month"),
-            np.where(bad_day, message("cpr_bad_day"), ""),
+            bad_month, _reasons()["cpr_bad_month"],
+            np.where(bad_day, _reasons()["cpr_bad_day"], ""),
         )
         reason[ok] = sub
 
@@ -212,12 +219,12 @@ def _cpr_reasons(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         t = text[bad]
         n_digits = t.str.len()
         all_digits = t.str.fullmatch(r"[0-9]+")
-        sub = pd.Series(message("cpr_not_cpr"), index=t.index, dtype=str)
-        sub[t == ""] = message("cpr_empty")
-        sub[all_digits & (n_digits == 9)] = message("cpr_lost_zero")
-        sub[t.str.fullmatch(r"[0-9]{9,10}\.0+")] = message("cpr_decimal")
-        sub[t.str.fullmatch(_PSEUDONYM_SHAPE.pattern, case=False)] = message(
-            "cpr_already_pseudonym")
+        sub = pd.Series(_reasons()["cpr_not_cpr"], index=t.index, dtype=str)
+        sub[t == ""] = _reasons()["cpr_empty"]
+        sub[all_digits & (n_digits == 9)] = _reasons()["cpr_lost_zero"]
+        sub[t.str.fullmatch(r"[0-9]{9,10}\.0+")] = _reasons()["cpr_decimal"]
+        sub[t.str.fullmatch(_PSEUDONYM_SHAPE.pattern, case=False)] = _reasons()[
+            "cpr_already_pseudonym"]
         reason[bad] = sub
     digits = digits.where(reason == "", "")
     return digits, reason
@@ -242,11 +249,11 @@ def normalize_cpr(value: object) -> str:
     else:
         century = 2000 if yy <= 57 else 1800
     if not 1 <= month <= 12:
-        raise ValueError(f"not a valid CPR number: {message('cpr_bad_month')}")
+        raise ValueError(f"not a valid CPR number: {_reasons()['cpr_bad_month']}")
     try:
         datetime.date(century + yy, month, day)
     except ValueError:
-        raise ValueError(f"not a valid CPR number: {message('cpr_bad_day')}") from None
+        raise ValueError(f"not a valid CPR number: {_reasons()['cpr_bad_day']}") from None
     return digits
 
 
@@ -329,7 +336,7 @@ def _malformed_problems(reason: pd.Series, rows: np.ndarray,
     the number of malformed rows."""
     bad = np.flatnonzero(reason.to_numpy(dtype=object) != "")
     # The reasons went through pandas as plain text: their keyed messages, by that text.
-    keyed = {str(m): m for m in map(message, _REASON_KEYS)}
+    keyed = {str(m): m for m in _reasons().values()}
     problems = [Problem(int(rows[i]), column, keyed[str(reason.iloc[i])])
                 for i in bad[:MAX_LISTED_PROBLEMS]]
     if len(bad) > MAX_LISTED_PROBLEMS:

@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DuckDB memory limit, e.g. 2GB (larger panels spill to --temp-dir)")
     parser.add_argument("--temp-dir", metavar="DIR", help="DuckDB spill directory")
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
+    parser.add_argument("--lang", default=None, choices=["en", "da"],
+                        help="language of the problems listed when the panel, mapping, groups "
+                             "or participants file is wrong (default en; da: Danish)")
     m = parser.add_argument_group(
         "register controls (risk-set matching; instead of --groups)",
         "draw controls on sickness benefit in each participant's intake week, with as many "

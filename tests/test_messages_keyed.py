@@ -1,0 +1,309 @@
+"""Messages built by key (issue 12, item 3): every key the package uses is in the catalogue with
+English and Danish text and the same placeholders; the readers that were converted build every
+problem by key (a new plain-English message there fails here); and the register, mapping,
+groups and progression problems reach the user in Danish through the command line."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastholdelse_eval.core.errors import Problem, ValidationError
+from fastholdelse_eval.data import localize
+from fastholdelse_eval.data.localize import Message, message, translate
+from fastholdelse_eval.data.validation import DATE_HINT
+
+SRC = Path(localize.__file__).parents[1]
+
+# The files whose every problem is built by key. Messages reach Problem(...) directly, through
+# file_problem(path, message) or through validation's collector (col.rows(mask, column,
+# message), col.file(column, message)).
+KEYED_FILES = ("data/register.py", "data/register_inputs.py", "data/register_match.py",
+               "data/register_sql.py", "data/progression.py", "data/io.py", "data/loading.py",
+               "data/messages.py", "privacy/pseudonyms.py", "privacy/pseudonymize.py")
+
+# Messages handed on in a variable: where each was built by key.
+INDIRECT = {
+    ("data/io.py", "message"): "file_problem's argument (each call is checked here)",
+    ("data/io.py", "hint"): "separator_hint / header_row_hint (data/messages.py)",
+    ("data/io.py", "place"): "workbook_cpr_places (data/io.py)",
+    ("data/loading.py", "hint"): "sheet_hint (data/messages.py)",
+    ("privacy/pseudonyms.py", "keyed[str(reason.iloc[i])]"): "_reasons()",
+}
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", text))
+
+
+def _keys(node: ast.expr) -> list[str] | None:
+    """The literal key(s) of a message(...) call's first argument (both branches of a
+    conditional); None when it is not literal."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        body, orelse = _keys(node.body), _keys(node.orelse)
+        return None if body is None or orelse is None else body + orelse
+    return None
+
+
+def _is_message_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id == "message")
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "message"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "localize"))
+
+
+def _message_calls() -> list[tuple[str, int, ast.Call]]:
+    calls = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        calls += [(str(path.relative_to(SRC)), node.lineno, node)
+                  for node in ast.walk(tree) if _is_message_call(node)]
+    return calls
+
+
+def test_every_key_used_is_in_the_catalogue_in_english_and_danish():
+    entries = localize.entries()
+    calls = _message_calls()
+    assert len(calls) > 100  # the scan sees the package
+    used = set()
+    for where, line, call in calls:
+        keys = _keys(call.args[0]) if call.args else None
+        assert keys is not None, f"{where}:{line}: message() needs a literal key"
+        passed = {k.arg for k in call.keywords}
+        for key in keys:
+            used.add(key)
+            assert key in entries, f"{where}:{line}: '{key}' is not in messages_da.toml"
+            entry = entries[key]
+            names = _placeholders(entry["en"])
+            assert _placeholders(entry["da"]) == names, key
+            for variant in ("en_one", "da_one"):  # may write 1 instead of {n}
+                if variant in entry:
+                    assert _placeholders(entry[variant]) - {"n"} == names - {"n"}, (key, variant)
+            assert entry["da"] != entry["en"], key
+            if None not in passed:  # no **values: every placeholder must be given
+                assert names <= passed, f"{where}:{line}: '{key}' needs {sorted(names - passed)}"
+    # Keys nobody uses are dead text (the fallback entries have no key).
+    assert set(entries) - used == set()
+
+
+def _message_argument(call: ast.Call) -> ast.expr | None:
+    """The message argument of a Problem(...), file_problem(...), col.rows(...) or
+    col.file(...) call; None for other calls."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else \
+        func.attr if isinstance(func, ast.Attribute) else None
+    position = {"Problem": 2, "file_problem": 1}.get(name or "")
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+            and func.value.id == "col" and name in ("rows", "file"):
+        position = 2 if name == "rows" else 1
+    if position is None:
+        return None
+    keyword = next((k.value for k in call.keywords if k.arg == "message"), None)
+    return keyword if keyword is not None else call.args[position]
+
+
+def _built_by_key(node: ast.expr, where: str) -> bool:
+    if _is_message_call(node):
+        return True
+    if isinstance(node, ast.IfExp):
+        return _built_by_key(node.body, where) and _built_by_key(node.orelse, where)
+    return (where, ast.unparse(node)) in INDIRECT
+
+
+def test_every_problem_of_the_keyed_readers_is_built_by_key():
+    seen = 0
+    for where in KEYED_FILES:
+        tree = ast.parse((SRC / where).read_text("utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or (arg := _message_argument(node)) is None:
+                continue
+            seen += 1
+            assert _built_by_key(arg, where), (
+                f"{where}:{node.lineno}: a problem written as plain text "
+                f"({ast.unparse(arg)[:60]}); build it with message('key', ...) and add the key "
+                "to data/messages_da.toml")
+    assert seen > 80
+
+
+def test_a_keyed_message_is_its_english_text_and_carries_its_key():
+    m = message("row_too_few_cells", cells=2, width=3)
+    assert m == "row has 2 cells but the header has 3; cells are never filled in silently"
+    assert isinstance(m, str) and m.key == "row_too_few_cells" and m.values == {"cells": 2,
+                                                                                 "width": 3}
+    assert str(Problem(4, None, m)) == ("row 4: row has 2 cells but the header has 3; cells "
+                                        "are never filled in silently")
+    assert translate(m, "da") == ("rækken har 2 celler, men overskriftsrækken har 3; celler "
+                                  "udfyldes aldrig i stilhed")
+    assert translate(m, "en") == m
+    copy = pickle.loads(pickle.dumps(m))
+    assert isinstance(copy, Message) and copy.key == m.key and copy == m
+    # The same text from a file that is not yet keyed is still found by the fallback.
+    assert translate(str(m), "da") == translate(m, "da")
+    # What validation writes as text is what the keyed message writes.
+    assert message("not_a_date") == f"not a date; {DATE_HINT}"
+
+
+def test_the_key_decides_not_the_text():
+    # "person_id is empty" also matches the fallback's "{column} is empty"; a keyed message
+    # with a value that happens to look like another template is still translated by its key.
+    m = message("column_empty", column="the file")
+    assert translate(m, "da") == "the file er tom"
+    assert translate(message("missing_column", column="person_id"), "da") == \
+        "kolonnen 'person_id' mangler"
+
+
+def test_counts_of_one_nested_messages_and_phrases():
+    assert message("panel_weeks_skipped", n=1, weeks="2009-W03") == \
+        "week columns skip 1 week: 2009-W03"
+    assert translate(message("panel_weeks_skipped", n=2, weeks="2009-W03, 2009-W04"), "da") \
+        == "ugekolonnerne springer 2 uger over: 2009-W03, 2009-W04"
+    assert translate(message("more_problems", n=1), "da") == "... og 1 problem mere"
+    why = (message("match_spell_before_panel", n=2), message("match_history_before_panel", n=1,
+                                                             weeks=52))
+    m = message("match_none_because", why=why)
+    assert m == ("no participant could be matched: 2 participants' spells began before the "
+                 "panel (duration unknown) and are left out; 1 participants' 52-week history "
+                 "window starts before the panel; they are left out")
+    assert translate(m, "da") == (
+        "ingen deltager kunne matches: 2 deltager(e) havde et forløb, der begyndte før "
+        "panelet (varigheden er ukendt), og er udeladt; 1 deltager(e) har et historikvindue "
+        "på 52 uger, der begynder før panelet; de er udeladt")
+    # Lists written by the package get their few English words translated; user text not.
+    assert translate(message("hint_other_sheets", sheets="'Ark 2', (a sheet)"), "da") == (
+        "tip: kun det første ark læses; projektmappen har også 'Ark 2', (et ark) — flyt "
+        "dataene til det første ark")
+    assert translate(message("column_empty", column="(a sheet)"), "da") == "(a sheet) er tom"
+
+
+def test_an_unknown_key_is_an_error_not_a_silent_english_text():
+    with pytest.raises(KeyError):
+        message("no_such_key")
+
+
+def test_a_validation_error_of_keyed_problems_in_danish():
+    err = ValidationError([Problem(3, "code", message("mapping_empty_code")),
+                           Problem(None, None, message("mapping_no_codes"))], source="m.csv")
+    assert localize.localized(err, "da") == (
+        "m.csv: 2 problem(er) fundet; intet blev indlæst.\n"
+        "  - kodetabellen har ingen koder\n"
+        "  - række 3, kolonne 'code': koden er tom")
+    assert localize.localized(err, "en") == str(err)
+
+
+# --- end to end: the command line with --lang da ---------------------------------------------
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=180)
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+GOOD = {"mapping.csv": "code,state\nS,sick\n",
+        "groups.csv": "person_id,group\nA,deltager\nB,kontrol\n"}
+
+
+def _register_da(tmp_path: Path, panel: str) -> list[str]:
+    out = _cli("register", panel, "--mapping", "mapping.csv", "--groups", "groups.csv",
+               "--out", "cohort.csv", "--quiet", "--lang", "da", cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert not (tmp_path / "cohort.csv").exists()
+    return out.stderr.splitlines()
+
+
+def test_cli_register_bad_wide_panel_in_danish(tmp_path):
+    _write(tmp_path, {**GOOD, "panel.csv": "person_id,y_0901,y_0902,y_09x1\nA,S,S,\n"})
+    assert _register_da(tmp_path, "panel.csv") == [
+        "fastholdelse-eval register: panel.csv: 1 problem(er) fundet; intet blev indlæst.",
+        "  - ugekolonner skal hedde y_ÅÅUU med en gyldig ISO-uge: 'y_09x1'"]
+
+
+def test_cli_register_bad_long_panels_in_danish(tmp_path):
+    _write(tmp_path, {**GOOD,
+                      "labels.csv": "person_id,week,code\nA,2009-W01,S\nA,uge 3,S\nB,,S\n",
+                      "twice.csv": "person_id,week,code\nA,2009-W01,S\nB,2009-W02,S\n"
+                                   "B,2009-W02,S\nA,2009-W03,S\n",
+                      "codes.csv": "person_id,week,code\nA,2009-W01,S\nA,2009-W02,890\n"
+                                   "B,2009-W02,Jens Hansen\nB,2009-W03,S\n"})
+    assert _register_da(tmp_path, "labels.csv") == [
+        "fastholdelse-eval register: labels.csv: 1 problem(er) fundet; intet blev indlæst.",
+        "  - kolonne 'week': 2 rækker med en uge, der hverken er en ISO-uge (2009-W05, "
+        "2009W05, 200905) eller en dato: '(tom)', 'uge 3'"]
+    assert _register_da(tmp_path, "twice.csv")[1] == (
+        "  - kolonne 'week': 1 person-uge står der mere end én gang (en person kan have én "
+        "kode pr. uge)")
+    # A value that is not a short code (here a name) is counted, never shown.
+    assert _register_da(tmp_path, "codes.csv")[1] == (
+        "  - kolonne 'code': 2 koder i panelet står ikke i kodetabellen: '890' og 1 til "
+        "(ikke vist: kun korte koder nævnes)")
+
+
+def test_cli_register_bad_mapping_and_groups_in_danish(tmp_path):
+    _write(tmp_path, {**GOOD, "panel.csv": "person_id,y_0901,y_0902\nA,S,\nB,,S\n",
+                      "bad_mapping.csv": "code,state\nS,sick\n,pension\nS,pension\nX,syg\n",
+                      "bad_groups.csv": "person_id,group\nA,deltager\nB,kontroll\nA,kontrol\n"
+                                        ",kontrol\n"})
+    out = _cli("register", "panel.csv", "--mapping", "bad_mapping.csv", "--groups",
+               "groups.csv", "--out", "cohort.csv", "--lang", "da", cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.splitlines() == [
+        "fastholdelse-eval register: bad_mapping.csv: 3 problem(er) fundet; intet blev indlæst.",
+        "  - række 3, kolonne 'code': koden er tom",
+        "  - række 4, kolonne 'code': koden 'S' står i række 2 med en anden tilstand",
+        "  - række 5, kolonne 'state': tilstanden (state) skal være en af sick, sick_partial, "
+        "self_support, unemployed, other_benefit, pension, censor"]
+    out = _cli("register", "panel.csv", "--mapping", "mapping.csv", "--groups",
+               "bad_groups.csv", "--out", "cohort.csv", "--lang", "da", cwd=tmp_path)
+    assert out.stderr.splitlines() == [
+        "fastholdelse-eval register: bad_groups.csv: 3 problem(er) fundet; intet blev indlæst.",
+        "  - række 3, kolonne 'group': ukendt gruppe (brug intervention/deltager eller "
+        "control/kontrol)",
+        "  - række 4, kolonne 'person_id': person_id står allerede i række 2",
+        "  - række 5, kolonne 'person_id': person_id er tom"]
+    # Without --lang: English, as before.
+    out = _cli("register", "panel.csv", "--mapping", "mapping.csv", "--groups",
+               "bad_groups.csv", "--out", "cohort.csv", cwd=tmp_path)
+    assert "  - row 4, column 'person_id': person_id repeats row 2" in out.stderr.splitlines()
+
+
+PROGRESSION = ("borger_id;dato;instrument;spørgsmål;værdi\n"
+               "GRV00001;12-01-2009;WHO-5;1;3\n"
+               "GRV00001;31-02-2009;WHO-5;2;3\n"
+               "GRV00001;12-01-2009;WHO-6;1;3\n"
+               "GRV00001;12-01-2009;WHO-5;7;3\n"
+               "GRV00001;12-01-2009;WHO-5;3;9\n"
+               "XYZ99999;12-01-2009;WHO-5;1;3\n"
+               "GRV00001;12-01-2009;WHO-5;1;2\n"
+               "GRV00001;12-01-2009;WHO-5;4;x\n")
+
+
+def test_cli_evaluate_bad_progression_file_in_danish(tmp_path):
+    sample = Path(__file__).parents[1] / "data" / "sample" / "greve_2009.csv"
+    _write(tmp_path, {"prog.csv": PROGRESSION})
+    out = _cli("evaluate", str(sample), "--progression", "prog.csv", "--lang", "da",
+               cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.splitlines() == [
+        "fastholdelse-eval evaluate: prog.csv: 7 problem(er) fundet; intet blev indlæst.",
+        "  - kolonne 'borger_id': 1 række(r) for 1 person(er) har et person_id, der ikke er i "
+        "kohorten (rækker 7)",
+        "  - række 3, kolonne 'dato': umulig dato (dagen findes ikke, eller den ligger uden for "
+        "1900–2199)",
+        "  - række 4, kolonne 'instrument': ukendt instrument; kendte: who5 (definér dine egne "
+        "under [progression.instruments] i studiets konfiguration)",
+        "  - række 5, kolonne 'spørgsmål': ikke et spørgsmål i WHO-5 (spørgsmål: 1, 2, 3, 4, 5)",
+        "  - række 6, kolonne 'værdi': uden for svarskalaen i WHO-5 (0–5)",
+        "  - række 8, kolonne 'borger_id': endnu et svar for samme person, dato, instrument og "
+        "spørgsmål (første gang i række 2)",
+        "  - række 9, kolonne 'værdi': ikke et tal"]
