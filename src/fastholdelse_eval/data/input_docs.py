@@ -129,7 +129,8 @@ def markdown() -> str:
         "'raskmeldt'?\"). Hints name the usual causes: two-digit "
         "years, `,` between cells together with decimal commas, a title above the header, data "
         "on another sheet. In Danish with `validate --lang da` (also `evaluate --lang da`, "
-        "and `report` with a study whose `language` is Danish): the words are in "
+        "`register --lang da`, and `report` with a study whose `language` is Danish): the "
+        "words are in "
         "`src/fastholdelse_eval/data/messages_da.toml`.",
         "",
         "## Aggregate file: one row per municipality × group",
