@@ -17,7 +17,7 @@ import pytest
 from fastholdelse_eval.core.errors import Problem, ValidationError
 from fastholdelse_eval.data import localize
 from fastholdelse_eval.data.localize import Message, message, translate
-from fastholdelse_eval.data.validation import DATE_HINT
+from fastholdelse_eval.data.parse import DATE_HINT
 
 SRC = Path(localize.__file__).parents[1]
 
