@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 CHUNK = 1 << 23  # 8 MB: masks and positions of one slice stay small
@@ -154,16 +155,20 @@ def read_arrow(path: Path, sep: str, width: int, categories: bool = False) -> pd
     has one) or a cell is not UTF-8: the caller then finds and reports those lines, or reads
     the file with the general reader."""
     names = [str(i) for i in range(width)]
-    cell_type = pa.dictionary(pa.int32(), pa.large_string()) if categories else pa.large_string()
-    table = pa_csv.read_csv(
-        str(path),  # the header line, BOM and all, is skipped
-        read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-        parse_options=pa_csv.ParseOptions(delimiter=sep, quote_char=False,
-                                          ignore_empty_lines=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, cell_type),
-            strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    options = {
+        "read_options": pa_csv.ReadOptions(column_names=names, skip_rows=1),  # skips the header
+        "parse_options": pa_csv.ParseOptions(delimiter=sep, quote_char=False,
+                                             ignore_empty_lines=False),
+    }
+
+    def convert(types: dict[str, pa.DataType]) -> pa_csv.ConvertOptions:
+        return pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                     quoted_strings_can_be_null=False)
+
+    types = dict.fromkeys(names, pa.large_string())
+    if categories:
+        types = _cell_types(path, options, convert(types))
+    table = pa_csv.read_csv(str(path), **options, convert_options=convert(types))
     if not categories:
         frame = table.to_pandas()
         frame.columns = range(width)
@@ -173,8 +178,31 @@ def read_arrow(path: Path, sep: str, width: int, categories: bool = False) -> pd
         column = table.column(0)
         table = table.remove_column(0)  # each column's memory goes as soon as it is converted
         # Each chunk has its own dictionary: their sizes add up to at least the distinct cells.
-        if sum(len(chunk.dictionary) for chunk in column.chunks) > len(column) // 2:
+        if pa.types.is_dictionary(column.type) and sum(
+                len(chunk.dictionary) for chunk in column.chunks) > len(column) // 2:
             column = column.cast(pa.large_string())
         columns[i] = column.to_pandas()
         del column
     return pd.DataFrame(columns)
+
+
+_DICTIONARY = pa.dictionary(pa.int32(), pa.large_string())
+
+
+def _cell_types(path: Path, options: dict, plain: pa_csv.ConvertOptions
+                ) -> dict[str, pa.DataType]:
+    """Per column: dictionary-encoded text when the first block of rows (about a megabyte)
+    has few distinct cells, plain text when it does not (ids: a dictionary as long as the
+    column only costs). A guess from the first rows; :func:`read_arrow` still decodes a column
+    that turns out to have many distinct cells further down, so the result never depends on it."""
+    with pa_csv.open_csv(str(path), **options, convert_options=plain) as reader:
+        try:
+            first = reader.read_next_batch()
+        except StopIteration:
+            first = None
+    types = {}
+    for name in plain.column_types:
+        few = first is None or len(first) < 2 or (
+            pc.count_distinct(first.column(name)).as_py() <= len(first) // 2)
+        types[name] = _DICTIONARY if few else pa.large_string()
+    return types
