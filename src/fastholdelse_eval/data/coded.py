@@ -98,7 +98,8 @@ def duplicate_rows(ids: pd.Series, within: pd.Series) -> tuple[np.ndarray, np.nd
     Only rows whose (id, within) hash repeats can be duplicates: the ids are hashed on their
     bytes (:func:`text_hashes`, no Python string per person; factorising a million distinct ids
     cost half a second) and only those rows' strings are compared."""
-    within_codes, withins = pd.factorize(within)
+    places = Coded.of(within)  # a Categorical's own codes: nothing to hash
+    within_codes, withins = places.codes, places.uniques
     hashes = text_hashes(ids)
     if hashes is None:
         rows = np.arange(len(ids))

@@ -23,7 +23,7 @@ from fastholdelse_eval.core.errors import (
 )
 from fastholdelse_eval.core.memory import release_free_memory
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
-from fastholdelse_eval.data.io import FIRST_DATA_ROW, read_table
+from fastholdelse_eval.data.io import FIRST_DATA_ROW, RawTable, read_table
 from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.messages import sheet_hint
 from fastholdelse_eval.data.schema import Vocabulary
@@ -40,19 +40,19 @@ GROUPS = ("intervention", "control")
 def _load_one(path: str | Path, followup_date: object, municipality: str | None,
               name: str | None, group: str | None,
               vocabulary: Vocabulary | None = None) -> Cohort | AggregateCohort:
-    # The file's SHA-256 (for the report) is taken while Arrow reads and validation runs:
-    # hashlib lets go of the GIL, so on two cores it adds no wall time.
+    table = read_table(path, categories=True)
+    # The file's SHA-256 (for the report) is taken while validation runs: hashlib lets go of
+    # the GIL, so on two cores it adds no wall time (during the read Arrow uses both cores).
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(SourceFile.of, path)
-        loaded = _read_one(path, followup_date, municipality, name, group, vocabulary)
+        loaded = _validated(table, path, followup_date, municipality, name, group, vocabulary)
         loaded.sources = [digest.result()]
     return loaded
 
 
-def _read_one(path: str | Path, followup_date: object, municipality: str | None,
-              name: str | None, group: str | None,
-              vocabulary: Vocabulary | None) -> Cohort | AggregateCohort:
-    table = read_table(path, categories=True)
+def _validated(table: RawTable, path: str | Path, followup_date: object,
+               municipality: str | None, name: str | None, group: str | None,
+               vocabulary: Vocabulary | None) -> Cohort | AggregateCohort:
     source = str(path)
     name = name or Path(path).stem
     sources: list[SourceFile] = []  # set by _load_one
