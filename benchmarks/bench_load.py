@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,12 +115,30 @@ def report(persons: int, results: dict[str, dict]) -> None:
           f"(CPU {ours['load_cpu'] / ours['evaluate_cpu']:.2f}x)", flush=True)
 
 
+def repeated(path: Path, persons: int, runs: list[dict]) -> None:
+    """Median load and evaluate over fresh processes, and the median of their per-run ratio."""
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    ratios = [r["load"] / r["evaluate"] for r in runs]
+    cpu = [r["load_cpu"] / r["evaluate_cpu"] for r in runs]
+    load = median([r["load"] for r in runs])
+    print(f"  {len(runs)} runs of {persons:,}: load median {load:.2f} s, "
+          f"evaluate median {median([r['evaluate'] for r in runs]):.2f} s; load / evaluate "
+          f"median {median(ratios):.2f}x (range {min(ratios):.2f}–{max(ratios):.2f}x; CPU "
+          f"{median(cpu):.2f}x); peak median {median([r['peak_mb'] for r in runs]):.0f} MB",
+          flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--keep", type=Path, default=None,
                         help="folder for the synthetic files, kept for the next run")
     parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run load → evaluate this many times (fresh processes) and print "
+                             "the median ratio: one run on a shared machine moves by ±30 %%")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -131,6 +150,9 @@ def main() -> None:
                 report(persons, results)
             else:
                 print(persons, json.dumps(results))
+            if args.repeat > 1 and "pipeline" in args.stages:
+                repeated(path, persons, [results["pipeline"]] + [
+                    run_stage(path, "pipeline") for _ in range(args.repeat - 1)])
 
 
 if __name__ == "__main__":

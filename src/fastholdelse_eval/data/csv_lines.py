@@ -181,10 +181,6 @@ def read_arrow(path: Path, sep: str, width: int, categories: bool = False) -> pd
         if pa.types.is_dictionary(column.type) and sum(
                 len(chunk.dictionary) for chunk in column.chunks) > len(column) // 2:
             column = column.cast(pa.large_string())
-        if not pa.types.is_dictionary(column.type) and column.num_chunks > 1:
-            # Ids in one piece: every check on them (CPR screen, hashes for duplicates) then
-            # runs once, not once per megabyte block.
-            column = pa.chunked_array([column.combine_chunks()])
         columns[i] = column.to_pandas()
         del column
     return pd.DataFrame(columns)

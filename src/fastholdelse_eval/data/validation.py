@@ -8,8 +8,9 @@ logs, terminals and CI output.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -238,6 +239,10 @@ def validate_cohort_frame(
                                           for u in munis.uniques])
     if "municipality" in mapping and no_muni:
         notes.append(f"{no_muni} row(s) without municipality set to '{default_muni}'")
+    # Duplicate ids are looked for in a second thread while the other checks run: hashing and
+    # sorting a million ids is numpy work that lets go of the GIL.
+    duplicates = _in_background(duplicate_rows, pid, out["municipality"]) if (
+        "person_id" in mapping) else None
 
     # dates
     for name in schema.DATE_COLUMNS:
@@ -323,11 +328,12 @@ def validate_cohort_frame(
         out["active_offer"] = pd.arrays.BooleanArray(
             flags.rows(np.array([bool(f) for f in flag], dtype=bool)), flags.rows(missing))
     else:
-        out["active_offer"] = pd.array([pd.NA] * n, dtype="boolean")
+        out["active_offer"] = pd.arrays.BooleanArray(np.zeros(n, dtype=bool),
+                                                     np.ones(n, dtype=bool))  # all missing
 
     # duplicates within municipality (message names the first row, never the id)
-    if "person_id" in mapping:
-        dup, first = duplicate_rows(pid, out["municipality"])
+    if duplicates is not None:
+        dup, first = duplicates.result()
         for i, f in zip(dup, first, strict=True):
             col.problems.append(Problem(
                 spreadsheet_row(text.index[i]), mapping["person_id"],
@@ -386,6 +392,16 @@ def validate_cohort_frame(
         recorded.add("followup_date")
     rows = text.index.to_numpy(dtype="int64") + FIRST_DATA_ROW
     return ValidatedCohort(data, notes, frozenset(recorded), frozenset(given), rows)
+
+
+def _in_background(task: Callable[..., Any], *args: Any) -> Future:
+    """``task(*args)`` in a thread of its own; the caller collects it with ``.result()``
+    (which re-raises what it raised)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(task, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when the task does
 
 
 def combined_recorded(parts: list[tuple[frozenset[str], frozenset[str]]]) -> frozenset[str]:
