@@ -26,7 +26,8 @@ SRC = Path(localize.__file__).parents[1]
 # message), col.file(column, message)).
 KEYED_FILES = ("data/register.py", "data/register_inputs.py", "data/register_match.py",
                "data/register_sql.py", "data/progression.py", "data/io.py", "data/loading.py",
-               "data/messages.py", "privacy/pseudonyms.py", "privacy/pseudonymize.py")
+               "data/messages.py", "data/validation.py", "privacy/pseudonyms.py",
+               "privacy/pseudonymize.py")
 
 # Messages handed on in a variable: where each was built by key.
 INDIRECT = {
@@ -34,6 +35,11 @@ INDIRECT = {
     ("data/io.py", "hint"): "separator_hint / header_row_hint (data/messages.py)",
     ("data/io.py", "place"): "workbook_cpr_places (data/io.py)",
     ("data/loading.py", "hint"): "sheet_hint (data/messages.py)",
+    ("data/validation.py", "message"): "the collector's argument (each col.rows/col.file call "
+                                       "is checked here)",
+    ("data/validation.py", "hint"): "header_row_hint / two_digit_year_hint (data/messages.py)",
+    ("data/validation.py", "msg"): "unknown_label_rows, from the _unknown_* builders in "
+                                   "data/validation.py",
     ("privacy/pseudonyms.py", "keyed[str(reason.iloc[i])]"): "_reasons()",
 }
 
@@ -92,6 +98,21 @@ def test_every_key_used_is_in_the_catalogue_in_english_and_danish():
                 assert names <= passed, f"{where}:{line}: '{key}' needs {sorted(names - passed)}"
     # Keys nobody uses are dead text (the fallback entries have no key).
     assert set(entries) - used == set()
+
+
+def test_every_key_code_reacts_to_is_in_the_catalogue():
+    # is_message(text, "key") decides by key: a misspelt key would silently never match.
+    checks = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        checks += [(str(path.relative_to(SRC)), node.lineno, node) for node in ast.walk(tree)
+                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                   and node.func.id == "is_message"]
+    assert len(checks) >= 3
+    for where, line, call in checks:
+        keys = _keys(call.args[1])
+        assert keys is not None, f"{where}:{line}: is_message() needs a literal key"
+        assert set(keys) <= set(localize.entries()), f"{where}:{line}: {keys}"
 
 
 def _message_argument(call: ast.Call) -> ast.expr | None:

@@ -24,7 +24,7 @@ from fastholdelse_eval.core.errors import (
 from fastholdelse_eval.core.memory import release_free_memory
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, RawTable, read_table
-from fastholdelse_eval.data.localize import message
+from fastholdelse_eval.data.localize import is_message, message
 from fastholdelse_eval.data.messages import sheet_hint
 from fastholdelse_eval.data.schema import Vocabulary
 from fastholdelse_eval.data.validation import (
@@ -73,7 +73,8 @@ def _validated(table: RawTable, path: str | Path, followup_date: object,
         )
     except ValidationError as exc:
         hint = sheet_hint(list(table.sheets))
-        if hint and any(p.message.startswith("required column") for p in exc.problems):
+        if hint and any(is_message(p.message, "required_column_missing")
+                    for p in exc.problems):
             raise ValidationError([*exc.problems, Problem(None, None, hint)], source) from None
         raise
     return Cohort(data=data, name=name, sources=sources, notes=notes,

@@ -80,6 +80,12 @@ def message(key: str, **values: Any) -> Message:
     return Message(_fill(entries()[key], "en", values), key, values)
 
 
+def is_message(text: str, key: str) -> bool:
+    """Was ``text`` built by :func:`message` from ``key``? Code that reacts to a problem (a
+    hint when a required column is missing) asks this, never what the English text says."""
+    return isinstance(text, Message) and text.key == key
+
+
 def _fill(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
     template = entry[f"{lang}_one"] if values.get("n") == 1 and f"{lang}_one" in entry \
         else entry[lang]

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.data.localize import message
+from fastholdelse_eval.core.errors import safe_name
+from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.schema import normalize_label
 
 MAX_SHOWN_LENGTH = 30
@@ -41,26 +42,28 @@ def nearest(label: str, known: Iterable[str]) -> str | None:
     return display[match[0]] if match else None
 
 
-def unknown_label_rows(raw: pd.Series, unknown: np.ndarray, known: Iterable[str], what: str,
-                       expected: str) -> list[tuple[np.ndarray, str]]:
-    """``(rows mask, message)`` per distinct rejected label: "unknown end reason 'rasmeldt';
-    did you mean 'raskmeldt'? expected …". Labels that may not be shown share one message."""
+def unknown_label_rows(raw: pd.Series, unknown: np.ndarray, known: Iterable[str],
+                       guessed: Callable[[str, str], Message],
+                       hidden: Callable[[], Message]) -> list[tuple[np.ndarray, Message]]:
+    """``(rows mask, message)`` per distinct rejected label: ``guessed(label, guess)`` for a
+    label that may be shown and is close to a known one ("unknown end reason 'rasmeldt'; did you
+    mean 'raskmeldt'? expected …"); every other label shares one message, ``hidden()``. The
+    caller builds both by key, one pair per label column."""
     if not unknown.any():
         return []
     known = list(known)
-    out: list[tuple[np.ndarray, str]] = []
-    hidden = np.zeros(len(raw), dtype=bool)
+    out: list[tuple[np.ndarray, Message]] = []
+    hide = np.zeros(len(raw), dtype=bool)
     values = raw.to_numpy(dtype=object)
     for label in pd.unique(values[unknown]):
         rows = unknown & (values == label)
         guess = nearest(str(label), known) if showable(str(label)) else None
         if guess is None:
-            hidden |= rows
+            hide |= rows
             continue
-        hint = f"; did you mean '{guess}'?" if guess else ""
-        out.append((rows, f"unknown {what} '{str(label).strip()}'{hint} expected {expected}"))
-    if hidden.any():
-        out.append((hidden, f"unknown {what}; expected {expected}"))
+        out.append((rows, guessed(safe_name(str(label).strip()), guess)))
+    if hide.any():
+        out.append((hide, hidden()))
     return out
 
 

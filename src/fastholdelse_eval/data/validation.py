@@ -20,8 +20,8 @@ from fastholdelse_eval.core.errors import Problem, ValidationError
 from fastholdelse_eval.data import messages, schema
 from fastholdelse_eval.data.coded import Coded, as_categories, as_text, duplicate_rows
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
+from fastholdelse_eval.data.localize import Message, is_message, message
 from fastholdelse_eval.data.parse import (
-    DATE_HINT,
     parse_date_option,
     parse_dates,
     parse_numbers,
@@ -30,8 +30,6 @@ from fastholdelse_eval.data.parse import (
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS
 
 CPR_PATTERN = re.compile(r"^[0-9]{6}-?[0-9]{4}$")
-CPR_MESSAGE = ("looks like a CPR number; replace CPR numbers with pseudonyms first "
-               "(fastholdelse-eval pseudonymize) and keep no CPR number in any other column")
 
 class _Collector:
     """Collects problems for rows given as boolean masks over the frame's index."""
@@ -60,15 +58,14 @@ def _map_columns(columns: list[str], lookup: Mapping[str, object],
         base = re.fullmatch(r"(.*)\.\d+", header)
         if base and base.group(1) in columns:
             # Readers rename a repeated header "id" to "id.1"; say so instead of guessing.
-            problems.append(Problem(None, base.group(1), "column header appears more than once"))
+            problems.append(Problem(None, base.group(1), message("column_header_repeated")))
             continue
         key = lookup.get(schema.normalize_label(header))
         if key is None:
             continue
         if key in found:
-            problems.append(Problem(None, header,
-                                    f"column means the same as '{found[key]}' ({key}); "
-                                    "keep only one"))
+            problems.append(Problem(None, header, message("column_same_meaning",
+                                                          other=found[key], meaning=key)))
             continue
         found[key] = header
     return found
@@ -94,19 +91,18 @@ def _prepare(
     for name in required:
         if name not in mapping:
             spellings = ", ".join(aliases[name])
-            col.file(None, f"required column '{name}' is missing (accepted: {spellings})")
+            col.file(None, message("required_column_missing", name=name, spellings=spellings))
     coding = as_categories if categories else as_text
     text = pd.DataFrame({c: coding(cells_as_text(df[c])) for c in df.columns}, index=df.index)
     blank = _blank_rows(text)
     notes: list[str] = []
     if blank.any():
-        rows = [spreadsheet_row(i) for i in df.index[blank]]
-        notes.append(f"{len(rows)} empty row(s) skipped: rows {_row_list(rows)}")
+        notes.append(_skipped_note([spreadsheet_row(i) for i in df.index[blank]]))
     if blank.any():  # a mask of all True would still copy every column
         text = text.loc[~blank]
     col.index = text.index
     if len(text) == 0:
-        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+        raise ValidationError([Problem(None, None, message("table_no_rows"))], source)
     check_cells(text, col)
     return mapping, col, text, notes
 
@@ -118,7 +114,7 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
     for pos, header in enumerate(text.columns):
         if contains_cpr(header):
             col.problems.append(Problem(None, f"column {pos + 1}",
-                                        "the column header looks like a CPR number"))
+                                        message("header_looks_like_cpr")))
         # Headers the schema knows are named; any other header is the user's text (it can be
         # a person's name) and is given by position.
         header_name = header if header in col.labels.values() else f"column {pos + 1}"
@@ -129,10 +125,8 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
         cpr, digits = cpr_mask(distinct).to_numpy(dtype=bool), _other_digits(distinct)
         if coded is not None:
             cpr, digits = coded.rows(cpr), coded.rows(digits)
-        col.rows(cpr, header_name, CPR_MESSAGE)
-        col.rows(digits, header_name,
-                 "contains digits other than 0–9 (e.g. Arabic-Indic or full-width); "
-                 "type the number with 0–9")
+        col.rows(cpr, header_name, message("cell_looks_like_cpr"))
+        col.rows(digits, header_name, message("other_digits"))
 
 
 def _other_digits(cells: pd.Series) -> np.ndarray:
@@ -194,14 +188,14 @@ def validate_cohort_frame(
     problems: list[Problem] = []
     study_followup = parse_date_option(followup_date)
     if df.shape[1] == 0 or df.shape[0] == 0:
-        raise ValidationError([Problem(None, None, "the table has no data rows")], source)
+        raise ValidationError([Problem(None, None, message("table_no_rows"))], source)
 
     columns = [str(c) for c in df.columns]
     required = tuple(c for c in schema.REQUIRED_COLUMNS if group is None or c != "group")
     column_lookup = vocab.column_lookup()
     mapping, col, text, notes = _prepare(df, column_lookup, schema.COLUMN_ALIASES,
                                          required, problems, source, categories=True)
-    if any(p.message.startswith("required column") for p in problems):
+    if any(is_message(p.message, "required_column_missing") for p in problems):
         hint = messages.header_row_hint(df, column_lookup)
         if hint:
             problems.append(Problem(None, None, hint))
@@ -217,7 +211,7 @@ def validate_cohort_frame(
     # person_id
     pid = get("person_id")
     if "person_id" in mapping:
-        col.rows(pid == "", "person_id", "person_id is empty")
+        col.rows(pid == "", "person_id", message("column_empty", column="person_id"))
         # CPR numbers (here and in every other column) are refused by check_cells.
     out["person_id"] = pid
 
@@ -238,7 +232,7 @@ def validate_cohort_frame(
         out["municipality"] = munis.text([default_muni if u == "" else str(u)
                                           for u in munis.uniques])
     if "municipality" in mapping and no_muni:
-        notes.append(f"{no_muni} row(s) without municipality set to '{default_muni}'")
+        notes.append(message("municipality_default", n=no_muni, municipality=default_muni))
     # Duplicate ids are looked for in a second thread while the other checks run: hashing and
     # sorting a million ids is numpy work that lets go of the GIL.
     duplicates = _in_background(duplicate_rows, pid, out["municipality"]) if (
@@ -247,13 +241,14 @@ def validate_cohort_frame(
     # dates
     for name in schema.DATE_COLUMNS:
         dates, bad, impossible = parse_dates(get(name))
-        col.rows(bad, name, f"not a date; {DATE_HINT}")
-        col.rows(impossible, name, "impossible date (no such day, or outside 1900–2199)")
+        col.rows(bad, name, message("not_a_date"))
+        col.rows(impossible, name, message("impossible_date"))
         out[name] = dates
     if "start_date" in mapping:
-        col.rows(get("start_date") == "", "start_date", "start_date is empty")
+        col.rows(get("start_date") == "", "start_date", message("column_empty",
+                                                                 column="start_date"))
 
-    if any(p.message.startswith("not a date") for p in col.problems):
+    if any(is_message(p.message, "not_a_date") for p in col.problems):
         hint = messages.two_digit_year_hint(get(name) for name in schema.DATE_COLUMNS)
         if hint:
             col.file(None, hint)
@@ -264,12 +259,9 @@ def validate_cohort_frame(
         fu = fu.fillna(study_followup)
     missing_fu = fu.isna().to_numpy() & (get("followup_date") == "").to_numpy()
     if missing_fu.all():
-        col.file("followup_date",
-                 "no follow-up date: add a followup_date (opfølgningsdato) column or give "
-                 "one study-wide date (--followup-date / followup_date=)")
+        col.file("followup_date", message("no_followup_date"))
     else:
-        col.rows(missing_fu, "followup_date",
-                 "followup_date is empty and no study-wide follow-up date was given")
+        col.rows(missing_fu, "followup_date", message("followup_date_empty"))
     out["followup_date"] = fu
 
     # end reason and its consistency with end_date
@@ -279,21 +271,18 @@ def validate_cohort_frame(
     empty_u = coded.empty()
     unknown_u = np.array([m is None for m in mapped], dtype=bool) & ~empty_u
     reason_empty, unknown_reason = coded.rows(empty_u), coded.rows(unknown_u)
-    for rows, message in messages.unknown_label_rows(
+    for rows, msg in messages.unknown_label_rows(
             raw_reason, unknown_reason,
             messages.display_labels(schema.END_REASON_VALUES, vocab.values.get("end_reason", {})),
-            "end reason", "rtw/raskmeldt, other_benefit/anden ydelse (fleksjob, pension, …), "
-            "dropout/stoppet or censored/igangværende (all labels: docs/input.md)"):
-        col.rows(rows, "end_reason", message)
+            _unknown_end_reason_guess, _unknown_end_reason):
+        col.rows(rows, "end_reason", msg)
     final = ["censored" if m is None else str(m) for m in mapped]  # empty or unknown: censored
     reason = coded.text(final)
     has_end = out["end_date"].notna().to_numpy()
     ending_reason = coded.rows(np.isin(final, ["rtw", "other_benefit", "dropout"]))
     end_text_empty = (get("end_date") == "").to_numpy()
-    col.rows(ending_reason & end_text_empty, "end_date",
-             "end_reason says the spell ended, but end_date is empty")
-    col.rows(has_end & reason_empty, "end_reason",
-             "end_date is set but end_reason is empty (use e.g. raskmeldt, fleksjob, stoppet)")
+    col.rows(ending_reason & end_text_empty, "end_date", message("end_date_empty_for_reason"))
+    col.rows(has_end & reason_empty, "end_reason", message("end_reason_empty_for_date"))
     out["end_reason"] = reason
     if "end_detail" in mapping:
         detail = as_text(get("end_detail"))
@@ -304,27 +293,23 @@ def validate_cohort_frame(
     # order of dates
     start, end = out["start_date"], out["end_date"]
     partial, relapse = out["partial_rtw_date"], out["relapse_date"]
-    col.rows((end < start).to_numpy(), "end_date", "end_date is before start_date")
-    col.rows((partial < start).to_numpy(), "partial_rtw_date",
-             "partial_rtw_date is before start_date")
-    col.rows((partial > end).to_numpy(), "partial_rtw_date",
-             "partial_rtw_date is after the spell ended (end_date)")
+    col.rows((end < start).to_numpy(), "end_date", message("end_before_start"))
+    col.rows((partial < start).to_numpy(), "partial_rtw_date", message("partial_before_start"))
+    col.rows((partial > end).to_numpy(), "partial_rtw_date", message("partial_after_end"))
     is_rtw = coded.rows(np.array([f == "rtw" for f in final], dtype=bool))
     has_relapse = relapse.notna().to_numpy()
     col.rows(has_relapse & ~is_rtw & ~unknown_reason, "relapse_date",
-             "relapse_date is set but the spell did not end with a return to work (rtw)")
-    col.rows(((relapse < end).to_numpy()) & is_rtw, "relapse_date",
-             "relapse_date is before the return to work (end_date)")
+             message("relapse_without_rtw"))
+    col.rows(((relapse < end).to_numpy()) & is_rtw, "relapse_date", message("relapse_before_rtw"))
     for name in ("start_date", "end_date", "partial_rtw_date", "relapse_date"):
-        col.rows((out[name] > fu).to_numpy(), name, f"{name} is after the follow-up date")
+        col.rows((out[name] > fu).to_numpy(), name, message("date_after_followup", column=name))
 
     # active offer
     if "active_offer" in mapping:
         flags = Coded.of(get("active_offer"))
         flag = flags.mapped(vocab.value_lookup("active_offer"))
         missing = np.array([f is None for f in flag], dtype=bool)
-        col.rows(flags.rows(missing & ~flags.empty()), "active_offer",
-                 "not a yes/no value; expected ja/nej, yes/no, true/false or 1/0")
+        col.rows(flags.rows(missing & ~flags.empty()), "active_offer", message("not_yes_no"))
         out["active_offer"] = pd.arrays.BooleanArray(
             flags.rows(np.array([bool(f) for f in flag], dtype=bool)), flags.rows(missing))
     else:
@@ -337,8 +322,7 @@ def validate_cohort_frame(
         for i, f in zip(dup, first, strict=True):
             col.problems.append(Problem(
                 spreadsheet_row(text.index[i]), mapping["person_id"],
-                f"duplicate person_id within its municipality (first seen in row "
-                f"{spreadsheet_row(text.index[f])})"))
+                message("duplicate_person_id", row=spreadsheet_row(text.index[f]))))
 
     # covariates: known names canonical, other columns as written; numbers where all are numbers
     used = set(mapping.values())
@@ -350,13 +334,13 @@ def validate_cohort_frame(
         if pd.api.types.is_numeric_dtype(age):
             bad = age.notna() & np.isfinite(age) & ~age.between(AGE_RANGE[0], AGE_RANGE[1])
             col.rows(bad.to_numpy(dtype=bool), "age",
-                     f"age must be between {AGE_RANGE[0]} and {AGE_RANGE[1]} years")
+                     message("age_out_of_range", low=AGE_RANGE[0], high=AGE_RANGE[1]))
         else:
             # Cells with digits other than 0–9 are already reported by check_cells.
             age_text = as_text(get("age"))
             filled = ((age_text != "") & age_text.str.isascii()).to_numpy(dtype=bool)
             col.rows(filled & parse_numbers_each(get("age"), decimal_comma), "age",
-                     "age is not a number of years")
+                     message("age_not_a_number"))
     for header in columns:
         if header in used:
             continue
@@ -365,7 +349,7 @@ def validate_cohort_frame(
             # because it cannot be named as a covariate or checked.
             filled = (text[header] != "").to_numpy()
             if filled.any():
-                col.rows(filled, header, "cell in a column without a header name")
+                col.rows(filled, header, message("cell_in_unnamed_column"))
             continue
         out[header.strip()] = _covariate(text[header], decimal_comma)
     position = {h.strip(): i for i, h in enumerate(columns)}
@@ -374,7 +358,7 @@ def validate_cohort_frame(
         if pd.api.types.is_float_dtype(out[name]):
             infinite = np.isinf(out[name].to_numpy(dtype="float64"))
             where = name if name in mapping else f"column {position.get(name, 0) + 1}"
-            col.rows(infinite, where, "not a finite number")
+            col.rows(infinite, where, message("not_finite"))
 
     if col.problems:
         raise ValidationError(col.problems, source)
@@ -424,17 +408,17 @@ def _group_column(raw: pd.Series, in_file: bool, group: str | None, col: _Collec
     known_u = np.array([m is not None for m in mapped], dtype=bool)
     if in_file:
         if group is None:
-            col.rows(coded.rows(empty_u), "group", "group is empty")
-        for rows, message in messages.unknown_label_rows(
+            col.rows(coded.rows(empty_u), "group", message("column_empty", column="group"))
+        for rows, msg in messages.unknown_label_rows(
                 raw, coded.rows(~known_u & ~empty_u),
-                messages.display_labels(schema.GROUP_VALUES, own or {}), "group",
-                "intervention/deltager or control/kontrol"):
-            col.rows(rows, "group", message)
+                messages.display_labels(schema.GROUP_VALUES, own or {}),
+                _unknown_group_guess, _unknown_group):
+            col.rows(rows, "group", msg)
     if group is not None:
         other = known_u & np.array([m != group for m in mapped], dtype=bool)
-        col.rows(coded.rows(other), "group",
-                 f"group says {'control' if group == 'intervention' else 'intervention'}, but "
-                 f"this is the {group} file; fix the cell or give the file as the other group")
+        col.rows(coded.rows(other), "group", message(
+            "group_disagrees_with_file", group=group,
+            other="control" if group == "intervention" else "intervention"))
         mapped = [group if e else m for m, e in zip(mapped, empty_u, strict=True)]
     return coded.text(["" if m is None else str(m) for m in mapped])
 
@@ -457,9 +441,37 @@ def _covariate(text: pd.Series, decimal_comma: bool) -> pd.Series:
     return coded.text([None if u == "" else str(u) for u in coded.uniques]).rename(text.name)
 
 
-def _row_list(rows: list[int], limit: int = 10) -> str:
+def _skipped_note(rows: list[int], limit: int = 10) -> Message:
+    """The note on skipped blank rows; " and N more" is its own message (words to translate)."""
     shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+    if len(rows) > limit:
+        return message("empty_rows_skipped_more", n=len(rows), rows=shown,
+                       more=len(rows) - limit)
+    return message("empty_rows_skipped", n=len(rows), rows=shown)
+
+
+# What an unknown label is told, per label column. The keys must be literal (the catalogue
+# test finds every key in the source), so each column has its own pair of messages.
+END_REASONS_EXPECTED = ("rtw/raskmeldt, other_benefit/anden ydelse (fleksjob, pension, …), "
+                        "dropout/stoppet or censored/igangværende (all labels: docs/input.md)")
+GROUPS_EXPECTED = "intervention/deltager or control/kontrol"
+
+
+def _unknown_end_reason_guess(label: str, guess: str) -> Message:
+    return message("unknown_end_reason_guess", label=label, guess=guess,
+                   expected=END_REASONS_EXPECTED)
+
+
+def _unknown_end_reason() -> Message:
+    return message("unknown_end_reason", expected=END_REASONS_EXPECTED)
+
+
+def _unknown_group_guess(label: str, guess: str) -> Message:
+    return message("unknown_group_guess", label=label, guess=guess, expected=GROUPS_EXPECTED)
+
+
+def _unknown_group() -> Message:
+    return message("unknown_group", expected=GROUPS_EXPECTED)
 
 
 # --- aggregate counts -------------------------------------------------------------------------
@@ -503,21 +515,20 @@ def validate_aggregate_frame(
             continue
         raw = text[mapping[name]]
         ok = raw.str.fullmatch(r"[0-9]+") | (raw == "")
-        col.rows(~ok.to_numpy(), name, "not a whole number of persons (0 or more)")
+        col.rows(~ok.to_numpy(), name, message("count_not_whole"))
         if name in ("n", "rtw"):
-            col.rows((raw == "").to_numpy(), name, f"{name} is empty")
+            col.rows((raw == "").to_numpy(), name, message("column_empty", column=name))
         values = pd.to_numeric(raw.where(ok & (raw != "")), errors="coerce")
         out[name] = pd.array(values.tolist(), dtype="Int64")
     if "n" in mapping:
         for name in schema.AGGREGATE_COUNTS[1:]:
             if name in mapping:
                 over = (out[name] > out["n"]).fillna(False).to_numpy(dtype=bool)
-                col.rows(over, name, f"{name} is larger than n")
+                col.rows(over, name, message("count_over_n", column=name))
         if "relapse" in mapping and "rtw" in mapping:
             over = (out["relapse"] > out["rtw"]).fillna(False).to_numpy(dtype=bool)
-            col.rows(over, "relapse", "relapse is larger than rtw (relapse counts those who "
-                                      "returned to work)")
-        col.rows((out["n"] == 0).fillna(False).to_numpy(dtype=bool), "n", "n is 0")
+            col.rows(over, "relapse", message("relapse_over_rtw"))
+        col.rows((out["n"] == 0).fillna(False).to_numpy(dtype=bool), "n", message("n_is_zero"))
         # Each person's spell ends one way: these outcomes cannot add up to more than n.
         ending = [c for c in ("rtw", "other_benefit", "dropout") if c in mapping]
         if len(ending) > 1:
@@ -525,10 +536,10 @@ def validate_aggregate_frame(
             single = (out[ending].max(axis=1) > out["n"]).fillna(False)  # reported above
             names = " + ".join(f"'{mapping[c]}'" for c in ending)
             col.rows(((total > out["n"]).fillna(False) & ~single).to_numpy(dtype=bool), "n",
-                     f"{names} add up to more than n (each person ends one way only)")
+                     message("counts_sum_over_n", names=names))
     if "group" in out:
         dup = out.duplicated(["municipality", "group"], keep="first").to_numpy()
-        col.rows(dup, "group", "a second row for the same municipality and group")
+        col.rows(dup, "group", message("aggregate_row_repeated"))
     if col.problems:
         raise ValidationError(col.problems, source)
     data = out.reset_index(drop=True)
