@@ -70,9 +70,12 @@ def test_ragged_rows_and_file_problems_in_danish(tmp_path):
     assert localize.localized(err, "da").splitlines()[1] == "  - filen er tom"
 
 
-def test_the_most_specific_template_wins():
-    assert localize.translate("the file is empty", "da") == "filen er tom"
-    assert localize.translate("start_date is empty", "da") == "start_date er tom"
+def test_translation_goes_by_key_not_by_english_text():
+    # The English of a keyed message, as a plain string, is not matched against the catalogue.
+    assert localize.translate("the file is empty", "da") == "the file is empty"
+    assert localize.translate(localize.message("file_empty"), "da") == "filen er tom"
+    assert localize.translate(localize.message("column_empty", column="start_date"), "da") == \
+        "start_date er tom"
     assert localize.translate("a message nobody wrote", "da") == "a message nobody wrote"
 
 

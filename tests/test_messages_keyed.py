@@ -1,7 +1,8 @@
 """Messages built by key (issue 12, item 3): every key the package uses is in the catalogue with
-English and Danish text and the same placeholders; the readers that were converted build every
-problem by key (a new plain-English message there fails here); and the register, mapping,
-groups and progression problems reach the user in Danish through the command line."""
+English and Danish text and the same placeholders; every problem in the package is built by key
+(translation goes by key only, so a new plain-English message would stay English: it fails
+here); and the register, mapping, groups and progression problems reach the user in Danish
+through the command line."""
 
 from __future__ import annotations
 
@@ -21,13 +22,9 @@ from fastholdelse_eval.data.parse import DATE_HINT
 
 SRC = Path(localize.__file__).parents[1]
 
-# The files whose every problem is built by key. Messages reach Problem(...) directly, through
+# Every problem in the package is built by key. Messages reach Problem(...) directly, through
 # file_problem(path, message) or through validation's collector (col.rows(mask, column,
-# message), col.file(column, message)).
-KEYED_FILES = ("data/register.py", "data/register_inputs.py", "data/register_match.py",
-               "data/register_sql.py", "data/progression.py", "data/io.py", "data/loading.py",
-               "data/messages.py", "data/validation.py", "privacy/pseudonyms.py",
-               "privacy/pseudonymize.py")
+# message), col.file(column, message)); the scan covers every module of src/.
 
 # Messages handed on in a variable: where each was built by key.
 INDIRECT = {
@@ -41,6 +38,8 @@ INDIRECT = {
     ("data/validation.py", "msg"): "unknown_label_rows, from the _unknown_* builders in "
                                    "data/validation.py",
     ("privacy/pseudonyms.py", "keyed[str(reason.iloc[i])]"): "_reasons()",
+    ("data/localize.py", "translate(p.message, lang)"): "the problem's own keyed message, "
+                                                        "translated",
 }
 
 
@@ -139,10 +138,11 @@ def _built_by_key(node: ast.expr, where: str) -> bool:
     return (where, ast.unparse(node)) in INDIRECT
 
 
-def test_every_problem_of_the_keyed_readers_is_built_by_key():
+def test_every_problem_is_built_by_key():
     seen = 0
-    for where in KEYED_FILES:
-        tree = ast.parse((SRC / where).read_text("utf-8"))
+    for path in sorted(SRC.rglob("*.py")):
+        where = str(path.relative_to(SRC))
+        tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or (arg := _message_argument(node)) is None:
                 continue
@@ -151,7 +151,7 @@ def test_every_problem_of_the_keyed_readers_is_built_by_key():
                 f"{where}:{node.lineno}: a problem written as plain text "
                 f"({ast.unparse(arg)[:60]}); build it with message('key', ...) and add the key "
                 "to data/messages_da.toml")
-    assert seen > 80
+    assert seen > 120  # the scan sees the package
 
 
 def test_a_keyed_message_is_its_english_text_and_carries_its_key():
@@ -166,15 +166,15 @@ def test_a_keyed_message_is_its_english_text_and_carries_its_key():
     assert translate(m, "en") == m
     copy = pickle.loads(pickle.dumps(m))
     assert isinstance(copy, Message) and copy.key == m.key and copy == m
-    # The same text from a file that is not yet keyed is still found by the fallback.
-    assert translate(str(m), "da") == translate(m, "da")
+    # Only the key translates: the same text as a plain string is not recognised.
+    assert translate(str(m), "da") == str(m)
     # What validation writes as text is what the keyed message writes.
     assert message("not_a_date") == f"not a date; {DATE_HINT}"
 
 
 def test_the_key_decides_not_the_text():
-    # "person_id is empty" also matches the fallback's "{column} is empty"; a keyed message
-    # with a value that happens to look like another template is still translated by its key.
+    # A value that happens to look like another message's English does not change which
+    # template is used.
     m = message("column_empty", column="the file")
     assert translate(m, "da") == "the file er tom"
     assert translate(message("missing_column", column="person_id"), "da") == \

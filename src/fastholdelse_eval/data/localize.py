@@ -7,10 +7,9 @@ A message is built from the catalogue ``messages_da.toml`` by key —
 key and values, so :func:`translate` fills the same values into the Danish template. One
 catalogue entry per message holds its key, its English and its Danish text.
 
-Messages not yet built by key (written as plain English text) are matched against the
-catalogue's English templates instead — ``{name}`` where a value is filled in — and written
-in Danish with the same values. A message the catalogue lacks stays in English rather than
-being lost.
+Only the key decides the translation: the English text is never matched (a message whose
+English was reworded would silently stay English). Every problem the package writes is built
+by key (tests/test_messages_keyed.py checks the source); a plain string is shown as written.
 
 Values are filled in as given: a value that is the user's text (a header, a label) must
 already be made safe by the caller (:func:`~fastholdelse_eval.core.errors.safe_name`), and a
@@ -19,7 +18,6 @@ cell's value (a CPR number, an id, a name) never goes into a message.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -65,10 +63,11 @@ def entries() -> dict[str, dict[str, str]]:
     the wording when ``n`` is 1)."""
     out: dict[str, dict[str, str]] = {}
     for entry in _raw()["message"]:
-        if "key" in entry:
-            if entry["key"] in out:
-                raise KeyError(f"message key {entry['key']!r} appears twice in {CATALOGUE.name}")
-            out[entry["key"]] = entry
+        if "key" not in entry:
+            raise KeyError(f"a message without a key in {CATALOGUE.name}: {entry['en']!r}")
+        if entry["key"] in out:
+            raise KeyError(f"message key {entry['key']!r} appears twice in {CATALOGUE.name}")
+        out[entry["key"]] = entry
     return out
 
 
@@ -96,13 +95,14 @@ def _fill(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
         elif isinstance(value, Message):
             value = translate(value, lang)
         elif lang != "en" and name in PHRASED_VALUES:
-            value = _phrased(str(value), lang)
+            value = _phrased(str(value))
         filled[name] = value
     return template.format(**filled)
 
 
-def _phrased(text: str, lang: str) -> str:
-    for english, words in _catalogue(lang)[2].items():
+def _phrased(text: str) -> str:
+    # [phrases] are Danish: the catalogue has no third language.
+    for english, words in _raw().get("phrases", {}).items():
         text = text.replace(english, words)
     return text
 
@@ -112,41 +112,12 @@ def _raw() -> dict[str, Any]:
     return tomllib.loads(CATALOGUE.read_text("utf-8"))
 
 
-@cache
-def _catalogue(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]],
-                                   dict[str, str]]:
-    raw = _raw()
-    patterns = []
-    for entry in raw.get("message", []):
-        for suffix in ("", "_one"):
-            if f"en{suffix}" not in entry:
-                continue
-            parts = re.split(r"\{(\w+)\}", entry[f"en{suffix}"])
-            regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
-                            for i, part in enumerate(parts))
-            literal = sum(len(part) for part in parts[0::2])
-            patterns.append((literal, re.compile(regex + r"\Z", re.S), entry[f"{lang}{suffix}"]))
-    # The most specific template first: "the file is empty" before "{column} is empty".
-    patterns.sort(key=lambda p: -p[0])
-    return (dict(raw.get("frame", {})), [(regex, text) for _, regex, text in patterns],
-            dict(raw.get("phrases", {})))
-
-
 def translate(message: str, lang: str) -> str:
-    """One validation message in ``lang`` (unchanged for English or when not in the
-    catalogue): by its key when it was built by :func:`message`, else by its English text."""
-    if lang == "en":
+    """One validation message in ``lang``, by the key it was built with (:func:`message`); a
+    plain string, and every message in English, as written."""
+    if lang == "en" or not isinstance(message, Message):
         return str(message)
-    if isinstance(message, Message):
-        return _fill(entries()[message.key], lang, message.values)
-    for regex, text in _catalogue(lang)[1]:
-        found = regex.match(message)
-        if found:
-            values = found.groupdict()
-            if "expected" in values:  # a list of accepted values, with a few English words
-                values["expected"] = _phrased(values["expected"], lang)
-            return text.format(**values)
-    return message
+    return _fill(entries()[message.key], lang, message.values)
 
 
 def localized(exc: Exception, lang: str) -> str:
@@ -159,7 +130,7 @@ def localized(exc: Exception, lang: str) -> str:
 
 
 def _one(error: ValidationError, lang: str) -> str:
-    frame = _catalogue(lang)[0]
+    frame = dict(_raw().get("frame", {}))
     head = f"{error.source}: " if error.source else ""
     problems = [Problem(p.row, p.column, translate(p.message, lang)) for p in error.problems]
     lines = [frame["problems"].format(source=head, n=len(problems))]
