@@ -112,7 +112,8 @@ def test_every_validation_rule_is_in_danish(tmp_path):
     assert None not in keys, [p.message for p in problems if not isinstance(p.message, Message)]
     # Every problem validation can write is broken here at least once (a new rule without a
     # case here fails).
-    assert _validation_keys() - NOTE_KEYS - keys == set()
+    assert _validation_keys() - NOTE_KEYS - {"column_at"} - keys == set()
+    assert "column_at" in {getattr(p.column, "key", None) for p in problems}
     assert HINT_KEYS <= keys
     for p in problems:
         danish = localize.translate(p.message, "da")
@@ -122,13 +123,14 @@ def test_every_validation_rule_is_in_danish(tmp_path):
         text = localize.localized(err, "da").replace(str(tmp_path), "")
         assert "problem(er) fundet; intet blev indlæst." in text
         assert not _english_words(text), (text, _english_words(text))
+        assert "'column " not in text  # a column given by position ("column 3") too
         assert localize.localized(err, "en") == str(err)
 
 
 def test_the_bad_file_line_by_line_in_danish(tmp_path):
     lines = localize.localized(_errors(tmp_path)[0], "da").splitlines()
     for line in [
-        "  - kolonne 'column 13': kolonneoverskriften ligner et CPR-nummer",
+        "  - kolonne 'kolonne 13': kolonneoverskriften ligner et CPR-nummer",
         "  - række 3, kolonne 'id': person-id'et går igen i samme kommune (første gang i række 2)",
         "  - række 5, kolonne 'gruppe': group er tom",
         "  - række 6, kolonne 'gruppe': ukendt gruppe 'kontroll'; mente du 'kontrol'? forventede "
@@ -144,9 +146,9 @@ def test_the_bad_file_line_by_line_in_danish(tmp_path):
         "  - række 24, kolonne 'alder': alderen er ikke et antal år",
         "  - række 25, kolonne 'alder': indeholder andre cifre end 0–9 (fx arabisk-indiske eller "
         "fuld bredde); skriv tallet med 0–9",
-        "  - række 26, kolonne 'column 11': ikke et endeligt tal",
+        "  - række 26, kolonne 'kolonne 11': ikke et endeligt tal",
         "  - række 27: celle i en kolonne uden overskrift",
-        "  - række 28, kolonne 'column 13': ligner et CPR-nummer; erstat først CPR-numre med "
+        "  - række 28, kolonne 'kolonne 13': ligner et CPR-nummer; erstat først CPR-numre med "
         "pseudonymer (fastholdelse-eval pseudonymize), og hav ingen CPR-numre i andre kolonner",
     ]:
         assert line in lines, line

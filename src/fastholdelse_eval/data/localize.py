@@ -132,7 +132,9 @@ def localized(exc: Exception, lang: str) -> str:
 def _one(error: ValidationError, lang: str) -> str:
     frame = dict(_raw().get("frame", {}))
     head = f"{error.source}: " if error.source else ""
-    problems = [Problem(p.row, p.column, translate(p.message, lang)) for p in error.problems]
+    # A column the user did not name (or whose name is not shown) is a keyed "column 3" too.
+    problems = [Problem(p.row, p.column and translate(p.column, lang), translate(p.message, lang))
+                for p in error.problems]
     lines = [frame["problems"].format(source=head, n=len(problems))]
     lines += [f"  - {line}" for line in grouped_lines(problems, frame)]
     return "\n".join(lines)

@@ -148,7 +148,8 @@ def _refuse_cpr(text: pd.DataFrame, source: str) -> None:
     problems = []
     for pos, header in enumerate(text.columns):
         if contains_cpr(header):
-            problems.append(Problem(None, f"column {pos + 1}", message("header_looks_like_cpr")))
+            problems.append(Problem(None, message("column_at", position=pos + 1),
+                                    message("header_looks_like_cpr")))
             continue
         if COLUMN_LOOKUP.get(normalize_label(header)) == "person_id":
             continue

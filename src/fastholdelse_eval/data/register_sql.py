@@ -235,7 +235,8 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
     except Exception as exc:  # duckdb.Error and friends
         raise _duck_error(exc, source) from None
     columns = [str(r[0]) for r in described]
-    cpr_headers = [Problem(None, f"column {i + 1}", message("header_looks_like_cpr"))
+    cpr_headers = [Problem(None, message("column_at", position=i + 1),
+                           message("header_looks_like_cpr"))
                    for i, c in enumerate(columns) if contains_cpr(c)]
     if cpr_headers:
         raise ValidationError(cpr_headers, source=source)

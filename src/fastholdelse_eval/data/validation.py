@@ -113,11 +113,12 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
     (they would parse as nothing and rows would vanish)."""
     for pos, header in enumerate(text.columns):
         if contains_cpr(header):
-            col.problems.append(Problem(None, f"column {pos + 1}",
+            col.problems.append(Problem(None, message("column_at", position=pos + 1),
                                         message("header_looks_like_cpr")))
         # Headers the schema knows are named; any other header is the user's text (it can be
         # a person's name) and is given by position.
-        header_name = header if header in col.labels.values() else f"column {pos + 1}"
+        header_name = header if header in col.labels.values() else message("column_at",
+                                                                           position=pos + 1)
         cells = text[header]
         # A Categorical is checked on its distinct cells, the answer spread over the rows.
         coded = Coded.of(cells) if isinstance(cells.dtype, pd.CategoricalDtype) else None
@@ -357,7 +358,8 @@ def validate_cohort_frame(
         # inf, -inf and 1e400 parse as numbers but no model can use them.
         if pd.api.types.is_float_dtype(out[name]):
             infinite = np.isinf(out[name].to_numpy(dtype="float64"))
-            where = name if name in mapping else f"column {position.get(name, 0) + 1}"
+            where = name if name in mapping else message("column_at",
+                                                         position=position.get(name, 0) + 1)
             col.rows(infinite, where, message("not_finite"))
 
     if col.problems:
