@@ -71,7 +71,7 @@ def entries() -> dict[str, dict[str, str]]:
     return out
 
 
-def message(key: str, **values: Any) -> Message:
+def message(key: str, /, **values: Any) -> Message:
     """The catalogue's message ``key`` in English, with ``values`` filled in. A value may itself
     be a :class:`Message`, or a tuple of them (written joined by "; "), translated with it.
     ``KeyError`` if the catalogue has no such key (tests/test_messages_da.py checks every key
