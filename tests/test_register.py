@@ -389,7 +389,27 @@ def test_malformed_week_labels():
     with pytest.raises(ValidationError) as e:
         register_frame(long, mapping=MAPPING, groups=groups_for({SECRET: ""}))
     text = error_text(e)
-    assert "column 'week'" in text and "'2010W54', 'soon'" in text
+    # A label that cannot be a week (letters) is counted, not shown: it may be a name.
+    assert "column 'week'" in text and "date: '2010W54' and 1 more" in text
+    assert "soon" not in text
+
+
+def test_week_labels_that_may_be_personal_are_not_shown():
+    long = long_panel({SECRET: ".S.S.S.."})
+    long.loc[long.index[0], "week"] = "Anna Hansen"
+    long.loc[long.index[1], "week"] = "1234567890"  # an id, not CPR-like
+    with pytest.raises(ValidationError) as e:
+        register_frame(long, mapping=MAPPING, groups=groups_for({SECRET: ""}))
+    text = error_text(e)
+    assert ("2 rows with a week label that is not an ISO week (2009-W05, 2009W05, 200905) or "
+            "a date (2 different labels, not shown: they do not look like weeks and may be "
+            "personal)") in text
+    assert "Anna" not in text and "1234567890" not in text
+    long.loc[long.index[2], "week"] = "2010-13-01"  # a mistyped date: shown
+    with pytest.raises(ValidationError) as e:
+        register_frame(long, mapping=MAPPING, groups=groups_for({SECRET: ""}))
+    assert "3 rows with a week label that is not an ISO week (2009-W05, 2009W05, 200905) or " \
+        "a date: '2010-13-01' and 2 more" in error_text(e)
 
 
 def test_duplicate_person_weeks():

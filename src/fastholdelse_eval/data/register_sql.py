@@ -336,13 +336,8 @@ def _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col):
         except ValueError:
             bad["(empty)" if label in (None, "") else label] = n
     if bad:
-        # A label is a cell's text: CPR-like numbers are redacted, control characters escaped.
-        shown = ", ".join(f"'{safe_name(b)}'" for b in sorted(bad)[:_MAX_LISTED])
-        rows = sum(bad.values())
-        raise ValidationError([Problem(None, week_col, message(
-            "panel_bad_week_labels_more", n=rows, labels=shown, more=len(bad) - _MAX_LISTED)
-            if len(bad) > _MAX_LISTED else
-            message("panel_bad_week_labels", n=rows, labels=shown))], source=source)
+        raise ValidationError([Problem(None, week_col, _bad_labels_message(bad))],
+                              source=source)
     con.execute("CREATE TEMP TABLE week_labels (week_label VARCHAR, wk INTEGER)")
     con.executemany("INSERT INTO week_labels VALUES (?, ?)", good)
     wks = [w for _, w in good]
@@ -359,6 +354,26 @@ def _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col):
             FROM long_src GROUP BY person_id
         """)
     return info, "SELECT person_id, wk, code FROM long_rows"
+
+
+# A week label is a cell's text: it is shown only when it can be nothing but a mistyped week
+# or date (digits, W and separators, short, no long run of digits) — never a name or an id.
+_WEEK_LIKE = re.compile(r"[0-9Ww\-./ ]{1,12}")
+_LONG_DIGITS = re.compile(r"[0-9]{7}")
+
+
+def _bad_labels_message(bad: dict[str, int]) -> str:
+    """The problem of the long panel's unreadable week labels (label → rows)."""
+    rows = sum(bad.values())
+    showable = sorted(b for b in bad if b == "(empty)" or (
+        _WEEK_LIKE.fullmatch(b) and not _LONG_DIGITS.search(b)))
+    if not showable:
+        return message("panel_bad_week_labels_hidden", n=rows, kinds=len(bad))
+    shown = ", ".join(f"'{safe_name(b)}'" for b in showable[:_MAX_LISTED])
+    more = len(bad) - min(len(showable), _MAX_LISTED)
+    if more:
+        return message("panel_bad_week_labels_more", n=rows, labels=shown, more=more)
+    return message("panel_bad_week_labels", n=rows, labels=shown)
 
 
 def _wide_raw(con, src, source, columns, types, pid, grp):
