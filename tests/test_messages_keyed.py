@@ -38,6 +38,8 @@ INDIRECT = {
     ("data/validation.py", "msg"): "unknown_label_rows, from the _unknown_* builders in "
                                    "data/validation.py",
     ("privacy/pseudonyms.py", "keyed[str(reason.iloc[i])]"): "_reasons()",
+    ("data/register_sql.py", "_bad_labels_message(bad)"): "_bad_labels_message (its keys are "
+                                                          "literal)",
     ("data/localize.py", "translate(p.message, lang)"): "the problem's own keyed message, "
                                                         "translated",
 }

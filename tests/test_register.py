@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from fastholdelse_eval.core.errors import ConfigError, ValidationError
+from fastholdelse_eval.data import register_sql
 from fastholdelse_eval.data.register import (
     cohort_from_register,
     iso_label,
@@ -405,6 +406,9 @@ def test_week_labels_that_may_be_personal_are_not_shown():
             "a date (2 different labels, not shown: they do not look like weeks and may be "
             "personal)") in text
     assert "Anna" not in text and "1234567890" not in text
+    assert [bool(register_sql._WEEK_LIKE.fullmatch(v)) for v in (
+        "uge 3", "2009 W54", "Week 60", "31-02-2009", "Uwe", "Anna", "x", "2009-W01-extra")] == [
+        True, True, True, True, False, False, False, False]
     long.loc[long.index[2], "week"] = "2010-13-01"  # a mistyped date: shown
     with pytest.raises(ValidationError) as e:
         register_frame(long, mapping=MAPPING, groups=groups_for({SECRET: ""}))

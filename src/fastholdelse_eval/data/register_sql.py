@@ -357,8 +357,9 @@ def _long_raw(con, src, source, columns, types, pid, grp, week_col, code_col):
 
 
 # A week label is a cell's text: it is shown only when it can be nothing but a mistyped week
-# or date (digits, W and separators, short, no long run of digits) — never a name or an id.
-_WEEK_LIKE = re.compile(r"[0-9Ww\-./ ]{1,12}")
+# or date (digits, separators and the words W, uge, week, wk; short, no long run of digits) —
+# never a name or an id.
+_WEEK_LIKE = re.compile(r"(?i)(?=.{1,12}\Z)(?:[0-9\-./ ]|uge|week|wk|w)+")
 _LONG_DIGITS = re.compile(r"[0-9]{7}")
 
 
