@@ -37,7 +37,8 @@ def test_catalogue_templates_fill_in_the_same_values():
     for entry in raw["message"]:
         names = set(re.findall(r"\{(\w+)\}", entry["en"]))
         assert set(re.findall(r"\{(\w+)\}", entry["da"])) == names, entry["en"]
-        assert entry["da"] != entry["en"]
+        # note_in_file: a file's name and its note; only the note (a message) is translated.
+        assert entry["da"] != entry["en"] or entry.get("key") == "note_in_file"
 
 
 def test_every_problem_of_a_bad_file_is_in_danish(tmp_path):

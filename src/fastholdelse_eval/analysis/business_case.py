@@ -81,6 +81,7 @@ from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import BusinessCaseOptions
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.outcomes import person_outcomes
 from fastholdelse_eval.stats.meta import random_effects
 from fastholdelse_eval.stats.rmst_segments import bootstrap_segment_areas, segment_areas
@@ -490,16 +491,16 @@ def _check_one_group(opts: BusinessCaseOptions) -> None:
                           "(e.g. municipality_share = 0.5), see docs/business_case.md")
 
 
-def _one_group_note(opts: BusinessCaseOptions) -> str:
-    extra = ""
-    if opts.reference_se:
-        extra = f", standard error {opts.reference_se:g}"
+def _one_group_note(opts: BusinessCaseOptions) -> Message:
+    se = f"{opts.reference_se:g}" if opts.reference_se else None
     if opts.reference_low is not None:
-        extra += f", range {opts.reference_low:g} to {opts.reference_high:g}"
-    return (f"business case: participants only — compared with an ASSUMED reference of "
-            f"{opts.reference_weeks:g} benefit weeks per person within {opts.horizon_weeks:g} "
-            f"weeks (stated by the user{extra}); the savings are an assumption, not an "
-            f"effect measured against a control group.")
+        low, high = f"{opts.reference_low:g}", f"{opts.reference_high:g}"
+        extra: Message | str = (message("reference_range", low=low, high=high) if se is None
+                                else message("reference_se_range", se=se, low=low, high=high))
+    else:
+        extra = "" if se is None else message("reference_se", se=se)
+    return message("note_business_case_assumed_reference", weeks=f"{opts.reference_weeks:g}",
+                   horizon=f"{opts.horizon_weeks:g}", extra=extra)
 
 
 def business_case(
@@ -536,11 +537,10 @@ def business_case(
         _check_one_group(opts)
         notes.append(_one_group_note(opts))
     elif opts.reference_weeks is not None:
-        notes.append("business case: reference_weeks is not used — the study has a control "
-                     "group, whose time on benefit is the comparison.")
+        notes.append(message("note_business_case_reference_unused"))
     partial = [n for n, f in fits.items() if not one_group and "control" not in f.km]
     if partial:
-        notes.append(f"business case: not for {', '.join(partial)} (no control group there).")
+        notes.append(message("note_business_case_partial", municipalities=", ".join(partial)))
         fits = {n: f for n, f in fits.items() if n not in partial}
     # Beyond its last time a curve is known only if it has reached 0 (everyone has left).
     limit = min(min(np.inf if k.surv.size and k.surv[-1] == 0 else k.last_time
@@ -554,8 +554,8 @@ def business_case(
                           f"{limit:.4g} (spells still running when follow-up ended); state the "
                           f"reference for a horizon of at most {math.floor(limit):d} weeks")
     if tau < wanted:
-        notes.append(f"business case: horizon {wanted:g} weeks lies beyond the last week every "
-                     f"group is observed ({limit:.4g}); used {limit:.4g}.")
+        notes.append(message("note_business_case_horizon", wanted=f"{wanted:g}",
+                             limit=f"{limit:.4g}"))
     data = None
     if opts.bootstrap and isinstance(cohort, Cohort):
         data = person_outcomes(cohort) if outcomes is None else outcomes
@@ -572,6 +572,6 @@ def business_case(
         rows += _rows(unit, level)
         rows += _sensitivity(unit, opts, level, limit)
     if opts.bootstrap and data is None:
-        notes.append("business case: no bootstrap (needs the person-level cohort).")
+        notes.append(message("note_business_case_no_bootstrap"))
     table = tidy.frame(rows) if rows else tidy.frame([])
     return BusinessCase(table=table, units=units, options=opts, level=level, notes=notes)

@@ -58,6 +58,7 @@ from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.formatting import Formatter
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.outcomes import RTW, person_outcomes
 from fastholdelse_eval.plots.forest import ForestRow, forest_plot, log_axis
 from fastholdelse_eval.plots.words import Words
@@ -102,8 +103,7 @@ def _cox(cohorts: list[Cohort], sites: Sequence[str], level: float,
         per_site.append({"municipality": m, "log_hr": float(res.params[0]),
                          "se": float(res.se[0]), "converged": res.converged})
         if not res.converged:
-            notes.append(f"{m}: the Cox model has no finite hazard ratio (e.g. no RTW in one "
-                         "group); left out of the Cox analyses")
+            notes.append(message("note_cox_no_finite_hr", municipality=m))
             continue
         usable.append(m)
         loglik_sum += res.loglik
@@ -435,7 +435,7 @@ def compare_municipalities(
     sites, cohorts = site_counts(sources, outcome, notes)
     sites["analysed"] = (sites["n_i"] > 0) & (sites["n_c"] > 0)
     for m in sites.loc[~sites["analysed"], "municipality"]:
-        notes.append(f"{m}: only one group; shown, but left out of the pooled estimates")
+        notes.append(message("note_site_one_group", municipality=m))
 
     rows: list[dict[str, Any]] = []
     rate = f"{outcome}_rate"
@@ -470,11 +470,10 @@ def compare_municipalities(
                 random[m] = meta.random_effects(effects.yi, effects.vi, m, hartung_knapp, level)
             sites.loc[sites["analysed"], "weight"] = random[method].weights
         else:
-            notes.append("only one municipality with both groups: nothing to pool")
+            notes.append(message("note_nothing_to_pool"))
         if effects.corrected.any():
             names = ", ".join(a.loc[effects.corrected, "municipality"])
-            notes.append(f"0.5 added to every cell of the 2×2 table of {names} "
-                         "(a zero cell); Mantel–Haenszel uses the counts as they are")
+            notes.append(message("note_zero_cell", names=names))
 
     to = (lambda v: float(np.exp(v))) if measure in ("rr", "or") else float
 

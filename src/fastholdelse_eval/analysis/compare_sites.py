@@ -15,6 +15,7 @@ from scipy import stats
 
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.outcomes import BINARY_OUTCOMES, person_outcomes
 from fastholdelse_eval.data.schema import KNOWN_COVARIATES
 
@@ -63,8 +64,9 @@ def site_counts(sources: list[Source], outcome: str,
                                   f"{src.name or ''} has no '{agg_col}' counts")
             missing = d.loc[d[agg_col].isna(), "municipality"].unique().tolist()
             if missing:
-                notes.append(f"{', '.join(map(str, missing))}: no '{agg_col}' count reported; "
-                             "left out of the comparison")
+                notes.append(message("note_count_not_reported",
+                                     municipalities=", ".join(map(str, missing)),
+                                     column=agg_col))
             d = d.loc[d[agg_col].notna()]
             counts = pd.DataFrame({"municipality": d["municipality"].astype(str),
                                    "group": d["group"].astype(str),
@@ -118,7 +120,7 @@ def choose_covariates(cohorts: list[Cohort], sources: list[Source],
         if covariates:
             raise ConfigError("covariates need person-level data for every municipality; "
                               "some inputs are aggregate counts")
-        notes.append("benchmarks are unadjusted (pooled rate): some inputs are aggregate counts")
+        notes.append(message("note_benchmarks_unadjusted"))
         return []
     frames = [c.data for c in cohorts]
     if covariates is None:
@@ -127,8 +129,7 @@ def choose_covariates(cohorts: list[Cohort], sources: list[Source],
         for c in present:
             n_missing = int(sum(f[c].isna().sum() for f in frames))
             if n_missing:
-                notes.append(f"covariate '{c}' has {n_missing} missing value(s); "
-                             "not used in the benchmark model")
+                notes.append(message("note_covariate_missing", covariate=c, n=n_missing))
             else:
                 chosen.append(c)
         return chosen

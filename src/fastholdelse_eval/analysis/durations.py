@@ -87,6 +87,7 @@ from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.outcomes import person_outcomes
 from fastholdelse_eval.plots.words import Words
 from fastholdelse_eval.stats.survival import (
@@ -298,14 +299,13 @@ def _causes(out: pd.DataFrame) -> np.ndarray:
          out["is_dropout"].to_numpy()], [1, 2, 3], 0).astype("int64")
 
 
-def _horizon(requested: float | None, km: dict[str, KaplanMeier]) -> tuple[float, str | None]:
+def _horizon(requested: float | None, km: dict[str, KaplanMeier]
+             ) -> tuple[float, dict[str, str] | None]:
     wanted = DEFAULT_HORIZON_WEEKS if requested is None else float(requested)
     limit = min(k.last_time for k in km.values())
     if wanted <= limit:
         return wanted, None
-    why = (f"horizon {wanted:g} weeks lies beyond the last week both groups are observed "
-           f"({limit:.4g}); used {limit:.4g}")
-    return limit, why
+    return limit, {"wanted": f"{wanted:g}", "limit": f"{limit:.4g}"}
 
 
 def _estimate_rows(metric, fits: dict[str, Estimate], method, muni, **extra) -> list[dict]:
@@ -346,12 +346,12 @@ def _unit(
     # not compared.
     masks = groups_present(out, GROUPS)
     if not masks:
-        notes.append(f"{muni}: no persons; duration metrics not computed.")
+        notes.append(message("note_durations_no_persons", municipality=muni))
         return [], None
     both = len(masks) == 2
     if not both:
-        notes.append(f"{muni}: only the {next(iter(masks))} group; its durations are "
-                     "described, not compared.")
+        notes.append(message("note_durations_only_intervention" if "intervention" in masks
+                             else "note_durations_only_control", municipality=muni))
     sizes = {grp: int(m.sum()) for grp, m in masks.items()}
     weeks = out["weeks_on_benefit"].to_numpy()
     ended = out["benefit_ended"].to_numpy()
@@ -368,7 +368,7 @@ def _unit(
                                  conf_type=CONF_TYPE) for grp, m in masks.items()}
     tau, why = _horizon(horizon_weeks, km)
     if why:
-        notes.append(f"{muni}: {why}.")
+        notes.append(message("note_durations_horizon", municipality=muni, **why))
     rows: list[dict] = []
     hx = {"horizon_weeks": tau}
 
@@ -438,8 +438,8 @@ def _unit(
                              method="rtw share × kaplan-meier no relapse; delta method",
                              municipality=muni, sustained_weeks=float(sustained_weeks)))
     if any(np.isnan(sus[g].estimate) for g in masks):
-        notes.append(f"{muni}: sustained_rtw_rate not estimable where no returner was "
-                     f"followed {sustained_weeks:g} weeks after returning.")
+        notes.append(message("note_sustained_not_estimable", municipality=muni,
+                             weeks=f"{sustained_weeks:g}"))
     for k in RELAPSE_WEEKS:
         per = {}
         for grp in masks:
@@ -478,24 +478,22 @@ def _hazard_rows(rows, out, masks, weeks, is_rtw, level, muni, strata, suffix, d
         dropped = [names[j] for j in range(matrix.shape[1]) if j not in keep]
         parts = []
         if (~complete).any():
-            parts.append(f"{int((~complete).sum())} persons with a missing covariate left out")
+            parts.append(message("cox_missing_covariate", n=int((~complete).sum())))
         if dropped:
-            parts.append(f"constant here, dropped: {', '.join(dropped)}")
+            parts.append(message("cox_constant_dropped", names=", ".join(dropped)))
         used, keep, silent = _no_return_levels(matrix, keep, complete, is_rtw)
         if silent:
             # The covariate, not the category: "nobody in category X returned" would
             # describe a possibly small group.
             which = sorted({names[j].split("=")[0] for j in silent})
-            parts.append(f"a category of {', '.join(which)} has no return to work: its "
-                         "hazard ratio is 0 (coefficient −∞, not estimable); the intervention "
-                         "hazard ratio is its limit, as R coxph reports with a warning")
+            parts.append(message("cox_no_return", names=", ".join(which)))
         x = np.column_stack([treat[used], matrix[used][:, keep]])
         cox_adj = cox_efron(weeks[used], is_rtw[used], x,
                             names=["intervention", *[names[j] for j in keep]],
                             strata=None if strata is None else strata[used])
-        note = "; ".join(parts)
+        note = "; ".join(parts)  # the tidy table's note column: English, as written
         if note:
-            notes.append(f"{muni}: adjusted Cox model: {note}.")
+            notes.append(message("note_cox_adjusted", municipality=muni, parts=tuple(parts)))
         rows.append(_hr_row(cox_adj, level, muni,
                             f"cox-efron adjusted: {', '.join(covariates)}{suffix}", note=note,
                             n=int(complete.sum())))

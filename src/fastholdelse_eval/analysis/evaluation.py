@@ -35,6 +35,7 @@ from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.core.summary import summary_frame
 from fastholdelse_eval.data import schema
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.outcomes import RATE_METRICS, person_outcomes
 from fastholdelse_eval.data.progression import Progression
 from fastholdelse_eval.stats import rates
@@ -233,9 +234,11 @@ def _aggregate_rows(data: pd.DataFrame, level: float, municipality: str,
             if has_values and notes is not None:
                 empty = [g for g in ("intervention", "control")
                          if g in gaps.index and bool(gaps.loc[g, [num, den]].any())]
-                notes.append(f"{metric} ({safe_name(municipality, 40)}): not computed for "
-                             f"either group because the count is empty for "
-                             f"{' and '.join(empty) or 'one group'}")
+                notes.append(message(
+                    "note_count_empty", metric=metric, municipality=safe_name(municipality, 40),
+                    groups=message("groups_both" if len(empty) == 2 else "groups_one"
+                                   if not empty else "groups_intervention"
+                                   if empty[0] == "intervention" else "groups_control")))
             continue
         rows.extend(rates.rate_rows(metric, x1, n1, x0, n0, level=level,
                                     municipality=municipality))
@@ -328,13 +331,11 @@ def evaluate(
             frames.append(one_group.trim(tidy.frame(
                 _aggregate_rows(data, level, site or "all", notes))))
         missing = _aggregate_not_recorded(cohort.data)
-        said = [f"{name}: not recorded (the file has no {', '.join(cols)} count, or it is "
-                "empty); left out, not reported as 0." for name, cols in missing.items()]
-        notes.append("Aggregate counts: duration, survival and relapse-over-time metrics need "
-                     "person-level data and are not computed.")
+        said = [message("note_aggregate_not_recorded", metric=name, columns=", ".join(cols))
+                for name, cols in missing.items()]
+        notes.append(message("note_aggregate_no_durations"))
         if options.business_case is not None:
-            notes.append("Aggregate counts: the business case needs person-level data "
-                         "(Kaplan–Meier curves) and is not computed.")
+            notes.append(message("note_aggregate_no_business_case"))
         if options.weighting:
             raise ConfigError("weighting needs person-level data (one row per person), not "
                               "aggregate counts")
@@ -379,11 +380,7 @@ def evaluate(
             frames.append(case.table)
             notes.extend(case.notes)
         elif options.business_case is not None:  # asked for: say why it is missing
-            notes.append("Business case: not computed; it rests on the difference in time on "
-                         "benefit between the groups, which could not be estimated (see the "
-                         "note on durations). Participants only: give reference_weeks (with "
-                         "horizon_weeks), the benefit weeks per person you expect without the "
-                         "project — an assumption.")
+            notes.append(message("note_business_case_not_computed"))
         if options.weighting:
             design = weigh(cohort, list(options.covariates), options.weighting,
                            trim=options.trim, caliper=options.caliper, ratio=options.ratio,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.errors import safe_name
+from fastholdelse_eval.data.localize import Message, message
 
 ARMS = ("intervention", "control")
 
@@ -35,8 +36,6 @@ def pooled_mask(municipality: pd.Series, group: pd.Series) -> tuple[np.ndarray, 
     return ~municipality.astype(str).isin(left_out).to_numpy(dtype=bool), left_out
 
 
-def left_out_note(left_out: list[str]) -> str:
-    names = ", ".join(safe_name(m, 40) for m in left_out)
-    return (f"{len(left_out)} municipalit{'y' if len(left_out) == 1 else 'ies'} with only one "
-            f"arm (no control or no intervention rows) left out of the pooled 'all' rows: "
-            f"{names}")
+def left_out_note(left_out: list[str]) -> Message:
+    return message("note_left_out_one_arm", n=len(left_out),
+                   names=", ".join(safe_name(m, 40) for m in left_out))

@@ -35,6 +35,7 @@ import pandas as pd
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import EstimationError
 from fastholdelse_eval.core.results import Result
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.outcomes import person_outcomes
 from fastholdelse_eval.data.progression import DAYS_PER_WEEK, Progression, visit_name
 from fastholdelse_eval.plots.progression import plot_spaghetti, plot_trajectory
@@ -195,12 +196,13 @@ def progression_rows(progression: Progression, cohort: Any, level: float = 0.95,
                                    (v["group"] == "intervention").astype(float),
                                    v["person_id"].to_numpy(), level)
         except EstimationError as exc:
-            notes.append(f"{inst.label}: mixed model not fitted ({exc})")
+            notes.append(message("note_mixed_model_not_fitted", instrument=inst.label,
+                                 reason=str(exc)))
         else:
             fits[name] = fit
             if not fit.converged:
-                notes.append(f"{inst.label}: the mixed model did not converge; its rows are "
-                             "approximate")
+                notes.append(message("note_mixed_model_not_converged",
+                                     instrument=inst.label))
             for arm, c in (("intervention", fit.slope_intervention),
                            ("control", fit.slope_control), ("difference", fit.interaction)):
                 rows.append(tidy.row("progression_slope", arm, c.estimate, c.ci_low, c.ci_high,

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from fastholdelse_eval.core import metrics
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.schema import COLUMN_ALIASES
 
 # metric name → the needed columns that were not recorded
@@ -85,12 +86,12 @@ def spellings(column: str) -> str:
 
 def notes(missing: Mapping[str, tuple[str, ...]], given: frozenset[str] | set[str] = frozenset()
           ) -> list[str]:
-    """One English note per column not recorded, naming the metrics left out."""
+    """One note per column not recorded, naming the metrics left out."""
     out = []
     for column, names in by_column(missing).items():
-        why = (f"the {column} column is empty" if column in given
-               else f"the data have no {spellings(column)} column")
         shown = ", ".join(re.sub(r"\{\w+\}", "K", n) for n in names)
-        out.append(f"{column} not recorded ({why}): left out {shown}; "
-                   "not reported as 0.")
+        out.append(message("note_not_recorded_empty", column=column, metrics=shown)
+                   if column in given else
+                   message("note_not_recorded_absent", column=column,
+                           spellings=spellings(column), metrics=shown))
     return out

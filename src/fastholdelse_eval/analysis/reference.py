@@ -64,6 +64,7 @@ import pandas as pd
 from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.stats import rates
 
 NUMBERS = "reference"
@@ -186,10 +187,8 @@ def with_historic(cohort: Cohort, reference: Reference) -> tuple[Cohort, list[st
                           "reference replaces a missing control group only")
     historic = reference.cohort.data.assign(group="control")
     data = pd.concat([cohort.data, historic], ignore_index=True)
-    what = reference.label or "historic cohort"
-    notes = [f"Control group = {what}, a historic reference: the comparison is with a "
-             "reference, not a controlled effect (the persons, the period and the labour "
-             "market differ)."]
+    notes = [message("note_historic_reference",
+                     what=reference.label or message("historic_cohort"))]
     # a column is recorded only if both cohorts recorded it (not recorded ≠ 0)
     given = (None if cohort.given_columns is None or reference.cohort.given_columns is None
              else cohort.given_columns & reference.cohort.given_columns)

@@ -43,6 +43,7 @@ from fastholdelse_eval.analysis.weighting import SET_METHODS, Weighting, weights
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.data.outcomes import person_outcomes
 from fastholdelse_eval.stats import weighted as W
 from fastholdelse_eval.stats.survival_common import z_value
@@ -131,8 +132,7 @@ def weighted_rows(cohort: Cohort, weighting: Weighting, *, level: float = 0.95,
     last = min(float(time[treat & (w > 0)].max()), float(time[~treat & (w > 0)].max()))
     tau = DEFAULT_HORIZON_WEEKS if horizon_weeks is None else float(horizon_weeks)
     if tau > last:
-        notes.append(f"weighted: horizon {tau:g} weeks beyond the last week both groups are "
-                     f"observed; used {last:.4g}")
+        notes.append(message("note_weighted_horizon", tau=f"{tau:g}", last=f"{last:.4g}"))
         tau = last
     point = _survival_stats(time, ended, cause, treat, w, tau)
     data = cohort.data

@@ -49,6 +49,7 @@ from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import WEIGHTING_METHODS
 from fastholdelse_eval.core.results import Result
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.plots.balance import plot_love, plot_overlap
 from fastholdelse_eval.plots.words import Words
 from fastholdelse_eval.stats import balance as bal
@@ -235,20 +236,17 @@ def weigh(cohort: Cohort, covariates: Sequence[str], method: str = "att", *,
     notes = []
     dropped = int((~parts["complete"]).sum())
     if dropped:
-        notes.append(f"weighting: {dropped} persons with a missing covariate value are left "
-                     f"out of the weighted analyses")
+        notes.append(message("note_weighting_missing", n=dropped))
     if spec.trim is not None:
         cut = int((parts["complete"] & (w == 0)).sum())
-        notes.append(f"weighting: {cut} persons with a propensity score outside "
-                     f"[{spec.trim:g}, {1 - spec.trim:g}] are trimmed (weight 0)")
+        notes.append(message("note_weighting_trimmed", n=cut, low=f"{spec.trim:g}",
+                             high=f"{1 - spec.trim:g}"))
     if spec.method in SET_METHODS:
         unmatched = int((treat & parts["complete"] & (w == 0)).sum())
         if unmatched:
-            notes.append(f"matching: {unmatched} participants found no control within the "
-                         f"caliper and are left out (the estimand is the effect on the "
-                         f"matched participants)")
+            notes.append(message("note_matching_unmatched", n=unmatched))
     if not parts["fit"].converged:
-        notes.append("propensity model did not converge (separation?): check the covariates")
+        notes.append(message("note_propensity_not_converged"))
     ok = parts["complete"]
     table = bal.balance_table(data.loc[ok].reset_index(drop=True), spec.covariates,
                               treat[ok], w[ok])

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS, Vocabulary
 from fastholdelse_eval.data.validation import validate_cohort_frame
 
@@ -162,10 +163,7 @@ class AggregateCohort:
                 f"municipalities={len(self.municipalities)})")
 
 
-_ARM_WORDS = {"intervention": "intervention group (participants)", "control": "control group"}
-
-
-def one_group_note(cohort: Cohort | AggregateCohort) -> str | None:
+def one_group_note(cohort: Cohort | AggregateCohort) -> Message | None:
     """A plain note when the file holds one group only (no persons in the other arm), else
     ``None``: the results then describe that group and cannot show an effect. A note, not an
     error — most municipal projects have no control group."""
@@ -178,9 +176,6 @@ def one_group_note(cohort: Cohort | AggregateCohort) -> str | None:
         arms = [g for g in ("intervention", "control") if (data["group"] == g).any()]
     if len(arms) != 1:
         return None
-    absent = "control" if arms[0] == "intervention" else "intervention"
-    return (f"the file holds one group only: the {_ARM_WORDS[arms[0]]}, no "
-            f"{_ARM_WORDS[absent].split(' (')[0]}. Results describe this group (shares, "
-            "durations, relapse, with intervals); without a comparison group they cannot show "
-            "an effect of the intervention.")
+    return message("note_one_group_intervention" if arms[0] == "intervention"
+                   else "note_one_group_control")
 

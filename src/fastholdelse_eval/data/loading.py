@@ -159,7 +159,9 @@ def stack(parts: list[Cohort | AggregateCohort], name: str | None,
         raise ConfigError(f"{what}: mixes person-level and aggregate files")
     data = pd.concat([p.data for p in parts], ignore_index=True)
     sources = [s for p in parts for s in p.sources]
-    notes = [f"{Path(s.path).name}: {n}" for p in parts for s in p.sources[:1] for n in p.notes]
+    # Each note after its file's name, still keyed (the report writes it in its language).
+    notes = [message("note_in_file", file=Path(s.path).name, note=n)
+             for p in parts for s in p.sources[:1] for n in p.notes]
     if kinds == {AggregateCohort}:
         return AggregateCohort(data=data, name=name, sources=sources, notes=notes)
     _check_no_person_twice(parts)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 from fastholdelse_eval.core.errors import (
@@ -85,19 +86,38 @@ def is_message(text: str, key: str) -> bool:
     return isinstance(text, Message) and text.key == key
 
 
-def _fill(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
-    template = entry[f"{lang}_one"] if values.get("n") == 1 and f"{lang}_one" in entry \
+def _template(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
+    return entry[f"{lang}_one"] if values.get("n") == 1 and f"{lang}_one" in entry \
         else entry[lang]
-    filled = {}
-    for name, value in values.items():
-        if isinstance(value, tuple):
-            value = "; ".join(translate(v, lang) for v in value)
-        elif isinstance(value, Message):
-            value = translate(value, lang)
-        elif lang != "en" and name in PHRASED_VALUES:
-            value = _phrased(str(value))
-        filled[name] = value
-    return template.format(**filled)
+
+
+def _value(name: str, value: Any, lang: str) -> Any:
+    if isinstance(value, tuple):
+        return "; ".join(translate(v, lang) for v in value)
+    if isinstance(value, Message):
+        return translate(value, lang)
+    if lang != "en" and name in PHRASED_VALUES:
+        return _phrased(str(value))
+    return value
+
+
+def _fill(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
+    return _template(entry, lang, values).format(
+        **{name: _value(name, value, lang) for name, value in values.items()})
+
+
+def pieces(msg: Message) -> list[tuple[str | None, str]]:
+    """The English text of ``msg`` in order: ``(None, text)`` for the template's own words,
+    ``(name, text)`` for a filled-in value. Disclosure control (privacy/notes.py) finds which
+    value a small count in a note came from, to mask that value and keep the key."""
+    template = _template(entries()[msg.key], "en", msg.values)
+    out: list[tuple[str | None, str]] = []
+    for literal, name, spec, _ in Formatter().parse(template):
+        if literal:
+            out.append((None, literal))
+        if name is not None:
+            out.append((name, format(_value(name, msg.values[name], "en"), spec or "")))
+    return out
 
 
 def _phrased(text: str) -> str:
@@ -113,8 +133,8 @@ def _raw() -> dict[str, Any]:
 
 
 def translate(message: str, lang: str) -> str:
-    """One validation message in ``lang``, by the key it was built with (:func:`message`); a
-    plain string, and every message in English, as written."""
+    """One message (a problem or a note) in ``lang``, by the key it was built with
+    (:func:`message`); a plain string, and every message in English, as written."""
     if lang == "en" or not isinstance(message, Message):
         return str(message)
     return _fill(entries()[message.key], lang, message.values)

@@ -46,7 +46,7 @@ from fastholdelse_eval.data.instruments import (
     scored_range,
 )
 from fastholdelse_eval.data.io import read_table, spreadsheet_row
-from fastholdelse_eval.data.localize import message
+from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.validation import (
     _prepare,
     parse_dates,
@@ -278,10 +278,10 @@ def validate_progression_frame(
     return _score(frame, instruments, notes)
 
 
-def _few(count: int, threshold: int = 5) -> str:
+def _few(count: int, threshold: int = 5) -> int | Message:
     """A count for a free-text note: notes bypass disclosure control, so a small count is
     written as "fewer than 5" (the default threshold)."""
-    return str(count) if count >= threshold else f"fewer than {threshold}"
+    return count if count >= threshold else message("count_fewer_than", threshold=threshold)
 
 
 def _numbers_by_row(raw: pd.Series, decimal_comma: bool, col: Any, column: str) -> pd.Series:
@@ -305,11 +305,10 @@ def _score(frame: pd.DataFrame, instruments: dict[str, Instrument], notes: list[
         wide = grp.set_index(["person_id", "date", "item"])["value"].unstack("item")
         score, too_many = inst.score(wide)
         if too_many.any():
-            rule = (f"{inst.label} is scored only when every item is answered"
-                    if inst.max_missing == 0 else
-                    f"more than {inst.max_missing} item(s) missing")
-            notes.append(f"{_few(int(too_many.sum()))} {inst.label} measurement(s) not "
-                         f"scored ({rule})")
+            notes.append(message("note_progression_not_scored_all" if inst.max_missing == 0
+                                 else "note_progression_not_scored_some",
+                                 n=_few(int(too_many.sum())), instrument=inst.label,
+                                 max_missing=inst.max_missing))
         done = score.dropna().rename("score").reset_index()
         parts.append(done.assign(instrument=str(key)))
     out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
@@ -349,10 +348,11 @@ def map_visits(measurements: pd.DataFrame, cohort: Cohort, plan: VisitPlan
     visits = visits.sort_values(["instrument", "person_id", "visit_weeks"]).reset_index(drop=True)
     notes = []
     if (~used).any():
-        notes.append(f"{_few(int((~used).sum()))} progression measurement(s) outside every visit "
-                     f"window (baseline ± {plan.baseline_days} days; weeks "
-                     f"{', '.join(visit_name(v) for v in plan.visits_weeks)} ± "
-                     f"{plan.window_weeks:g} weeks) not used")
+        notes.append(message(
+            "note_progression_outside_windows", n=_few(int((~used).sum())),
+            baseline_days=plan.baseline_days,
+            visits=", ".join(visit_name(v) for v in plan.visits_weeks),
+            window=f"{plan.window_weeks:g}"))
     insts = sorted(measurements["instrument"].unique())
     persons = people.merge(pd.DataFrame({"instrument": insts}), how="cross")
     measured = visits.groupby(["person_id", "instrument"])["visit_weeks"].agg(set)

@@ -188,8 +188,8 @@ def register_frame(
             raise ConfigError("no groups: give a groups file (person_id, group) or a long panel "
                               "with a 'group' column")
         if info.ignored_columns:
-            notes.append(f"ignored {len(info.ignored_columns)} column(s) that are not weeks: "
-                         + ", ".join(info.ignored_columns[:_MAX_LISTED]))
+            notes.append(message("note_register_ignored_columns", n=len(info.ignored_columns),
+                                 columns=", ".join(info.ignored_columns[:_MAX_LISTED])))
         if (hi is not None and hi < info.first_wk) or (lo is not None and lo > info.last_wk):
             shown = (f"{'' if lo is None else iso_label(lo)}.."
                      f"{'' if hi is None else iso_label(hi)}")
@@ -239,9 +239,10 @@ def register_frame(
                               source=info.source)
     window = (f"{iso_label(lo if lo is not None else info.first_wk)}.."
               f"{iso_label(hi if hi is not None else info.last_wk)}")
-    notes.insert(0, f"register: {len(frame)} persons with an index spell starting in {window} "
-                    f"from a {info.layout} panel of {info.n_weeks} weeks "
-                    f"({iso_label(info.first_wk)}..{iso_label(info.last_wk)})")
+    notes.insert(0, message("note_register_spells_wide" if info.layout == "wide"
+                            else "note_register_spells_long", n=len(frame), window=window,
+                            weeks=info.n_weeks,
+                            span=f"{iso_label(info.first_wk)}..{iso_label(info.last_wk)}"))
     for n in notes:
         log.info(n)
     seconds = time.perf_counter() - t0
@@ -293,10 +294,10 @@ def _attach_groups(con, groups_df: pd.DataFrame | None, info: PanelInfo):
         WHERE g."group" IS NOT NULL
     """).df()
     if n_without:
-        notes.append(f"{n_without} of {n_panel} persons in the panel have no group and were left "
-                     f"out ({n_spell_without} of them had an index spell)")
+        notes.append(message("note_register_no_group", n=n_without, total=n_panel,
+                             spells=n_spell_without))
     if n_not_in_panel:
-        notes.append(f"{n_not_in_panel} persons in the groups file do not appear in the panel")
+        notes.append(message("note_register_not_in_panel", n=n_not_in_panel))
     return merged, notes
 
 

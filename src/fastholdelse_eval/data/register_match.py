@@ -331,7 +331,7 @@ def match_controls(
             _register(con, "persons", persons_df)
         con.execute(fill(PARTICIPANT_RUNS_SQL))
         counts, reasons = _participant_counts(con, spec, persons_df is not None)
-        notes = [f"register controls: {r}" for r in reasons]
+        notes = [message("note_register_controls_reason", reason=r) for r in reasons]
         stage("risk sets")
         _make_sets(con, spec)
         columns, joins, where, strata = _atrisk_sql(spec)
@@ -372,14 +372,14 @@ def match_controls(
                                                            why=tuple(reasons))
                                        if reasons else message("match_none"))],
                               source=part_source)
-    notes.insert(0, f"register controls: {n_sets} participants, {counts['control_rows']} control "
-                    f"rows ({counts['control_persons']} persons), k = {spec.k}, seed "
-                    f"{spec.seed}, duration tolerance ±{spec.tolerance} weeks"
-                    f"{', with replacement' if spec.replace else ''}")
+    notes.insert(0, message("note_register_controls_replace" if spec.replace
+                            else "note_register_controls", n=n_sets,
+                            rows=counts["control_rows"], persons=counts["control_persons"],
+                            k=spec.k, seed=spec.seed, tolerance=spec.tolerance))
     if counts["participants_matched_short"] or counts["participants_without_controls"]:
-        notes.append(f"register controls: {counts['participants_matched_short']} participants "
-                     f"got fewer than {spec.k} controls and "
-                     f"{counts['participants_without_controls']} none (too few eligible)")
+        notes.append(message("note_register_controls_short",
+                             short=counts["participants_matched_short"], k=spec.k,
+                             none=counts["participants_without_controls"]))
     seconds = time.perf_counter() - t0
     stage(f"done in {seconds:.1f}s")
     return MatchResult(frame=frame, notes=notes, counts=counts, eligible=eligible,

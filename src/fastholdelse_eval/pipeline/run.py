@@ -31,6 +31,7 @@ from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort, SourceFile
+from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.plots.survival import plot_cif, plot_km
 from fastholdelse_eval.present.build import present
 from fastholdelse_eval.present.document import Document
@@ -188,7 +189,7 @@ def analyse(
     try:  # the cross-municipality comparison (no rows for a single municipality)
         frames.append(comparison_rows(cohort, level))
     except ConfigError as exc:
-        site_notes.append(f"municipalities not compared: {exc}")
+        site_notes.append(message("note_sites_not_compared", reason=str(exc)))
     followup = None
     if isinstance(cohort, Cohort) and len(cohort.data):
         dates = cohort.data["followup_date"].dropna().unique()

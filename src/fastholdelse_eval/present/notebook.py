@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from fastholdelse_eval.data.localize import translate
 from fastholdelse_eval.present.build import OUTCOME_METRICS
 from fastholdelse_eval.present.figures import draw_rates, render
 from fastholdelse_eval.present.labels import Labels
@@ -69,7 +70,8 @@ def repr_html(ev: Any, lang: str = "en") -> str:
     parts.append(_targets_html(table, labels))
     notes = getattr(ev, "notes", []) or []
     if notes:
-        parts.append("<ul>" + "".join(f"<li><i>{escape(n)}</i></li>" for n in notes) + "</ul>")
+        parts.append("<ul>" + "".join(f"<li><i>{escape(translate(n, lang))}</i></li>"
+                                   for n in notes) + "</ul>")
     metrics = [m for m in OUTCOME_METRICS if (table["metric"] == m).any()]
     if metrics:
         fig = render(draw_rates(table, metrics, labels), "ev-key",

@@ -20,6 +20,7 @@ import pandas as pd
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import atomic_write, format_for, neutralise_formulas
 from fastholdelse_eval.core.summary import summary_frame
+from fastholdelse_eval.data.localize import translate
 
 
 def tidy_to_json(table: pd.DataFrame) -> str:
@@ -35,8 +36,9 @@ def tidy_to_json(table: pd.DataFrame) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def readable(table: pd.DataFrame, summary: Any = None) -> str:
-    """The terminal view: the formatted summary per municipality."""
+def readable(table: pd.DataFrame, summary: Any = None, lang: str = "en") -> str:
+    """The terminal view: the formatted summary per municipality; the summary's notes in
+    ``lang``."""
     parts = []
     for muni, part in table.groupby("municipality", sort=False):
         parts.append(f"== {muni} ==")
@@ -45,7 +47,7 @@ def readable(table: pd.DataFrame, summary: Any = None) -> str:
         parts.append("")
     notes = getattr(summary, "notes", None)
     if notes:
-        parts += [f"note: {n}" for n in notes] + [""]
+        parts += [f"note: {translate(n, lang)}" for n in notes] + [""]
     return "\n".join(parts)
 
 
@@ -120,7 +122,7 @@ def write_tidy(table: pd.DataFrame, fmt: str | None, out: str | None,
     elif fmt == "json":
         text = tidy_to_json(table)
     elif fmt == "table":
-        text = readable(table, summary)
+        text = readable(table, summary, lang)
     else:  # pragma: no cover - format_for allows only TIDY_FORMATS
         raise ConfigError(f"--format: unknown format '{fmt}'")
     return write_text(text, out)

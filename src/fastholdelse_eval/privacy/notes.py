@@ -6,11 +6,19 @@ of the tidy table, so small-cell suppression never saw them. In a published repo
 from 1 to ``threshold − 1`` in a note is shown as ``<threshold``, like in the tables. Numbers
 that are not counts of persons or rows are kept: decimals, weeks, percentages, years and
 dates, row numbers in a list (``rows 4, 7``) and counts of municipalities.
+
+A note built by key (``data.localize.message``) stays keyed, so the report can still write it
+in its own language: the value a small count came from is masked and the message rebuilt. The
+English text is always exactly what masking the plain text gives; where a rebuilt message would
+differ (a count in the template's own words), the masked plain text is used.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from fastholdelse_eval.data.localize import Message, message, pieces
 
 # A whole number not part of a decimal, date, identifier or list of row numbers ...
 _NUMBER = re.compile(r"(?<![\w.,/:–-])(\d+)(?![\w.,/:–%×-])")
@@ -20,17 +28,69 @@ _NOT_A_COUNT = re.compile(r"\s*(?:weeks?|uger?|days?|dage?|months?|måneder|year
 _ROW_LIST = re.compile(r"rows?\s+[\d, ]*$|rækker?\s+[\d, ]*$", re.IGNORECASE)
 
 
-def clear_note(note: str, threshold: int) -> str:
-    """``note`` with each small count (1 to threshold − 1) written ``<threshold``."""
-    def one(m: re.Match[str]) -> str:
-        value = int(m[1])
-        if not 0 < value < threshold:
-            return m[0]
-        if _NOT_A_COUNT.match(note, m.end()) or _ROW_LIST.search(note, 0, m.start()):
-            return m[0]
-        return f"<{threshold}"
+def _small_counts(text: str, threshold: int) -> list[re.Match[str]]:
+    """The numbers in ``text`` that are small counts (1 to threshold − 1)."""
+    return [m for m in _NUMBER.finditer(text) if 0 < int(m[1]) < threshold
+            and not _NOT_A_COUNT.match(text, m.end())
+            and not _ROW_LIST.search(text, 0, m.start())]
 
-    return _NUMBER.sub(one, note)
+
+def _masked_text(text: str, threshold: int, starts: list[int] | None = None) -> str:
+    """``text`` with the small counts (or the numbers starting at ``starts``) masked."""
+    if starts is None:
+        starts = [m.start() for m in _small_counts(text, threshold)]
+    return _NUMBER.sub(lambda m: f"<{threshold}" if m.start() in starts else m[0], text)
+
+
+def clear_note(note: str, threshold: int) -> str:
+    """``note`` with each small count (1 to threshold − 1) written ``<threshold``; a keyed
+    note stays keyed (its values masked)."""
+    text = _masked_text(note, threshold)
+    if text == note or not isinstance(note, Message):
+        return note if text == note else text
+    rebuilt = _masked_message(note, threshold)
+    return rebuilt if rebuilt is not None and rebuilt == text else text
+
+
+def _masked_message(msg: Message, threshold: int) -> Message | None:
+    """``msg`` rebuilt with the values that hold a small count masked; None when a count is in
+    the template's own words (or a value cannot be rebuilt)."""
+    try:
+        parts = pieces(msg)
+    except (KeyError, ValueError, TypeError):
+        return None
+    text = "".join(part for _, part in parts)
+    starts = [m.start() for m in _small_counts(text, threshold)]
+    values = dict(msg.values)
+    at = 0
+    for name, part in parts:
+        hits = [s - at for s in starts if at <= s < at + len(part)]
+        at += len(part)
+        if not hits:
+            continue
+        if name is None:
+            return None
+        new = _masked_value(msg.values[name], part, hits, threshold)
+        if new is None:
+            return None
+        values[name] = new
+    try:
+        return message(msg.key, **values)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _masked_value(value: Any, text: str, starts: list[int], threshold: int) -> Any:
+    # A nested message is masked in its own words; a plain value is replaced by its text with
+    # the counts found in the whole note masked (the caller checks the whole note against the
+    # masked plain text).
+    if isinstance(value, Message):
+        return _masked_message(value, threshold)
+    if isinstance(value, tuple):
+        parts = tuple(_masked_message(v, threshold) if isinstance(v, Message) else v
+                      for v in value)
+        return None if None in parts else parts
+    return _masked_text(text, threshold, starts)
 
 
 def clear_notes(notes: list[str], threshold: int) -> list[str]:

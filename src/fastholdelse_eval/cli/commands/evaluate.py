@@ -23,6 +23,7 @@ from fastholdelse_eval.core.files import check_output
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.loading import load_cohort
+from fastholdelse_eval.data.localize import translate
 from fastholdelse_eval.data.progression import load_progression
 from fastholdelse_eval.pipeline.study import (
     StudyConfig,
@@ -47,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--lang", default=None, choices=["en", "da"],
                         help="da: CSV in Danish Excel's dialect, Danish numbers in the "
-                             "workbook's readable sheet and Danish validation messages "
+                             "workbook's readable sheet and Danish validation messages and "
+                             "notes "
                              "(default: a study config's language, else en)")
     parser.add_argument("--level", type=float, default=None,
                         help="confidence level of intervals (default: a study config's, "
@@ -161,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         progression = load_progression(args.progression, cohort)
     ev = evaluate(cohort, options, progression=progression, reference=reference)
     for note in ev.not_recorded_notes:  # not recorded ≠ 0: say which metrics are left out
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {translate(note, lang)}", file=sys.stderr)
     table = suppress(ev.tidy(), args.threshold).table if args.suppress else ev.tidy()
     text = write_tidy(table, args.format, args.out, summary=ev, lang=lang)
     if text is not None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fastholdelse_eval.cli.main import message_language
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import check_output
 from fastholdelse_eval.data.cohort import Cohort
+from fastholdelse_eval.data.localize import translate
 from fastholdelse_eval.data.register import check_output_path, register_frame, write_cohort_frame
 from fastholdelse_eval.data.register_match import DEFAULT_SEED, match_controls
 
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     Cohort.from_frame(result.frame)
     write_cohort_frame(result.frame, args.out)
     for note in result.notes:
-        print(note, file=sys.stderr)
+        print(translate(note, message_language(args)), file=sys.stderr)
     print(f"wrote {len(result.frame)} persons to {args.out}")
     return 0
 
@@ -114,7 +116,7 @@ def _match(args: argparse.Namespace) -> int:
     Cohort.from_frame(result.frame)
     write_cohort_frame(result.frame, args.out)
     for note in result.notes:
-        print(note, file=sys.stderr)
+        print(translate(note, message_language(args)), file=sys.stderr)
     print(f"wrote {len(result.frame)} rows ({result.counts['control_rows']} controls in "
           f"{len(result.eligible)} matched sets) to {args.out}")
     return 0

@@ -8,6 +8,7 @@ means *not recorded*, never 0, and the reader must be told which numbers are abs
 from __future__ import annotations
 
 from fastholdelse_eval.core import metrics
+from fastholdelse_eval.data.localize import translate
 from fastholdelse_eval.data.schema import COLUMN_ALIASES
 from fastholdelse_eval.present.context import Context
 from fastholdelse_eval.present.document import Bullets, Paragraph, Section
@@ -41,7 +42,8 @@ def not_recorded_lines(ctx: Context) -> list[str]:
 def section(ctx: Context) -> Section | None:
     L = ctx.L
     sec = Section("data_quality", L("sections.data_quality"))
-    notes = [*not_recorded_lines(ctx), *ctx.cleared.meta.notes]
+    # Notes are built by key (data/localize), so they are written in the report's language.
+    notes = [*not_recorded_lines(ctx), *(translate(n, L.lang) for n in ctx.cleared.meta.notes)]
     if notes:
         sec.blocks += [Paragraph(L("data_quality.intro")), Bullets(list(notes))]
     else:
