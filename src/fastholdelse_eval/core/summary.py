@@ -108,6 +108,9 @@ def summary_frame(table: pd.DataFrame, style: str = "plain") -> pd.DataFrame:
             r["metric"], r, f, NOT_REACHED.get(style, "not reached"))
     groups = [g for g in ("intervention", "control", "difference", "ratio", *ONE_GROUP)
               if any(g in v for v in cells.values())]
-    out = pd.DataFrame.from_dict(cells, orient="index").reindex(columns=groups)
+    # Rows in the table's order, whatever from_dict does with rows of different keys (pandas
+    # 3.0.0 put the rows that have only a difference or a ratio last).
+    out = pd.DataFrame.from_dict(cells, orient="index").reindex(index=list(cells),
+                                                                columns=groups)
     out.index.name = "metric"
     return out.fillna("")
