@@ -40,17 +40,21 @@ INDIRECT = {
     ("privacy/pseudonyms.py", "keyed[str(reason.iloc[i])]"): "_reasons()",
     ("data/register_sql.py", "_bad_labels_message(bad)"): "_bad_labels_message (its keys are "
                                                           "literal)",
-    ("data/localize.py", "translate(p.message, lang)"): "the problem's own keyed message, "
+    ("core/messages.py", "translate(p.message, lang)"): "the problem's own keyed message, "
                                                         "translated",
 }
 
 
 # Keys whose words are the same in both languages: only what is filled in is translated.
-SAME_IN_BOTH = {"note_in_file": "a file's name, then its note (a keyed message)"}
+SAME_IN_BOTH = {"note_in_file": "a file's name, then its note (a keyed message)",
+                "at": "what an error is about (an option, a study key), then the error (a "
+                      "keyed message)"}
 
 
 # message() calls whose key is not literal: a message rebuilt with its own key.
-REBUILT = {("privacy/notes.py", "msg.key"): "a keyed note rebuilt with its small counts masked"}
+REBUILT = {("privacy/notes.py", "msg.key"): "a keyed note rebuilt with its small counts masked",
+           ("core/messages.py", "text.key"): "an error's keyed message rebuilt about another "
+                                             "name (renamed)"}
 
 
 def _placeholders(text: str) -> set[str]:
@@ -162,7 +166,7 @@ def test_every_problem_is_built_by_key():
             assert _built_by_key(arg, where), (
                 f"{where}:{node.lineno}: a problem written as plain text "
                 f"({ast.unparse(arg)[:60]}); build it with message('key', ...) and add the key "
-                "to data/messages_da.toml")
+                "to core/messages_da.toml")
     assert seen > 120  # the scan sees the package
 
 
@@ -418,5 +422,53 @@ def test_every_note_is_built_by_key():
                 assert (where, ast.unparse(part)) in PLAIN_NOTES, (
                     f"{where}:{part.lineno}: a note written as plain text "
                     f"({ast.unparse(part)[:60]}); build it with message('key', ...) and add "
-                    "the key to data/messages_da.toml")
+                    "the key to core/messages_da.toml")
     assert seen > 60  # the scan sees the package's notes
+
+
+# --- errors in options and the study file: every ConfigError of these modules is keyed ---------
+# A ConfigError reaches the user through localized(): keyed, it is written in Danish in a Danish
+# run; plain, it stays English. These are the modules whose errors a municipal user meets.
+CONFIG_FILES = [
+    "data/parse.py", "pipeline/study.py", *(f"cli/commands/{p.name}" for p in
+                                            sorted((SRC / "cli" / "commands").glob("*.py"))),
+]
+
+# ConfigError(...) arguments that are keyed when what they pass on is keyed: the error's own
+# message said of another name (said_of), or renamed with a plain fallback for plain text.
+CONFIG_INDIRECT = {
+    ("cli/commands/evaluate.py", "renamed(error_text(exc), option) or f'{option}:{rest}'"):
+        "an options error renamed to the option as typed (keyed when the error is)",
+}
+
+
+def _config_error_arguments(path: Path) -> list[tuple[int, ast.expr | None]]:
+    tree = ast.parse(path.read_text("utf-8"))
+    return [(node.lineno, node.args[0] if len(node.args) == 1 and not node.keywords else None)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "ConfigError"]
+
+
+def _config_keyed(node: ast.expr, where: str) -> bool:
+    if _is_message_call(node):
+        return True
+    if isinstance(node, ast.IfExp):
+        return _config_keyed(node.body, where) and _config_keyed(node.orelse, where)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id == "said_of":
+        return True
+    return (where, ast.unparse(node)) in CONFIG_INDIRECT
+
+
+def test_every_config_error_users_meet_is_built_by_key():
+    seen = 0
+    for where in CONFIG_FILES:
+        for line, arg in _config_error_arguments(SRC / where):
+            seen += 1
+            assert arg is not None and _config_keyed(arg, where), (
+                f"{where}:{line}: a ConfigError written as plain text "
+                f"({ast.unparse(arg)[:60] if arg is not None else '?'}); it would stay English "
+                "in a Danish run: build it with message('key', ...) and add the key to "
+                "core/messages_da.toml")
+    assert seen > 60  # the scan sees the modules

@@ -67,7 +67,7 @@ class Problem:
 
 SHOWN_ROWS = 5
 
-# How a problem's place is written; data/messages_da.toml has the Danish words ([frame]).
+# How a problem's place is written; core/messages_da.toml has the Danish words ([frame]).
 WHERE_EN = {"row": "row {row}", "rows": "rows {rows}",
             "rows_more": "rows {rows} and {more} more ({total} rows)",
             "column": "column '{column}'"}

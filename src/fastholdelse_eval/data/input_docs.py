@@ -131,7 +131,7 @@ def markdown() -> str:
         "on another sheet. In Danish with `validate --lang da` (also `evaluate --lang da`, "
         "`register --lang da`, and `report` with a study whose `language` is Danish): the "
         "words are in "
-        "`src/fastholdelse_eval/data/messages_da.toml`.",
+        "`src/fastholdelse_eval/core/messages_da.toml`.",
         "",
         "## Aggregate file: one row per municipality × group",
         "",

@@ -1,160 +1,25 @@
-"""Validation errors in the user's language: ``validate --lang da`` (or a study whose language
-is Danish) shows every problem in Danish.
-
-A message is built from the catalogue ``messages_da.toml`` by key —
-``message("register_unmapped_codes", n=3, codes="'890', '891', '892'")`` — and is a ``str``
-(the English text: what ``Problem``, the tests and the Python API see) that also carries its
-key and values, so :func:`translate` fills the same values into the Danish template. One
-catalogue entry per message holds its key, its English and its Danish text.
-
-Only the key decides the translation: the English text is never matched (a message whose
-English was reworded would silently stay English). Every problem the package writes is built
-by key (tests/test_messages_keyed.py checks the source); a plain string is shown as written.
-
-Values are filled in as given: a value that is the user's text (a header, a label) must
-already be made safe by the caller (:func:`~fastholdelse_eval.core.errors.safe_name`), and a
-cell's value (a CPR number, an id, a name) never goes into a message.
-"""
+"""Messages in the user's language, for the modules of ``data`` and above: the mechanism and
+the catalogue live in :mod:`fastholdelse_eval.core.messages` (so that ``core``'s own errors can
+be built by key too); this module keeps the names the package has always imported from here."""
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from pathlib import Path
-from string import Formatter
-from typing import Any
-
-from fastholdelse_eval.core.errors import (
-    FilesValidationError,
-    Problem,
-    ValidationError,
-    grouped_lines,
+from fastholdelse_eval.core.messages import (
+    CATALOGUE,
+    LANGUAGES,
+    PHRASED_VALUES,
+    Message,
+    entries,
+    error_text,
+    is_message,
+    localized,
+    message,
+    pieces,
+    renamed,
+    said_of,
+    translate,
 )
 
-LANGUAGES = ("en", "da")
-CATALOGUE = Path(__file__).with_name("messages_da.toml")
-
-# Values that are lists written by the package (accepted labels, sheet names, rejected week
-# labels), in which the catalogue's [phrases] ("or", "(a sheet)", "(empty)") are translated;
-# every other value is filled in as it is (it may be the user's own text, never translated).
-PHRASED_VALUES = ("expected", "sheets", "labels")
-
-
-class Message(str):
-    """A message built from the catalogue: the English text, plus ``key`` and ``values``
-    (what was filled in) so it can be written in another language."""
-
-    key: str
-    values: dict[str, Any]
-
-    def __new__(cls, text: str, key: str, values: dict[str, Any]) -> Message:
-        self = super().__new__(cls, text)
-        self.key = key
-        self.values = values
-        return self
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # str's pickling would drop the key (errors cross process boundaries in tests/tools).
-        return (Message, (str(self), self.key, self.values))
-
-
-@cache
-def entries() -> dict[str, dict[str, str]]:
-    """The catalogue's keyed messages: key → ``{"en": …, "da": …}`` (``en_one``/``da_one``:
-    the wording when ``n`` is 1)."""
-    out: dict[str, dict[str, str]] = {}
-    for entry in _raw()["message"]:
-        if "key" not in entry:
-            raise KeyError(f"a message without a key in {CATALOGUE.name}: {entry['en']!r}")
-        if entry["key"] in out:
-            raise KeyError(f"message key {entry['key']!r} appears twice in {CATALOGUE.name}")
-        out[entry["key"]] = entry
-    return out
-
-
-def message(key: str, /, **values: Any) -> Message:
-    """The catalogue's message ``key`` in English, with ``values`` filled in. A value may itself
-    be a :class:`Message`, or a tuple of them (written joined by "; "), translated with it.
-    ``KeyError`` if the catalogue has no such key (tests/test_messages_da.py checks every key
-    the package uses)."""
-    return Message(_fill(entries()[key], "en", values), key, values)
-
-
-def is_message(text: str, key: str) -> bool:
-    """Was ``text`` built by :func:`message` from ``key``? Code that reacts to a problem (a
-    hint when a required column is missing) asks this, never what the English text says."""
-    return isinstance(text, Message) and text.key == key
-
-
-def _template(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
-    return entry[f"{lang}_one"] if values.get("n") == 1 and f"{lang}_one" in entry \
-        else entry[lang]
-
-
-def _value(name: str, value: Any, lang: str) -> Any:
-    if isinstance(value, tuple):
-        return "; ".join(translate(v, lang) for v in value)
-    if isinstance(value, Message):
-        return translate(value, lang)
-    if lang != "en" and name in PHRASED_VALUES:
-        return _phrased(str(value))
-    return value
-
-
-def _fill(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
-    return _template(entry, lang, values).format(
-        **{name: _value(name, value, lang) for name, value in values.items()})
-
-
-def pieces(msg: Message) -> list[tuple[str | None, str]]:
-    """The English text of ``msg`` in order: ``(None, text)`` for the template's own words,
-    ``(name, text)`` for a filled-in value. Disclosure control (privacy/notes.py) finds which
-    value a small count in a note came from, to mask that value and keep the key."""
-    template = _template(entries()[msg.key], "en", msg.values)
-    out: list[tuple[str | None, str]] = []
-    for literal, name, spec, _ in Formatter().parse(template):
-        if literal:
-            out.append((None, literal))
-        if name is not None:
-            out.append((name, format(_value(name, msg.values[name], "en"), spec or "")))
-    return out
-
-
-def _phrased(text: str) -> str:
-    # [phrases] are Danish: the catalogue has no third language.
-    for english, words in _raw().get("phrases", {}).items():
-        text = text.replace(english, words)
-    return text
-
-
-@cache
-def _raw() -> dict[str, Any]:
-    return tomllib.loads(CATALOGUE.read_text("utf-8"))
-
-
-def translate(message: str, lang: str) -> str:
-    """One message (a problem or a note) in ``lang``, by the key it was built with
-    (:func:`message`); a plain string, and every message in English, as written."""
-    if lang == "en" or not isinstance(message, Message):
-        return str(message)
-    return _fill(entries()[message.key], lang, message.values)
-
-
-def localized(exc: Exception, lang: str) -> str:
-    """The text of an error for the user: a validation error in ``lang``, anything else as
-    written."""
-    if lang == "en" or lang not in LANGUAGES or not isinstance(exc, ValidationError):
-        return str(exc)
-    errors = exc.errors if isinstance(exc, FilesValidationError) else [exc]
-    return "\n".join(_one(error, lang) for error in errors)
-
-
-def _one(error: ValidationError, lang: str) -> str:
-    frame = dict(_raw().get("frame", {}))
-    head = f"{error.source}: " if error.source else ""
-    # A column the user did not name (or whose name is not shown) is a keyed "column 3" too.
-    problems = [Problem(p.row, p.column and translate(p.column, lang), translate(p.message, lang))
-                for p in error.problems]
-    lines = [frame["problems"].format(source=head, n=len(problems))]
-    lines += [f"  - {line}" for line in grouped_lines(problems, frame)]
-    return "\n".join(lines)
+__all__ = ["CATALOGUE", "LANGUAGES", "PHRASED_VALUES", "Message", "entries", "error_text",
+           "is_message", "localized", "message", "pieces", "renamed", "said_of",
+           "translate"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.coded import Coded
 
 _ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
@@ -84,7 +85,7 @@ def parse_date_option(value: object, option: str = "followup_date") -> pd.Timest
         return pd.Timestamp(value).normalize()
     dates, bad, impossible = parse_dates(pd.Series([str(value).strip()]))
     if bad[0] or impossible[0] or pd.isna(dates.iloc[0]):
-        raise ConfigError(f"{option}: not a valid date; {DATE_HINT}")
+        raise ConfigError(message("cfg_not_a_valid_date", name=option))
     return pd.Timestamp(dates.iloc[0])
 
 

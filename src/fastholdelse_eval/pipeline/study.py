@@ -79,6 +79,7 @@ from fastholdelse_eval.analysis.reference import parse_reference
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import note_input
+from fastholdelse_eval.core.messages import message, said_of
 from fastholdelse_eval.core.options import (
     DANISH_KEYS,
     BusinessCaseOptions,
@@ -154,10 +155,9 @@ class StudyConfig:
             if isinstance(value, dict):
                 missing = [lang for lang in languages if lang not in value]
                 if missing:
-                    raise ConfigError(
-                        f"{key}: no text for {', '.join(missing)}, a language asked for the "
-                        f'report; give one per language ({key} = {{da = "…", en = "…"}}) or '
-                        f"one text for all")
+                    raise ConfigError(message(
+                        "cfg_no_text_for_asked_language", name=key, langs=", ".join(missing),
+                        example=f'{key} = {{da = "…", en = "…"}}'))
 
     @property
     def files(self) -> list[Path]:
@@ -200,7 +200,7 @@ def _english_keys(raw: dict[str, Any]) -> dict[str, Any]:
     for key, value in raw.items():
         name = _DANISH.get(key, key)
         if name in out:
-            raise ConfigError(f"{key}: given twice (as {name} and in Danish)")
+            raise ConfigError(message("cfg_given_twice", name=key, english=name))
         out[name] = value
     return out
 
@@ -210,7 +210,7 @@ def _text(raw: dict, key: str, where: str = "") -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}{key}: must be non-empty text")
+        raise ConfigError(message("cfg_not_text", name=f"{where}{key}"))
     return value.strip()
 
 
@@ -222,16 +222,16 @@ def _local_text(raw: dict, key: str, languages: list[str]) -> str | dict[str, st
         return _text(raw, key)
     example = f'{key} = {{da = "…", en = "…"}}'
     if not isinstance(value, dict):
-        raise ConfigError(f"{key}: must be text, or one text per language: {example}")
+        raise ConfigError(message("cfg_text_or_per_language", name=key, example=example))
     bad = [str(k) for k in value if k not in LANGUAGES]
     if bad:
-        raise ConfigError(f"{key}: unknown language {', '.join(bad)}; use "
-                          f"{', '.join(LANGUAGES)} ({example})")
+        raise ConfigError(message("cfg_unknown_languages", name=key, bad=", ".join(bad),
+                                  languages=", ".join(LANGUAGES), example=example))
     texts = {lang: _text(value, lang, f"{key}.") for lang in value}
     missing = [lang for lang in languages if lang not in texts]
     if missing:
-        raise ConfigError(f"{key}: no text for {', '.join(missing)}, a language of the report; "
-                          f"give one per language ({example}) or one text for all")
+        raise ConfigError(message("cfg_no_text_for_language", name=key,
+                                  langs=", ".join(missing), example=example))
     return {k: v for k, v in texts.items() if v is not None}
 
 
@@ -241,16 +241,16 @@ def _labels(raw: object) -> dict[str, dict[str, str]]:
         return {}
     example = '[labels.en] "kvinde" = "woman"'
     if not isinstance(raw, dict):
-        raise ConfigError(f"labels: must be a table per language, e.g. {example}")
+        raise ConfigError(message("cfg_table_per_language", name="labels", example=example))
     out: dict[str, dict[str, str]] = {}
     for lang, words in raw.items():
         if lang not in LANGUAGES:
-            raise ConfigError(f"labels.{lang}: unknown language; use "
-                              f"{', '.join(LANGUAGES)} (e.g. {example})")
+            raise ConfigError(message("cfg_unknown_language", name=f"labels.{lang}",
+                                      languages=", ".join(LANGUAGES), example=example))
         if not isinstance(words, dict) or not all(
                 isinstance(v, str) and v.strip() for v in words.values()):
-            raise ConfigError(f"labels.{lang}: must map values to non-empty text, "
-                              f"e.g. {example}")
+            raise ConfigError(message("cfg_labels_texts", name=f"labels.{lang}",
+                                      example=example))
         out[lang] = {str(k): v.strip() for k, v in words.items()}
     return out
 
@@ -260,9 +260,9 @@ def _number(raw: dict, key: str, *, positive: bool = True, where: str = "") -> f
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{where}{key}: must be a number, got {value!r}")
+        raise ConfigError(message("cfg_not_a_number", name=f"{where}{key}", value=repr(value)))
     if positive and value <= 0:
-        raise ConfigError(f"{where}{key}: must be greater than 0, got {value!r}")
+        raise ConfigError(message("cfg_not_positive", name=f"{where}{key}", value=repr(value)))
     return float(value)
 
 
@@ -279,7 +279,7 @@ def _date(raw: dict, key: str) -> dt.date | None:
             return parse_date_option(value, key).date()
         except ConfigError:
             pass
-    raise ConfigError(f"{key}: must be a date like 2009-10-08, got {value!r}")
+    raise ConfigError(message("cfg_not_a_date_like", name=key, value=repr(value)))
 
 
 def _targets(raw: object) -> list[dict[str, Any]]:
@@ -287,23 +287,21 @@ def _targets(raw: object) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise ConfigError("targets: must be a list ([[targets]] tables or strings such as "
-                          "\"partial_rtw_rate higher 25%\")")
+        raise ConfigError(message("cfg_targets_not_a_list", name="targets"))
     for i, spec in enumerate(raw, start=1):
         try:
             parse_target(spec)
         except ConfigError as exc:
-            text = str(exc).removeprefix("targets: ")
-            raise ConfigError(f"targets[{i}]: {text}") from None
+            raise ConfigError(said_of(exc, f"targets[{i}]", "targets")) from None
     return list(raw)
 
 
 def _file(base: Path, key: str, name: object) -> Path:
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{key}: must be a file name")
+        raise ConfigError(message("cfg_not_a_file_name", name=key))
     path = (base / name).resolve()
     if not path.is_file():
-        raise ConfigError(f"{key}: file not found: {name} (relative to {base})")
+        raise ConfigError(message("cfg_file_not_found", name=key, file=name, base=base))
     return path
 
 
@@ -316,8 +314,8 @@ _WEIGHTING_KEYS = {"method": "weighting", "trim": "trim", "caliper": "caliper",
 def _no_unknown_keys(raw: dict, allowed: object, table: str) -> None:
     unknown = sorted(set(raw) - set(allowed))  # type: ignore[arg-type]
     if unknown:
-        raise ConfigError(f"{table}.{unknown[0]}: unknown key (allowed: "
-                          f"{', '.join(sorted(allowed))})")  # type: ignore[arg-type]
+        raise ConfigError(message("cfg_unknown_key", name=f"{table}.{unknown[0]}",
+                                  allowed=", ".join(sorted(allowed))))  # type: ignore[arg-type]
 
 
 def _weighting(raw: object) -> dict[str, Any]:
@@ -327,11 +325,10 @@ def _weighting(raw: object) -> dict[str, Any]:
     if isinstance(raw, str):
         return {"weighting": raw}
     if not isinstance(raw, dict):
-        raise ConfigError("weighting: must be a method name (att, ate, overlap, match, "
-                          "entropy, sets) or a table with method = …")
+        raise ConfigError(message("cfg_weighting_form", name="weighting"))
     _no_unknown_keys(raw, _WEIGHTING_KEYS, "weighting")
     if "method" not in raw:
-        raise ConfigError("weighting.method: missing (att, ate, overlap, match, entropy or sets)")
+        raise ConfigError(message("cfg_weighting_method_missing", name="weighting.method"))
     return {_WEIGHTING_KEYS[k]: v for k, v in raw.items()}
 
 
@@ -353,19 +350,20 @@ def _register_controls(raw: object, base: Path) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ConfigError("register_controls: must be a table ([register_controls] with panel, "
-                          "mapping, participants, controls, …)")
+        raise ConfigError(message("cfg_register_not_a_table", name="register_controls"))
     _no_unknown_keys(raw, _REGISTER_KEYS, "register_controls")
     for key in ("panel", "mapping", "participants"):
         if key not in raw:
-            raise ConfigError(f"register_controls.{key}: missing")
+            raise ConfigError(message("cfg_missing", name=f"register_controls.{key}"))
     out: dict[str, Any] = {}
     for key, value in raw.items():
         name, kind = _REGISTER_KEYS[key]
         if isinstance(value, bool) and kind is int or not isinstance(value, kind):
-            raise ConfigError(f"register_controls.{key}: must be "
-                              f"{'a whole number' if kind is int else kind.__name__}, "
-                              f"got {value!r}")
+            raise ConfigError(
+                message("cfg_not_whole_number", name=f"register_controls.{key}",
+                        value=repr(value)) if kind is int else
+                message("cfg_wrong_type", name=f"register_controls.{key}",
+                        kind=kind.__name__, value=repr(value)))  # type: ignore[union-attr]
         out[name] = (_file(base, f"register_controls.{key}", value)
                      if key in _REGISTER_FILES else value)
     return out
@@ -376,56 +374,49 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     raw = _english_keys(raw)
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown key in study config (allowed: "
-                          f"{', '.join(sorted(_KEYS))})")
+        raise ConfigError(message("cfg_unknown_study_key", name=unknown[0],
+                                  allowed=", ".join(sorted(_KEYS))))
     data = raw.get("data")
     split = {k: raw.get(k) for k in ("intervention", "control")}
     if data is not None and any(v is not None for v in split.values()):
-        raise ConfigError("data: give either data = … or intervention = … and control = …, "
-                          "not both")
+        raise ConfigError(message("cfg_data_and_split", name="data"))
     arms: dict[str, Path | None] = {"intervention": None, "control": None}
     paths: list[Path] = []
     register = _register_controls(raw.get("register_controls"), base)
     if register and (data is not None or any(v is not None for v in split.values())):
-        raise ConfigError("register_controls: the cohort is drawn from the register; give no "
-                          "data = … (nor intervention/control) as well")
+        raise ConfigError(message("cfg_register_and_data", name="register_controls"))
     if register:
         if _weighting(raw.get("weighting")).get("weighting") != "sets":
-            raise ConfigError("register_controls: the controls come in matched sets; add "
-                              "weighting = \"sets\" (and covariates for the balance table, "
-                              "e.g. covariates = [\"weeks_sick_at_index\"])")
+            raise ConfigError(message("cfg_register_needs_sets", name="register_controls"))
     elif data is None:
         if all(v is None for v in split.values()):
-            raise ConfigError("data: missing; name the cohort file, e.g. data = \"cohort.csv\", "
-                              "or the two files: intervention = \"deltagere.xlsx\" and "
-                              "control = \"kontrolgruppe.xlsx\"")
+            raise ConfigError(message("cfg_data_missing", name="data"))
         for key, value in split.items():
             if value is None:
-                raise ConfigError(f"{key}: missing; participants and controls in separate "
-                                  "files need both intervention = … and control = …")
+                raise ConfigError(message("cfg_split_missing", name=key))
             arms[key] = _file(base, key, value)
     else:
         files = [data] if isinstance(data, str) else data
         if not isinstance(files, list) or not files or not all(
                 isinstance(f, str) and f.strip() for f in files):
-            raise ConfigError("data: must be a file name or a non-empty list of file names")
+            raise ConfigError(message("cfg_data_files", name="data"))
         paths = [_file(base, "data", f) for f in files]
     covariates = raw.get("covariates", [])
     if not isinstance(covariates, list) or not all(isinstance(c, str) for c in covariates):
-        raise ConfigError("covariates: must be a list of column names")
+        raise ConfigError(message("cfg_column_list", name="covariates"))
     language = raw.get("language", "da")
     languages = [language] if isinstance(language, str) else language
     if not isinstance(languages, list) or not languages or any(
             lang not in LANGUAGES for lang in languages):
-        raise ConfigError(f"language: must be one of {', '.join(LANGUAGES)} or a list of them, "
-                          f"got {language!r}")
+        raise ConfigError(message("cfg_language", name="language",
+                                  languages=", ".join(LANGUAGES), value=repr(language)))
     threshold = raw.get("suppression_threshold", 5)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise ConfigError(f"suppression_threshold: must be a whole number ≥ 1, "
-                          f"got {threshold!r}")
+        raise ConfigError(message("cfg_whole_number_at_least_1", name="suppression_threshold",
+                                  value=repr(threshold)))
     level = _number(raw, "level")
     if level is not None and not level < 1:
-        raise ConfigError(f"level: must be between 0 and 1 (e.g. 0.95), got {level!r}")
+        raise ConfigError(message("cfg_level", name="level", value=repr(level)))
     sustained = _number(raw, "sustained_weeks")
     columns, values = raw.get("columns") or {}, raw.get("values") or {}
     Vocabulary.build(columns, values)  # checked here, naming the key
@@ -458,7 +449,8 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     if file is not None:
         config.progression = (base / file).resolve()
         if not config.progression.is_file():
-            raise ConfigError(f"progression: file not found: {file} (relative to {base})")
+            raise ConfigError(message("cfg_file_not_found", name="progression", file=file,
+                                      base=base))
     config.progression_instruments = instruments
     config.progression_plan = plan
     config.reference = _reference(raw.get("reference"), base)
@@ -470,8 +462,7 @@ def _reference(raw: object, base: Path) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ConfigError("reference: must be a table ([reference] with label and figures "
-                          "such as rtw_rate = \"412/800\", or file = \"historic.csv\")")
+        raise ConfigError(message("cfg_reference_not_a_table", name="reference"))
     parse_reference(raw)
     if raw.get("file"):
         return {**raw, "file": str(_file(base, "reference.file", raw["file"]))}
@@ -498,11 +489,12 @@ def load_config(path: str | Path) -> StudyConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"study config not found: {path}") from None
+        raise ConfigError(message("cfg_study_not_found", path=path)) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: study config must be UTF-8 text") from None
+        raise ConfigError(message("cfg_study_not_utf8", name=path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        # tomllib's own words (where and what) stay English.
+        raise ConfigError(message("cfg_not_toml", name=path, reason=exc)) from None
     config = parse_config(raw, path.resolve().parent)
     config.path = path
     return config
@@ -544,6 +536,6 @@ def load_study_progression(config: StudyConfig, cohort: Cohort | AggregateCohort
     if path is None:
         return None
     if not isinstance(cohort, Cohort):
-        raise ConfigError("progression: needs a person-level cohort (not aggregate counts)")
+        raise ConfigError(message("cfg_progression_person_level", name="progression"))
     return load_progression(path, cohort, config.progression_instruments or None,
                             config.progression_plan)

@@ -170,7 +170,7 @@ def _check_key(key: bytes) -> bytes:
 
 @cache
 def _reasons() -> dict[str, Message]:
-    """Why a value is not a CPR number, by key (data/messages_da.toml)."""
+    """Why a value is not a CPR number, by key (core/messages_da.toml)."""
     return {m.key: m for m in (
         message("cpr_bad_month"), message("cpr_bad_day"), message("cpr_not_cpr"),
         message("cpr_empty"), message("cpr_lost_zero"), message("cpr_decimal"),

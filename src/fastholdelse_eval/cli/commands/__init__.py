@@ -15,6 +15,7 @@ from pathlib import Path
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.cli.main import COMMANDS
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message, said_of
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.loading import load_cohort
 
@@ -53,8 +54,7 @@ def target_specs(args: argparse.Namespace) -> list[str]:
         try:
             parse_target(text)
         except ConfigError as exc:
-            raise ConfigError(f"--target {text!r}: {str(exc).removeprefix('targets: ')}") \
-                from None
+            raise ConfigError(said_of(exc, f"--target {text!r}", "targets")) from None
     return texts
 
 
@@ -81,12 +81,13 @@ def reference_spec(args: argparse.Namespace, check: Callable[[dict], object]) ->
     for text in getattr(args, "reference", None) or []:
         name, _, value = text.strip().partition(" ")
         if not value.strip():
-            raise ConfigError(f"--reference {text!r}: write a metric and its figure, e.g. "
-                              "'rtw_rate 412/800' or 'median_weeks_on_benefit 11.0 se 0.8'")
+            raise ConfigError(message("cli_reference_needs_figure",
+                                      name=f"--reference {text!r}"))
         spec[name] = value.strip()
     if getattr(args, "reference_file", None):
         if not Path(args.reference_file).is_file():
-            raise ConfigError(f"--reference-file: file not found: {args.reference_file}")
+            raise ConfigError(message("cli_file_not_found", name="--reference-file",
+                                      file=args.reference_file))
         spec["file"] = str(Path(args.reference_file).resolve())
     if getattr(args, "reference_label", None):
         spec["label"] = args.reference_label
@@ -95,7 +96,7 @@ def reference_spec(args: argparse.Namespace, check: Callable[[dict], object]) ->
     try:
         check(spec)
     except ConfigError as exc:
-        raise ConfigError(f"--reference: {str(exc).removeprefix('reference: ')}") from None
+        raise ConfigError(said_of(exc, "--reference", "reference")) from None
     return spec
 
 
@@ -108,7 +109,7 @@ def input_paths(args: argparse.Namespace) -> list[str]:
 def load_from_args(args: argparse.Namespace) -> Cohort | AggregateCohort:
     """Load the cohort named by :func:`add_cohort_arguments`' options."""
     if args.path is None and not (args.intervention or args.control):
-        raise ConfigError("name the data: PATH, or --intervention FILE --control FILE")
+        raise ConfigError(message("cli_name_the_data"))
     return load_cohort(args.path, followup_date=args.followup_date,
                        municipality=args.municipality, intervention=args.intervention,
                        control=args.control)

@@ -18,6 +18,7 @@ from fastholdelse_eval.cli.progress import progress
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import check_output, format_for
 from fastholdelse_eval.core.formatting import Formatter
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.loading import load_cohort
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.output import TIDY_FORMATS, write_text, write_tidy
@@ -158,7 +159,7 @@ def readable(cmp: Comparison) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.out and any(Path(args.out).resolve() == Path(p).resolve() for p in args.paths):
-        raise ConfigError("--out: would overwrite an input file")
+        raise ConfigError(message("cli_out_overwrites_input", name="--out"))
     if args.out:  # an unsafe --out (a link, an input) fails before the work, not after it
         check_output(args.out, protect=args.paths)
     say = progress(NAME, args.quiet) or (lambda _text: None)

@@ -20,6 +20,7 @@ from fastholdelse_eval.cli.commands import (
 )
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import check_output
+from fastholdelse_eval.core.messages import error_text, message, renamed
 from fastholdelse_eval.core.options import EvaluationOptions
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.loading import load_cohort
@@ -127,7 +128,8 @@ def evaluate_options(args: argparse.Namespace,
             business_case=case, targets=targets, **weighting)
     except ConfigError as exc:  # name the option as the user typed it
         name, _, rest = str(exc).partition(":")
-        raise ConfigError(f"--{name.replace('_', '-')}:{rest}") from None
+        option = f"--{name.replace('_', '-')}"
+        raise ConfigError(renamed(error_text(exc), option) or f"{option}:{rest}") from None
 
 
 def study_config(args: argparse.Namespace) -> StudyConfig | None:
@@ -135,7 +137,7 @@ def study_config(args: argparse.Namespace) -> StudyConfig | None:
     if not (args.path and Path(args.path).suffix.lower() == ".toml"):
         return None
     if args.intervention or args.control:
-        raise ConfigError("give either a study config or --intervention FILE --control FILE")
+        raise ConfigError(message("cli_study_or_files"))
     return load_config(args.path)
 
 
@@ -159,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         progression = load_study_progression(config, cohort, args.progression)
     elif args.progression:
         if not isinstance(cohort, Cohort):
-            raise ConfigError("--progression: needs a person-level cohort (not aggregate counts)")
+            raise ConfigError(message("cfg_progression_person_level", name="--progression"))
         progression = load_progression(args.progression, cohort)
     ev = evaluate(cohort, options, progression=progression, reference=reference)
     for note in ev.not_recorded_notes:  # not recorded ≠ 0: say which metrics are left out

@@ -13,6 +13,7 @@ import sys
 import warnings
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.privacy.pseudonymize import new_key, pseudonymize_file
 
 NAME = "pseudonymize"
@@ -40,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
         extra = [opt for opt, value in (("PATH", args.path), ("--key-file", args.key_file),
                                         ("--out", args.out), ("--column", args.column)) if value]
         if extra:
-            raise ConfigError(f"--new-key only creates a key; drop {', '.join(extra)} and run "
-                              "again with --key-file to pseudonymise")
+            raise ConfigError(message("cli_new_key_only", extra=", ".join(extra)))
         path = new_key(args.new_key)
         print(f"created key file {path} (256-bit, readable by you only). Keep it apart from the "
               "data: anyone holding it and the data can re-identify persons; losing it means "
@@ -50,8 +50,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [opt for opt, value in (("PATH", args.path), ("--key-file", args.key_file),
                                       ("--out", args.out)) if not value]
     if missing:
-        raise ConfigError(f"missing {', '.join(missing)}: use 'pseudonymize PATH --key-file KEY "
-                          "--out PATH' (or 'pseudonymize --new-key KEY' to create a key)")
+        raise ConfigError(message("cli_pseudonymize_missing", missing=", ".join(missing)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         summary = pseudonymize_file(args.path, args.key_file, args.out, column=args.column)

@@ -8,6 +8,7 @@ import sys
 from fastholdelse_eval.cli.main import message_language
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import check_output
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.localize import translate
 from fastholdelse_eval.data.register import check_output_path, register_frame, write_cohort_frame
@@ -75,8 +76,7 @@ def _bands(text: str | None) -> list[int] | None:
     try:
         return [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ConfigError("--history-bands: whole numbers separated by commas, e.g. 0,1,13,27") \
-            from None
+        raise ConfigError(message("cli_history_bands", name="--history-bands")) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _match(args: argparse.Namespace) -> int:
     if args.groups:
-        raise ConfigError("--participants draws the controls: give it instead of --groups")
+        raise ConfigError(message("cli_participants_not_groups"))
     if args.intake:
-        raise ConfigError("--intake: with --participants the intake weeks come from that file")
+        raise ConfigError(message("cli_intake_with_participants", name="--intake"))
     result = match_controls(
         args.panel, args.participants, mapping=args.mapping, k=args.controls, seed=args.seed,
         tolerance=args.tolerance, persons=args.persons,

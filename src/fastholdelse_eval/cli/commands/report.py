@@ -18,6 +18,7 @@ from fastholdelse_eval.cli.commands import (
 )
 from fastholdelse_eval.cli.progress import progress
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.core.options import ReportOptions
 from fastholdelse_eval.pipeline.reports import FORMATS, check_formats, write_study_reports
 from fastholdelse_eval.pipeline.study import StudyConfig, load_config
@@ -69,22 +70,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace) -> StudyConfig:
     if args.intervention or args.control:
         if args.path is not None:
-            raise ConfigError("give either PATH or --intervention FILE --control FILE")
+            raise ConfigError(message("cli_path_or_files"))
         if not (args.intervention and args.control):
-            raise ConfigError("--intervention and --control: give both files")
+            raise ConfigError(message("cli_both_files"))
         for option, name in (("--intervention", args.intervention), ("--control", args.control)):
             if not Path(name).is_file():
-                raise ConfigError(f"{option}: file not found: {name}")
+                raise ConfigError(message("cli_file_not_found", name=option, file=name))
         return StudyConfig(intervention=Path(args.intervention).resolve(),
                            control=Path(args.control).resolve())
     if args.path is None:
-        raise ConfigError("name the data: a study config, PATH, or --intervention FILE "
-                          "--control FILE")
+        raise ConfigError(message("cli_name_the_data_or_study"))
     path = Path(args.path)
     if path.suffix.lower() == ".toml":
         return load_config(path)
     if not path.is_file():
-        raise ConfigError(f"file not found: {path}")
+        raise ConfigError(message("cli_path_not_found", path=path))
     # A bare data file: a config with every option at its default.
     return StudyConfig(data=[path.resolve()])
 
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, business_case=case)
     for flag, value in (("--title", args.title), ("--municipality", args.municipality)):
         if value is not None and not value.strip():
-            raise ConfigError(f"{flag}: must be non-empty text")
+            raise ConfigError(message("cfg_not_text", name=flag))
     if args.title is not None:
         config = dataclasses.replace(config, title=args.title.strip())
     if args.municipality is not None:
@@ -113,11 +113,12 @@ def run(args: argparse.Namespace) -> int:
         languages = [x.strip() for x in args.lang.split(",") if x.strip()]
         bad = [x for x in languages if x not in LANGUAGES]
         if bad or not languages:
-            raise ConfigError(f"--lang: must be {' or '.join(LANGUAGES)} (comma-separated), "
-                              f"got {args.lang!r}")
+            raise ConfigError(message("cli_lang", name="--lang", expected=" or ".join(LANGUAGES),
+                                      value=repr(args.lang)))
     formats = check_formats(args.format)
     if args.threshold is not None and args.threshold < 1:
-        raise ConfigError(f"--threshold: must be at least 1, got {args.threshold}")
+        raise ConfigError(message("cli_at_least_1_got", name="--threshold",
+                                  value=args.threshold))
     # One typed object carries what the flags and the config decided (flags win).
     options = ReportOptions(
         languages=tuple(languages or config.languages), formats=tuple(formats),

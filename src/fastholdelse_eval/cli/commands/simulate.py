@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.sample_progression import simulate_progression, write_progression_csv
 from fastholdelse_eval.data.simulate import SCENARIOS, aggregate_counts, write_danish_csv
 
@@ -31,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.n is not None and args.n < 1:
-        raise ConfigError("--n: must be at least 1")
+        raise ConfigError(message("cli_at_least_1", name="--n"))
     kwargs = {"n": args.n}
     if args.seed is not None:
         kwargs["seed"] = args.seed

@@ -1,0 +1,124 @@
+"""Errors in options and the study file in the user's language (issue 12, item 3): with
+``--lang da``, or a study whose language is Danish, a bad option or a bad study TOML is
+reported in Danish; without, the English is as before, word for word. Option names, study keys
+and metric names stay as written."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import Message, localized, message, said_of
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample" / "greve_2009.csv"
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fastholdelse_eval.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=180)
+
+
+def _error(*args: str, cwd: Path) -> str:
+    """The one line a command that fails on its options writes (nothing on stdout)."""
+    out = _cli(*args, cwd=cwd)
+    assert out.returncode != 0 and "Traceback" not in out.stderr, out.stderr
+    assert out.stdout == ""
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def _study(folder: Path, lines: str, language: str = "da") -> str:
+    path = folder / "study.toml"
+    path.write_text(f'language = "{language}"\ndata = "{SAMPLE.as_posix()}"\n'
+                    f'followup_date = "2010-01-01"\n{lines}', encoding="utf-8")
+    return path.name
+
+
+def test_bad_followup_date_in_danish_and_in_english(tmp_path):
+    bad = ("validate", str(SAMPLE), "--followup-date", "2009-13-45")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval validate: --followup-date: ikke en gyldig dato; forventede en dato "
+        "som 2009-03-02 eller 02-03-2009 (dag først)")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval validate: --followup-date: not a valid date; expected a date such "
+        "as 2009-03-02 or 02-03-2009 (day first)")
+    # evaluate meets the date while loading, under the option's key (as before, in English too).
+    bad = ("evaluate", str(SAMPLE), "--followup-date", "31-02-2009")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: followup_date: ikke en gyldig dato; forventede en dato "
+        "som 2009-03-02 eller 02-03-2009 (dag først)")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: followup_date: not a valid date; expected a date such "
+        "as 2009-03-02 or 02-03-2009 (day first)")
+
+
+ALLOWED = ("author, business_case, columns, control, covariates, data, date, description, "
+           "followup_date, horizon_weeks, intervention, labels, language, level, municipality, "
+           "progression, reference, register_controls, suppression_threshold, sustained_weeks, "
+           "targets, title, values, weighting")
+
+
+OUT = {"evaluate": (), "report": ("--out", "out")}  # report needs --out before it starts
+
+
+def test_study_with_an_unknown_key_in_danish(tmp_path):
+    # A Danish study writes its errors in Danish without --lang.
+    study = _study(tmp_path, "horizon = 52\n")
+    for command in ("evaluate", "report"):
+        assert _error(command, study, *OUT[command], cwd=tmp_path) == (
+            f"fastholdelse-eval {command}: horizon: ukendt nøgle i studiets konfiguration "
+            f"(tilladt: {ALLOWED})")
+    assert _error("evaluate", study, "--lang", "en", cwd=tmp_path) == (
+        f"fastholdelse-eval evaluate: horizon: unknown key in study config (allowed: {ALLOWED})")
+    english = _study(tmp_path, "horizon = 52\n", language="en")
+    assert _error("evaluate", english, cwd=tmp_path) == (
+        f"fastholdelse-eval evaluate: horizon: unknown key in study config (allowed: {ALLOWED})")
+
+
+def test_study_with_a_bad_value_in_danish(tmp_path):
+    study = _study(tmp_path, "level = 1.5\n")
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: level: skal ligge mellem 0 og 1 (f.eks. 0.95), ikke 1.5")
+    assert _error("evaluate", study, "--lang", "en", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: level: must be between 0 and 1 (e.g. 0.95), got 1.5")
+    study = _study(tmp_path, '[weighting]\nmetod = "att"\n')
+    assert _error("report", study, "--out", "out", cwd=tmp_path) == (
+        "fastholdelse-eval report: weighting.metod: ukendt nøgle (tilladt: bootstrap, caliper, "
+        "cluster_municipality, method, ratio, trim, with_replacement)")
+    study = _study(tmp_path, 'covariates = "age"\n')
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: covariates: skal være en liste af kolonnenavne")
+
+
+def test_bad_options_of_the_commands_in_danish(tmp_path):
+    assert _error("report", str(SAMPLE), "--out", "out", "--lang", "da,fr", cwd=tmp_path) == (
+        "fastholdelse-eval report: --lang: skal være da eller en (adskilt af kommaer), ikke "
+        "'da,fr'")
+    assert _error("report", str(SAMPLE), "--out", "out", "--lang", "fr", cwd=tmp_path) == (
+        "fastholdelse-eval report: --lang: must be da or en (comma-separated), got 'fr'")
+    assert _error("evaluate", "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: angiv dataene: PATH eller --intervention FILE --control "
+        "FILE")
+    assert _error("report", str(SAMPLE), "--out", "out", "--title", " ", "--lang", "da",
+                  cwd=tmp_path) == (
+        "fastholdelse-eval report: --title: skal være en tekst, der ikke er tom")
+
+
+def test_a_keyed_error_survives_pickling_and_renaming():
+    exc = ConfigError(message("cfg_not_a_valid_date", name="followup_date"))
+    assert str(exc) == ("followup_date: not a valid date; expected a date such as 2009-03-02 "
+                        "or 02-03-2009 (day first)")
+    copy = pickle.loads(pickle.dumps(exc))
+    assert isinstance(copy.args[0], Message) and localized(copy, "da") == localized(exc, "da")
+    renamed = said_of(exc, "--followup-date", "followup_date")
+    assert isinstance(renamed, Message) and renamed.startswith("--followup-date: not a valid")
+    # A plain error is shown as written, in any language.
+    assert localized(ConfigError("followup_date: bad"), "da") == "followup_date: bad"
+    with pytest.raises(ConfigError):
+        raise exc
