@@ -96,6 +96,38 @@ def test_study_with_a_bad_value_in_danish(tmp_path):
         "fastholdelse-eval evaluate: covariates: skal være en liste af kolonnenavne")
 
 
+def test_bad_evaluation_and_business_case_options_in_danish(tmp_path):
+    bad = ("evaluate", str(SAMPLE), "--horizon-weeks", "-3")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --horizon-weeks: skal være større end 0, ikke -3.0")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --horizon-weeks: must be greater than 0, got -3.0")
+    assert _error("evaluate", str(SAMPLE), "--weighting", "att", "--lang", "da",
+                  cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --weighting: kræver covariates (de kendetegn, grupperne "
+        "skal balanceres på), f.eks. covariates = [\"age\", \"sex\"]")
+    assert _error("evaluate", str(SAMPLE), "--cost-per-participant", "100", "--lang", "da",
+                  cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --weekly-benefit: mangler; --cost-per-participant giver "
+        "en business case, og den kræver ydelsen pr. uge i kroner i studiets år (f.eks. "
+        "--weekly-benefit 4000)")
+    bad = ("evaluate", str(SAMPLE), "--municipality-share", "2", "--weekly-benefit", "4000")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --municipality-share: en andel skal ligge mellem 0 og 1 "
+        "(f.eks. 0.3 for 30 %), ikke 2.0")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --municipality-share: a share must be between 0 and 1 "
+        "(e.g. 0.3 for 30 %), got 2.0")
+    # In the study file: named inside [business_case], Danish keys accepted.
+    study = _study(tmp_path, "[business_case]\nweekly_benefit = 4000\nkommunal_andel = 3\n")
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: business_case.municipality_share: en andel skal ligge "
+        "mellem 0 og 1 (f.eks. 0.3 for 30 %), ikke 3")
+    assert _error("evaluate", study, "--lang", "en", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: business_case.municipality_share: a share must be "
+        "between 0 and 1 (e.g. 0.3 for 30 %), got 3")
+
+
 def test_bad_options_of_the_commands_in_danish(tmp_path):
     assert _error("report", str(SAMPLE), "--out", "out", "--lang", "da,fr", cwd=tmp_path) == (
         "fastholdelse-eval report: --lang: skal være da eller en (adskilt af kommaer), ikke "

@@ -432,6 +432,7 @@ def test_every_note_is_built_by_key():
 CONFIG_FILES = [
     "data/parse.py", "pipeline/study.py", *(f"cli/commands/{p.name}" for p in
                                             sorted((SRC / "cli" / "commands").glob("*.py"))),
+    "core/options.py", "cli/business_case.py",
 ]
 
 # ConfigError(...) arguments that are keyed when what they pass on is keyed: the error's own
@@ -439,6 +440,10 @@ CONFIG_FILES = [
 CONFIG_INDIRECT = {
     ("cli/commands/evaluate.py", "renamed(error_text(exc), option) or f'{option}:{rest}'"):
         "an options error renamed to the option as typed (keyed when the error is)",
+    ("cli/business_case.py", "renamed(error_text(exc), FLAGS[name]) or f'{FLAGS[name]}:{rest}'"):
+        "a business-case error renamed to the flag as typed (keyed when the error is)",
+    ("core/options.py", "renamed(error_text(exc), name) or f'business_case.{exc}'"):
+        "a business-case error named inside [business_case] (keyed when the error is)",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import error_text, message, renamed
 from fastholdelse_eval.core.options import COST_PAYERS, BusinessCaseOptions
 
 # option attribute -> command-line flag (the business case's horizon has its own flag because
@@ -96,13 +97,13 @@ def business_case_options(args: argparse.Namespace,
         return base
     if base is None and "weekly_benefit" not in changes:
         given = ", ".join(FLAGS[name] for name in changes)
-        raise ConfigError(f"--weekly-benefit: missing; {given} make a business case, which "
-                          f"needs the benefit paid per week in kroner for the study's year "
-                          f"(e.g. --weekly-benefit 4000)")
+        raise ConfigError(message("cli_weekly_benefit_missing", name="--weekly-benefit",
+                                  given=given))
     try:
         return BusinessCaseOptions(**changes) if base is None else base.replace(**changes)
     except ConfigError as exc:  # name the flag as the user typed it (or the TOML's key)
         name, sep, rest = str(exc).partition(":")
         if sep and name in changes:
-            raise ConfigError(f"{FLAGS[name]}:{rest}") from None
+            raise ConfigError(renamed(error_text(exc), FLAGS[name])
+                              or f"{FLAGS[name]}:{rest}") from None
         raise

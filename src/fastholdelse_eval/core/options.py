@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import error_text, message, renamed
 
 # Danish spellings accepted by from_mapping (study TOML, dicts from notebooks), mapped to the
 # attribute names. The English names are the canonical ones.
@@ -50,9 +51,9 @@ REPORT_FORMATS = ("html", "md", "pdf")
 
 def _positive_weeks(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{name}: must be a number of weeks, got {value!r}")
+        raise ConfigError(message("cfg_not_weeks", name=name, value=repr(value)))
     if value <= 0:
-        raise ConfigError(f"{name}: must be greater than 0, got {value!r}")
+        raise ConfigError(message("cfg_not_positive", name=name, value=repr(value)))
     return float(value)
 
 
@@ -63,7 +64,7 @@ def _names(name: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in value.split(",")]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{name}: must be a list of column names, got {value!r}")
+        raise ConfigError(message("cfg_column_list_got", name=name, value=repr(value)))
     return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
 
 
@@ -101,11 +102,11 @@ class _ReadOnlyMapping(Mapping[str, Any]):
             name = DANISH_KEYS.get(key, key)
             if name not in names:
                 if strict:
-                    raise ConfigError(f"{key}: unknown option (allowed: "
-                                      f"{', '.join(sorted(names))})")
+                    raise ConfigError(message("cfg_unknown_option", name=key,
+                                              allowed=", ".join(sorted(names))))
                 continue
             if name in values:
-                raise ConfigError(f"{key}: given twice (as {name} and in Danish)")
+                raise ConfigError(message("cfg_given_twice", name=key, english=name))
             values[name] = value
         return cls(**values)
 
@@ -115,18 +116,17 @@ COST_PAYERS = ("municipality", "state")
 
 def _money(name: str, value: object, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{name}: must be an amount in kroner, got {value!r}")
+        raise ConfigError(message("cfg_not_kroner", name=name, value=repr(value)))
     if value < 0 or (positive and value == 0):
-        raise ConfigError(f"{name}: must be {'greater than' if positive else 'at least'} 0, "
-                          f"got {value!r}")
+        raise ConfigError(message("cfg_not_positive" if positive else "cfg_negative",
+                                  name=name, value=repr(value)))
     return float(value)
 
 
 def _share(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
             or not 0 <= value <= 1:
-        raise ConfigError(f"{name}: a share must be between 0 and 1 (e.g. 0.3 for 30 %), "
-                          f"got {value!r}")
+        raise ConfigError(message("cfg_share", name=name, value=repr(value)))
     return float(value)
 
 
@@ -148,16 +148,15 @@ def share_schedule(value: object) -> tuple[tuple[float, float], ...]:
             pairs = [tuple(float(x) for x in part.split(":")) for part in value.split(",")
                      if part.strip()]
         except ValueError:
-            raise ConfigError(f"{name}: write the schedule as from_week:share pairs, e.g. "
-                              f"\"0:1,4:0.3\", got {value!r}") from None
+            raise ConfigError(message("cfg_schedule_text", name=name,
+                                      value=repr(value))) from None
         if len(pairs) == 1 and len(pairs[0]) == 1:
             return ((0.0, _share(name, pairs[0][0])),)
     elif isinstance(value, Mapping):
         try:
             pairs = [(float(k), v) for k, v in value.items()]
         except ValueError:
-            raise ConfigError(f"{name}: the keys of a schedule are weeks of spell "
-                              f"(\"0\", \"4\" …)") from None
+            raise ConfigError(message("cfg_schedule_keys", name=name)) from None
     elif isinstance(value, list):
         pairs = []
         for item in value:
@@ -166,25 +165,24 @@ def share_schedule(value: object) -> tuple[tuple[float, float], ...]:
             elif isinstance(item, list | tuple) and len(item) == 2:
                 pairs.append(tuple(item))
             else:
-                raise ConfigError(f"{name}: each step of the schedule is [from_week, share] "
-                                  f"or {{from_week = …, share = …}}, got {item!r}")
+                raise ConfigError(message("cfg_schedule_step_form", name=name,
+                                          value=repr(item)))
     else:
-        raise ConfigError(f"{name}: must be a share (0–1) or a schedule by week of spell, "
-                          f"got {value!r}")
+        raise ConfigError(message("cfg_share_or_schedule", name=name, value=repr(value)))
     out = []
     for pair in pairs:
         if len(pair) != 2:
-            raise ConfigError(f"{name}: each step is a from_week and a share, got {pair!r}")
+            raise ConfigError(message("cfg_schedule_step", name=name, value=repr(pair)))
         week, share = pair
         if isinstance(week, bool) or not isinstance(week, int | float) \
                 or not math.isfinite(week) or week < 0:
-            raise ConfigError(f"{name}: from_week must be a week ≥ 0, got {week!r}")
+            raise ConfigError(message("cfg_schedule_week", name=name, value=repr(week)))
         out.append((float(week), _share(name, share)))
     out.sort()
     if not out or out[0][0] != 0:
-        raise ConfigError(f"{name}: the schedule must start at week 0")
+        raise ConfigError(message("cfg_schedule_start", name=name))
     if len({w for w, _ in out}) != len(out):
-        raise ConfigError(f"{name}: a week appears twice in the schedule")
+        raise ConfigError(message("cfg_schedule_week_twice", name=name))
     return tuple(out)
 
 
@@ -229,14 +227,13 @@ class BusinessCaseOptions(_ReadOnlyMapping):
     def __post_init__(self) -> None:
         rate = self.weekly_benefit
         if isinstance(rate, float) and math.isnan(rate):
-            raise ConfigError("weekly_benefit: missing; give the benefit paid per week in "
-                              "kroner for the study's year (e.g. weekly_benefit = 4000)")
+            raise ConfigError(message("cfg_weekly_benefit_missing", name="weekly_benefit"))
         set_ = object.__setattr__
         set_(self, "weekly_benefit", _money("weekly_benefit", rate, positive=True))
         year = self.benefit_year
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)
                                  or not 1900 <= year <= 2200):
-            raise ConfigError(f"benefit_year: must be a year such as 2009, got {year!r}")
+            raise ConfigError(message("cfg_year", name="benefit_year", value=repr(year)))
         set_(self, "municipality_share", share_schedule(self.municipality_share))
         set_(self, "cost_per_participant",
              _money("cost_per_participant", self.cost_per_participant))
@@ -247,18 +244,18 @@ class BusinessCaseOptions(_ReadOnlyMapping):
         if self.horizon_weeks is not None:
             set_(self, "horizon_weeks", _positive_weeks("horizon_weeks", self.horizon_weeks))
         if self.cost_payer not in COST_PAYERS:
-            raise ConfigError(f"cost_payer: must be {' or '.join(COST_PAYERS)}, "
-                              f"got {self.cost_payer!r}")
+            raise ConfigError(message("cfg_one_of", name="cost_payer",
+                                      expected=" or ".join(COST_PAYERS),
+                                      value=repr(self.cost_payer)))
         b = self.bootstrap
         if isinstance(b, bool) or not isinstance(b, int) or b < 0 or 0 < b < 100:
-            raise ConfigError(f"bootstrap: must be 0 (none) or a whole number of replicates "
-                              f"≥ 100, got {b!r}")
+            raise ConfigError(message("cfg_bootstrap", name="bootstrap", value=repr(b)))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"seed: must be a whole number ≥ 0, got {self.seed!r}")
+            raise ConfigError(message("cfg_whole_number_at_least", name="seed", low=0,
+                                      value=repr(self.seed)))
         s = self.sensitivity
         if isinstance(s, bool) or not isinstance(s, int | float) or not 0 < s < 1:
-            raise ConfigError(f"sensitivity: must be a relative change between 0 and 1 "
-                              f"(0.25 = ±25 %), got {s!r}")
+            raise ConfigError(message("cfg_sensitivity", name="sensitivity", value=repr(s)))
         set_(self, "sensitivity", float(s))
         self._check_reference()
 
@@ -270,33 +267,30 @@ class BusinessCaseOptions(_ReadOnlyMapping):
             given = [n for n, v in (("reference_se", se), ("reference_low", low),
                                     ("reference_high", high)) if v is not None]
             if given:
-                raise ConfigError(f"{given[0]}: belongs to reference_weeks, which is missing")
+                raise ConfigError(message("cfg_reference_weeks_missing", name=given[0]))
             return
         tau = self.horizon_weeks
         if tau is None:
-            raise ConfigError("reference_weeks: give horizon_weeks too — the reference is the "
-                              "benefit weeks per person within that horizon")
+            raise ConfigError(message("cfg_reference_needs_horizon", name="reference_weeks"))
         values = {}
         for name, v in (("reference_weeks", ref), ("reference_se", se),
                         ("reference_low", low), ("reference_high", high)):
             if v is None:
                 continue
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise ConfigError(f"{name}: must be a number of weeks, got {v!r}")
+                raise ConfigError(message("cfg_not_weeks", name=name, value=repr(v)))
             if name != "reference_se" and not 0 <= v <= tau:
-                raise ConfigError(f"{name}: benefit weeks within the horizon lie between 0 "
-                                  f"and horizon_weeks = {tau:g}, got {v!r}")
+                raise ConfigError(message("cfg_reference_within_horizon", name=name,
+                                          horizon=f"{tau:g}", value=repr(v)))
             if name == "reference_se" and v < 0:
-                raise ConfigError(f"reference_se: must be at least 0, got {v!r}")
+                raise ConfigError(message("cfg_negative", name="reference_se", value=repr(v)))
             values[name] = float(v)
             object.__setattr__(self, name, float(v))
         if (low is None) != (high is None):
-            raise ConfigError("reference_low: give both reference_low and reference_high "
-                              "(the range of the reference), or neither")
+            raise ConfigError(message("cfg_reference_range_both", name="reference_low"))
         if low is not None and not values["reference_low"] <= values["reference_weeks"] \
                 <= values["reference_high"]:
-            raise ConfigError("reference_low: the range must contain reference_weeks "
-                              "(reference_low ≤ reference_weeks ≤ reference_high)")
+            raise ConfigError(message("cfg_reference_range_contains", name="reference_low"))
 
     @property
     def schedule(self) -> tuple[tuple[float, float], ...]:
@@ -312,8 +306,10 @@ class BusinessCaseOptions(_ReadOnlyMapping):
             try:
                 return cls.from_mapping(value, strict=True)
             except ConfigError as exc:
-                raise ConfigError(f"business_case.{exc}") from None
-        raise ConfigError(f"business_case: must be a table of options, got {value!r}")
+                name = f"business_case.{str(exc).partition(':')[0]}"
+                raise ConfigError(renamed(error_text(exc), name)
+                                  or f"business_case.{exc}") from None
+        raise ConfigError(message("cfg_options_table", name="business_case", value=repr(value)))
 
 
 @dataclass(frozen=True, eq=True)
@@ -357,7 +353,7 @@ class EvaluationOptions(_ReadOnlyMapping):
         level = self.level
         if (isinstance(level, bool) or not isinstance(level, int | float)
                 or not math.isfinite(level) or not 0 < level < 1):
-            raise ConfigError(f"level: must be between 0 and 1 (e.g. 0.95), got {level!r}")
+            raise ConfigError(message("cfg_level", name="level", value=repr(level)))
         horizon = self.horizon_weeks
         if horizon is not None:
             horizon = _positive_weeks("horizon_weeks", horizon)
@@ -371,7 +367,7 @@ class EvaluationOptions(_ReadOnlyMapping):
         elif isinstance(targets, list | tuple):
             targets = tuple(targets)
         else:
-            raise ConfigError(f"targets: must be a list of targets, got {targets!r}")
+            raise ConfigError(message("cfg_targets_list", name="targets", value=repr(targets)))
         # Normalised values go in through object.__setattr__: the dataclass is frozen.
         object.__setattr__(self, "level", float(level))
         object.__setattr__(self, "horizon_weeks", horizon)
@@ -389,26 +385,28 @@ class EvaluationOptions(_ReadOnlyMapping):
         if w in ("none", "crude"):
             w = None
         if w is not None and w not in WEIGHTING_METHODS:
-            raise ConfigError(f"weighting: must be one of {', '.join(WEIGHTING_METHODS)}, "
-                              f"got {self.weighting!r}")
+            raise ConfigError(message("cfg_one_of_list", name="weighting",
+                                      choices=", ".join(WEIGHTING_METHODS),
+                                      value=repr(self.weighting)))
         if w is not None and not self.covariates:
-            raise ConfigError("weighting: needs covariates (the characteristics the groups "
-                              "should be balanced on), e.g. covariates = [\"age\", \"sex\"]")
+            raise ConfigError(message("cfg_weighting_needs_covariates", name="weighting"))
         object.__setattr__(self, "weighting", w)
         for name in ("trim", "caliper"):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)
                                   or not math.isfinite(v) or v <= 0):
-                raise ConfigError(f"{name}: must be a positive number, got {v!r}")
+                raise ConfigError(message("cfg_positive_number", name=name, value=repr(v)))
         if self.trim is not None and not self.trim < 0.5:
-            raise ConfigError(f"trim: must be below 0.5 (e.g. 0.05), got {self.trim!r}")
+            raise ConfigError(message("cfg_trim", name="trim", value=repr(self.trim)))
         for name, low in (("ratio", 1), ("weighting_bootstrap", 20)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
-                raise ConfigError(f"{name}: must be a whole number ≥ {low}, got {v!r}")
+                raise ConfigError(message("cfg_whole_number_at_least", name=name, low=low,
+                                          value=repr(v)))
         for name in ("with_replacement", "cluster_municipality"):
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name}: must be true or false, got {getattr(self, name)!r}")
+                raise ConfigError(message("cfg_bool", name=name,
+                                          value=repr(getattr(self, name))))
 
     @classmethod
     def build(cls, options: EvaluationOptions | Mapping[str, Any] | None = None,
@@ -437,17 +435,21 @@ class ReportOptions(_ReadOnlyMapping):
         langs = _names("languages", self.languages)
         bad = [x for x in langs if x not in REPORT_LANGUAGES]
         if bad or not langs:
-            raise ConfigError(f"languages: must be {' or '.join(REPORT_LANGUAGES)} (one or "
-                              f"more), got {self.languages!r}")
+            raise ConfigError(message("cfg_report_languages", name="languages",
+                                      expected=" or ".join(REPORT_LANGUAGES),
+                                      value=repr(self.languages)))
         fmts = tuple(f.lower() for f in _names("formats", self.formats))
         bad = [x for x in fmts if x not in REPORT_FORMATS]
         if bad or not fmts:
-            raise ConfigError(f"formats: must be among {', '.join(REPORT_FORMATS)}, "
-                              f"got {self.formats!r}")
+            raise ConfigError(message("cfg_among", name="formats",
+                                      choices=", ".join(REPORT_FORMATS),
+                                      value=repr(self.formats)))
         t = self.threshold
         if isinstance(t, bool) or not isinstance(t, int) or t < 1:
-            raise ConfigError(f"threshold: must be a whole number ≥ 1, got {t!r}")
+            raise ConfigError(message("cfg_whole_number_at_least_1", name="threshold",
+                                      value=repr(t)))
         if not isinstance(self.suppression, bool):
-            raise ConfigError(f"suppression: must be true or false, got {self.suppression!r}")
+            raise ConfigError(message("cfg_bool", name="suppression",
+                                      value=repr(self.suppression)))
         object.__setattr__(self, "languages", langs)
         object.__setattr__(self, "formats", fmts)
