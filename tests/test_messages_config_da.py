@@ -128,6 +128,59 @@ def test_bad_evaluation_and_business_case_options_in_danish(tmp_path):
         "between 0 and 1 (e.g. 0.3 for 30 %), got 3")
 
 
+def test_bad_target_in_danish(tmp_path):
+    bad = ("evaluate", str(SAMPLE), "--target", "rtw_rate opad")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --target 'rtw_rate opad': retningen skal være 'lower' "
+        "eller 'higher', ikke 'opad'")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --target 'rtw_rate opad': direction must be 'lower' or "
+        "'higher', got 'opad'")
+    assert _error("evaluate", str(SAMPLE), "--target", "bedre", "--lang", "da",
+                  cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --target 'bedre': kan ikke læse 'bedre'; skriv f.eks. "
+        "'rmst_weeks_on_benefit lower 20%' eller 'active_offer_rate higher'")
+    bad = ("evaluate", str(SAMPLE), "--target", "rtw_rate at least 150%")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --target 'rtw_rate at least 150%': rtw_rate: et mål for "
+        "en andel er en procent mellem 0 og 100, begge udelukket (skriv '50%' eller 0.5)")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --target 'rtw_rate at least 150%': rtw_rate: a rate "
+        "target is a percentage strictly between 0 and 100 (write '50%' or 0.5)")
+    # In a Danish study: the target's place in the list.
+    study = _study(tmp_path, 'targets = ["rtw_rate higher", "rtw_rate at least 150%"]\n')
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: targets[2]: rtw_rate: et mål for en andel er en procent "
+        "mellem 0 og 100, begge udelukket (skriv '50%' eller 0.5)")
+    study = _study(tmp_path, '[[targets]]\nmetric = "rtw_rate"\n')
+    assert _error("report", study, "--out", "out", cwd=tmp_path) == (
+        "fastholdelse-eval report: targets[1]: rtw_rate: 'direction' (lower/higher) skal "
+        "angives")
+
+
+def test_bad_reference_figure_in_danish(tmp_path):
+    bad = ("evaluate", str(SAMPLE), "--reference", "rtw_rate 412")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --reference: rtw_rate: skriv antallet som hændelser/n, "
+        "f.eks. \"412/800\"")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --reference: rtw_rate: write the count as events/n, e.g. "
+        "\"412/800\"")
+    assert _error("evaluate", str(SAMPLE), "--reference", "median_weeks_on_benefit 11",
+                  "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --reference: median_weeks_on_benefit: skriv skønnet med "
+        "dets standardfejl, f.eks. \"11.0 se 0.8\"")
+    assert _error("evaluate", str(SAMPLE), "--reference", "rtw_rate", "--lang", "da",
+                  cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: --reference 'rtw_rate': skriv et nøgletal efterfulgt af "
+        "tallet, f.eks. 'rtw_rate 412/800' eller 'median_weeks_on_benefit 11.0 se 0.8'")
+    study = _study(tmp_path, '[reference]\nrtw_rate = "900/800"\n')
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: reference: rtw_rate: kræver 0 ≤ events ≤ n og n ≥ 1")
+    assert _error("evaluate", study, "--lang", "en", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: reference: rtw_rate: need 0 ≤ events ≤ n and n ≥ 1")
+
+
 def test_bad_options_of_the_commands_in_danish(tmp_path):
     assert _error("report", str(SAMPLE), "--out", "out", "--lang", "da,fr", cwd=tmp_path) == (
         "fastholdelse-eval report: --lang: skal være da eller en (adskilt af kommaer), ikke "

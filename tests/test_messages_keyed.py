@@ -433,6 +433,8 @@ CONFIG_FILES = [
     "data/parse.py", "pipeline/study.py", *(f"cli/commands/{p.name}" for p in
                                             sorted((SRC / "cli" / "commands").glob("*.py"))),
     "core/options.py", "cli/business_case.py",
+    "analysis/targets.py", "analysis/absolute_targets.py", "analysis/reference.py",
+    "analysis/business_case.py",
 ]
 
 # ConfigError(...) arguments that are keyed when what they pass on is keyed: the error's own

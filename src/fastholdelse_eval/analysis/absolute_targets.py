@@ -66,6 +66,7 @@ import pandas as pd
 
 from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.core.metric_types import ARMS
 
 _AT_LEAST = ("at least", "mindst", ">=", "≥", "at_least")
@@ -134,7 +135,6 @@ def is_absolute(spec: object) -> bool:
 
 
 def _value(raw: object, metric: str, rate: bool) -> float:
-    where = f"targets: {metric}"
     if isinstance(raw, str):
         text = raw.strip().replace(",", ".")
         percent = text.endswith("%")
@@ -142,21 +142,22 @@ def _value(raw: object, metric: str, rate: bool) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise ConfigError(f"{where}: the target value must be a number, got {raw!r}") \
-                from None
+            raise ConfigError(message("tgt_value_not_a_number", name="targets", metric=metric,
+                                      value=repr(raw))) from None
         if percent:
             if not rate:
-                raise ConfigError(f"{where}: a duration target is in weeks, not %")
+                raise ConfigError(message("tgt_duration_in_weeks", name="targets",
+                                          metric=metric))
             number /= 100
     elif isinstance(raw, int | float) and not isinstance(raw, bool):
         number = float(raw)
     else:
-        raise ConfigError(f"{where}: the target value must be a number, got {raw!r}")
+        raise ConfigError(message("tgt_value_not_a_number", name="targets", metric=metric,
+                                  value=repr(raw)))
     if not math.isfinite(number) or number < 0:
-        raise ConfigError(f"{where}: the target value must be a non-negative number")
+        raise ConfigError(message("tgt_value_negative", name="targets", metric=metric))
     if rate and not 0 < number < 1:
-        raise ConfigError(f"{where}: a rate target is a percentage strictly between 0 and 100 "
-                          "(write '50%' or 0.5)")
+        raise ConfigError(message("tgt_rate_percentage", name="targets", metric=metric))
     return number
 
 
@@ -168,22 +169,21 @@ def parse_absolute(spec: Mapping[str, Any] | str | AbsoluteTarget) -> AbsoluteTa
     if isinstance(spec, str):
         m = _STRING.match(spec)
         if m is None:
-            raise ConfigError(f"targets: cannot read {spec!r}; write e.g. "
-                              "'rtw_rate at least 50%'")
+            raise ConfigError(message("tgt_cannot_read_absolute", name="targets",
+                                      text=repr(spec)))
         metric, direction = m["metric"], _op(m["op"]) or ""
         raw: object = m["num"] + ("%" if m["unit"] in ("%", "pct") else "")
     else:
         ops = [k for k in spec if _op(str(k))]
         unknown = set(spec) - {"metric", "label", *ops}
         if len(ops) != 1 or unknown:
-            raise ConfigError("targets: an absolute target has 'metric', one of 'at_least'/"
-                              "'at_most' (or 'mindst'/'højst') and optionally 'label'")
+            raise ConfigError(message("tgt_absolute_keys", name="targets"))
         metric, direction = str(spec.get("metric", "")).strip(), _op(ops[0]) or ""
         raw, label = spec[ops[0]], str(spec.get("label", "") or "")
     allowed = per_group_metrics()
     if metric not in allowed:
-        raise ConfigError(f"targets: {metric!r} takes no absolute target (one of: "
-                          f"{', '.join(allowed)})")
+        raise ConfigError(message("tgt_no_absolute", name="targets", metric=repr(metric),
+                                  allowed=", ".join(allowed)))
     target = AbsoluteTarget(metric, direction, 0.0, label)
     value = _value(raw, metric, target.test == "binomial")
     return AbsoluteTarget(metric, direction, value, label)

@@ -421,11 +421,11 @@ class BusinessCase(Result):
 
     def _unit(self, municipality: str | None) -> UnitCase:
         if not self.units:
-            raise ConfigError("no business case was possible (see notes)")
+            raise ConfigError(message("bc_none_possible"))
         name = municipality or ("all" if "all" in self.units else next(iter(self.units)))
         if name not in self.units:
-            raise ConfigError(f"municipality {name!r} not in the business case "
-                              f"(have: {', '.join(self.units)})")
+            raise ConfigError(message("bc_unknown_municipality", municipality=repr(name),
+                                      have=", ".join(self.units)))
         return self.units[name]
 
     def sensitivity(self, municipality: str | None = None) -> pd.DataFrame:
@@ -480,15 +480,9 @@ class BusinessCase(Result):
 
 def _check_one_group(opts: BusinessCaseOptions) -> None:
     if opts.reference_weeks is None:
-        raise ConfigError("business_case: the study has participants only (no control group); "
-                          "give reference_weeks (with horizon_weeks): the benefit weeks per "
-                          "person within the horizon you expect without the project — it is "
-                          "your assumption, and the business case is labelled so")
+        raise ConfigError(message("bc_needs_reference_weeks", name="business_case"))
     if len({s for _, s in opts.schedule}) > 1:
-        raise ConfigError("municipality_share: a schedule by week of spell cannot be applied "
-                          "to a single reference_weeks (it does not say in which weeks of the "
-                          "spell the reference's weeks fall); give the one share that applies "
-                          "(e.g. municipality_share = 0.5), see docs/business_case.md")
+        raise ConfigError(message("bc_schedule_with_reference", name="municipality_share"))
 
 
 def _one_group_note(opts: BusinessCaseOptions) -> Message:
@@ -521,12 +515,11 @@ def business_case(
     """
     opts = BusinessCaseOptions.coerce(options)
     if opts is None:
-        raise ConfigError("business_case: no options given (weekly_benefit at least)")
+        raise ConfigError(message("bc_no_options", name="business_case"))
     durations = getattr(source, "durations", source)
     cohort = getattr(source, "cohort", None) if cohort is None else cohort
     if not isinstance(durations, DurationResult) or not durations.fits:
-        raise ConfigError("a business case needs the duration analysis of person-level data "
-                          "(evaluate a Cohort, not aggregate counts)")
+        raise ConfigError(message("bc_needs_durations"))
     if level is None:
         level = durations.options.level
     z_value(level)
@@ -549,10 +542,9 @@ def business_case(
         next(iter(fits.values())).horizon_weeks
     tau = min(wanted, limit)
     if one_group and tau < wanted:
-        raise ConfigError(f"reference_weeks: stated within horizon_weeks = {wanted:g}, but the "
-                          f"participants' time on benefit is known only up to week "
-                          f"{limit:.4g} (spells still running when follow-up ended); state the "
-                          f"reference for a horizon of at most {math.floor(limit):d} weeks")
+        raise ConfigError(message("bc_reference_beyond_follow_up", name="reference_weeks",
+                                  wanted=f"{wanted:g}", limit=f"{limit:.4g}",
+                                  weeks=f"{math.floor(limit):d}"))
     if tau < wanted:
         notes.append(message("note_business_case_horizon", wanted=f"{wanted:g}",
                              limit=f"{limit:.4g}"))

@@ -63,8 +63,8 @@ import pandas as pd
 
 from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.cohort import Cohort
-from fastholdelse_eval.data.localize import message
 from fastholdelse_eval.stats import rates
 
 NUMBERS = "reference"
@@ -100,46 +100,43 @@ class Reference:
 
 
 def _count(name: str, raw: object) -> tuple[int, int]:
-    where = f"reference: {name}"
     if isinstance(raw, str):
         m = _COUNT.match(raw)
         if m is None:
-            raise ConfigError(f"{where}: write the count as events/n, e.g. \"412/800\"")
+            raise ConfigError(message("ref_count_text", name="reference", metric=name))
         events, n = int(m[1]), int(m[2])
     elif isinstance(raw, Mapping):
         unknown = set(raw) - {"events", "n"}
         if unknown or not {"events", "n"} <= set(raw):
-            raise ConfigError(f"{where}: a table with 'events' and 'n'")
+            raise ConfigError(message("ref_count_table", name="reference", metric=name))
         events, n = raw["events"], raw["n"]
     elif isinstance(raw, list | tuple) and len(raw) == 2:
         events, n = raw
     else:
-        raise ConfigError(f"{where}: give events/n (\"412/800\", {{events, n}} or [412, 800])")
+        raise ConfigError(message("ref_count_form", name="reference", metric=name))
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (events, n)):
-        raise ConfigError(f"{where}: events and n must be whole numbers")
+        raise ConfigError(message("ref_count_whole", name="reference", metric=name))
     if n < 1 or not 0 <= events <= n:
-        raise ConfigError(f"{where}: need 0 ≤ events ≤ n and n ≥ 1")
+        raise ConfigError(message("ref_count_range", name="reference", metric=name))
     return int(events), int(n)
 
 
 def _value(name: str, raw: object) -> tuple[float, float]:
-    where = f"reference: {name}"
     if isinstance(raw, str):
         m = _VALUE.match(raw)
         if m is None:
-            raise ConfigError(f"{where}: write the estimate with its standard error, e.g. "
-                              "\"11.0 se 0.8\"")
+            raise ConfigError(message("ref_value_text", name="reference", metric=name))
         est, se = float(m[1].replace(",", ".")), float(m[2].replace(",", "."))
     elif isinstance(raw, Mapping):
         if set(raw) != {"estimate", "se"}:
-            raise ConfigError(f"{where}: a table with 'estimate' and 'se' (standard error)")
+            raise ConfigError(message("ref_value_table", name="reference", metric=name))
         est, se = raw["estimate"], raw["se"]
     else:
-        raise ConfigError(f"{where}: give {{estimate, se}} or \"11.0 se 0.8\"")
+        raise ConfigError(message("ref_value_form", name="reference", metric=name))
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (est, se)):
-        raise ConfigError(f"{where}: estimate and se must be numbers")
+        raise ConfigError(message("ref_value_numbers", name="reference", metric=name))
     if not (math.isfinite(est) and est >= 0 and math.isfinite(se) and se > 0):
-        raise ConfigError(f"{where}: need an estimate ≥ 0 and a standard error > 0")
+        raise ConfigError(message("ref_value_range", name="reference", metric=name))
     return float(est), float(se)
 
 
@@ -151,27 +148,26 @@ def parse_reference(spec: Reference | Cohort | Mapping[str, Any] | None) -> Refe
     if isinstance(spec, Cohort):
         return Reference(label=spec.name or "", cohort=spec)
     if not isinstance(spec, Mapping):
-        raise ConfigError("reference: a table of reference figures or a historic cohort")
+        raise ConfigError(message("ref_form", name="reference"))
     allowed = {"label", "file", "cohort", *rate_names(), *DURATIONS}
     unknown = sorted(set(spec) - allowed)
     if unknown:
-        raise ConfigError(f"reference: unknown key(s) {', '.join(unknown)} (allowed: label, "
-                          f"file, {', '.join(rate_names())}, {', '.join(DURATIONS)})")
+        raise ConfigError(message("ref_unknown_keys", name="reference", keys=", ".join(unknown),
+                                  allowed=", ".join(["label", "file", *rate_names(),
+                                                     *DURATIONS])))
     label = spec.get("label", "")
     if not isinstance(label, str):
-        raise ConfigError("reference: label must be text")
+        raise ConfigError(message("ref_label_text", name="reference"))
     file = spec.get("file", "")
     cohort = spec.get("cohort")
     if cohort is not None and not isinstance(cohort, Cohort):
-        raise ConfigError("reference: cohort must be a person-level Cohort (load_cohort)")
+        raise ConfigError(message("ref_cohort_type", name="reference"))
     counts = {k: _count(k, v) for k, v in spec.items() if k in rate_names()}
     values = {k: _value(k, v) for k, v in spec.items() if k in DURATIONS}
     if (file or cohort is not None) and (counts or values):
-        raise ConfigError("reference: give either a historic cohort (file) or reference "
-                          "figures, not both")
+        raise ConfigError(message("ref_file_and_figures", name="reference"))
     if not (file or cohort is not None or counts or values):
-        raise ConfigError("reference: no reference given (a file, or figures such as "
-                          "rtw_rate = \"412/800\")")
+        raise ConfigError(message("ref_none", name="reference"))
     return Reference(label=label.strip(), rates=counts, values=values, cohort=cohort,
                      file=str(file or ""))
 
@@ -179,12 +175,10 @@ def parse_reference(spec: Reference | Cohort | Mapping[str, Any] | None) -> Refe
 def with_historic(cohort: Cohort, reference: Reference) -> tuple[Cohort, list[str]]:
     """The study's participants with the historic cohort as their control group, and notes."""
     if reference.cohort is None:
-        raise ConfigError("reference: the historic cohort's file was not read (load it with "
-                          "load_cohort and pass it as reference=...)")
+        raise ConfigError(message("ref_file_not_read", name="reference"))
     groups = set(cohort.data["group"].dropna())
     if "control" in groups:
-        raise ConfigError("reference: the study has its own control group; a historic "
-                          "reference replaces a missing control group only")
+        raise ConfigError(message("ref_has_control", name="reference"))
     historic = reference.cohort.data.assign(group="control")
     data = pd.concat([cohort.data, historic], ignore_index=True)
     notes = [message("note_historic_reference",

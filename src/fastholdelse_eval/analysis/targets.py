@@ -56,6 +56,7 @@ import pandas as pd
 from fastholdelse_eval.analysis.absolute_targets import AbsoluteTarget, is_absolute, parse_absolute
 from fastholdelse_eval.core import metrics, tidy
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 
 # Which metrics take a target, on which between-group rows they are judged and whether they need
 # person-level data is declared in the metric registry; these are views of it.
@@ -129,7 +130,7 @@ def _direction(value: object) -> str:
         return "lower"
     if text in _HIGHER:
         return "higher"
-    raise ConfigError(f"targets: direction must be 'lower' or 'higher', got {value!r}")
+    raise ConfigError(message("tgt_direction", name="targets", value=repr(value)))
 
 
 def _amount(value: object, what: str) -> float:
@@ -143,13 +144,16 @@ def _amount(value: object, what: str) -> float:
         try:
             number = float(text) * scale
         except ValueError:
-            raise ConfigError(f"targets: {what} must be a number, got {value!r}") from None
+            raise ConfigError(message("tgt_amount_not_a_number", name="targets", what=what,
+                                      value=repr(value))) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
     else:
-        raise ConfigError(f"targets: {what} must be a number, got {value!r}")
+        raise ConfigError(message("tgt_amount_not_a_number", name="targets", what=what,
+                                  value=repr(value)))
     if not math.isfinite(number) or number < 0:
-        raise ConfigError(f"targets: {what} must be a non-negative number, got {value!r}")
+        raise ConfigError(message("tgt_amount_negative", name="targets", what=what,
+                                  value=repr(value)))
     return number
 
 
@@ -160,8 +164,7 @@ def _from_string(text: str) -> dict[str, Any]:
                 "absolute": float(partial["num"].replace(",", "."))}
     m = _STRING.match(text)
     if not m:
-        raise ConfigError(f"targets: cannot read {text!r}; write e.g. "
-                          "'rmst_weeks_on_benefit lower 20%' or 'active_offer_rate higher'")
+        raise ConfigError(message("tgt_cannot_read", name="targets", text=repr(text)))
     spec: dict[str, Any] = {"metric": m["metric"], "direction": m["dir"]}
     if m["num"] is not None:
         number = float(m["num"].replace(",", "."))
@@ -186,33 +189,30 @@ def parse_target(spec: Mapping[str, Any] | str | Target | AbsoluteTarget
     if isinstance(spec, str):
         spec = _from_string(spec)
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"targets: each target must be a table/dict or a string, "
-                          f"got {type(spec).__name__}")
+        raise ConfigError(message("tgt_form", name="targets", kind=type(spec).__name__))
     unknown = set(spec) - {"metric", "direction", "relative", "absolute", "label"}
     if unknown:
-        raise ConfigError(f"targets: unknown key(s) {', '.join(sorted(unknown))} "
-                          "(allowed: metric, direction, relative, absolute, label)")
+        raise ConfigError(message("tgt_unknown_keys", name="targets",
+                                  keys=", ".join(sorted(unknown))))
     metric = str(spec.get("metric", "")).strip()
     if metric not in TARGET_METRICS:
-        raise ConfigError(f"targets: unknown metric {metric!r} (one of: "
-                          f"{', '.join(TARGET_METRICS)})")
+        raise ConfigError(message("tgt_unknown_metric", name="targets", metric=repr(metric),
+                                  allowed=", ".join(TARGET_METRICS)))
     if "direction" not in spec:
-        raise ConfigError(f"targets: {metric}: 'direction' (lower/higher) is required")
+        raise ConfigError(message("tgt_direction_missing", name="targets", metric=metric))
     relative = spec.get("relative")
     absolute = spec.get("absolute")
     if relative is not None and absolute is not None:
-        raise ConfigError(f"targets: {metric}: give 'relative' or 'absolute', not both")
+        raise ConfigError(message("tgt_relative_and_absolute", name="targets", metric=metric))
     relative = None if relative is None else _amount(relative, "relative")
     absolute = None if absolute is None else _amount(absolute, "absolute")
     judged = metrics.judged_as(metric)
     if judged not in RATIO_METRICS + DIFFERENCE_METRICS:
-        raise ConfigError(f"targets: {metric} is judged per group only; write e.g. "
-                          f"'{metric} at most 12'")
+        raise ConfigError(message("tgt_per_group_only", name="targets", metric=metric))
     if relative is not None and judged not in RATIO_METRICS:
-        raise ConfigError(f"targets: {metric} has no ratio to judge a relative target on; "
-                          "give 'absolute' instead")
+        raise ConfigError(message("tgt_no_ratio", name="targets", metric=metric))
     if absolute is not None and judged not in DIFFERENCE_METRICS:
-        raise ConfigError(f"targets: {metric} takes a relative target only")
+        raise ConfigError(message("tgt_relative_only", name="targets", metric=metric))
     if relative is None and absolute is None and judged not in RATIO_METRICS:
         absolute = 0.0  # "any improvement" judged on the difference row
     return Target(metric, _direction(spec["direction"]), relative, absolute,
