@@ -181,6 +181,38 @@ def test_bad_reference_figure_in_danish(tmp_path):
         "fastholdelse-eval evaluate: reference: rtw_rate: need 0 ≤ events ≤ n and n ≥ 1")
 
 
+def test_bad_progression_settings_register_and_loading_options_in_danish(tmp_path):
+    progression = SAMPLE.with_name("greve_2009_progression.csv").as_posix()
+    study = _study(tmp_path, f'[progression]\nfile = "{progression}"\nvisits_weeks = [13, 15]\n')
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: progression: besøgsvinduerne overlapper (hvert besøg ± "
+        "window_weeks og baseline-vinduet ± baseline_days); læg besøgene længere fra "
+        "hinanden, eller gør vinduerne smallere")
+    study = _study(tmp_path, f'[progression]\nfile = "{progression}"\n'
+                             '[progression.instruments.mit]\nitems = ["a", "b"]\nmin = 0\n'
+                             'max = 4\nscoring = "median"\n')
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: progression.instruments.mit.scoring: skal være sum eller "
+        "mean, ikke 'median'")
+    assert _error("evaluate", study, "--lang", "en", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: progression.instruments.mit.scoring: must be sum or mean, "
+        "got 'median'")
+    assert _error("evaluate", "--intervention", str(SAMPLE), "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: control: mangler; deltagere og kontroller i hver sin fil "
+        "kræver begge filer (--intervention FILE --control FILE)")
+    folder = SAMPLE.parent
+    register = ("register", str(folder / "dream_panel_small.parquet"), "--mapping",
+                str(folder / "dream_mapping_synthetic.csv"), "--groups",
+                str(folder / "dream_groups_small.csv"), "--out", "cohort.csv")
+    assert _error(*register, "--intake", "2009W05..2009W99", "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval register: intake: '2009W99' er hverken en ISO-uge (2009-W05, "
+        "2009W05, 200905) eller en dato")
+    assert _error(*register, "--intake", "2009W05", cwd=tmp_path) == (
+        "fastholdelse-eval register: --intake must look like FROM..TO (ISO weeks), got "
+        "'2009W05'")
+    assert not (tmp_path / "cohort.csv").exists()
+
+
 def test_bad_options_of_the_commands_in_danish(tmp_path):
     assert _error("report", str(SAMPLE), "--out", "out", "--lang", "da,fr", cwd=tmp_path) == (
         "fastholdelse-eval report: --lang: skal være da eller en (adskilt af kommaer), ikke "

@@ -435,6 +435,7 @@ CONFIG_FILES = [
     "core/options.py", "cli/business_case.py",
     "analysis/targets.py", "analysis/absolute_targets.py", "analysis/reference.py",
     "analysis/business_case.py",
+    "data/instruments.py", "data/progression.py", "data/register_inputs.py", "data/loading.py",
 ]
 
 # ConfigError(...) arguments that are keyed when what they pass on is keyed: the error's own

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.schema import normalize_label
 
 DIRECTIONS = ("higher", "lower")
@@ -138,7 +139,8 @@ def _num(spec: Mapping[str, Any], key: str, where: str, default: float | None = 
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where}.{key}: must be a number, got {value!r}")
+        raise ConfigError(message("cfg_not_a_number", name=f"{where}.{key}",
+                                  value=repr(value)))
     return float(value)
 
 
@@ -146,49 +148,47 @@ def parse_instrument(name: str, spec: Mapping[str, Any]) -> Instrument:
     """A user-defined instrument from its TOML table (keys: see the module docstring)."""
     where = f"progression.instruments.{name}"
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"{where}: must be a table of settings")
+        raise ConfigError(message("ins_not_a_table", name=where))
     unknown = sorted(set(spec) - _KEYS)
     if unknown:
-        raise ConfigError(f"{where}.{unknown[0]}: unknown setting (allowed: "
-                          f"{', '.join(sorted(_KEYS))})")
+        raise ConfigError(message("cfg_unknown_setting", name=f"{where}.{unknown[0]}",
+                                  allowed=", ".join(sorted(_KEYS))))
     items = spec.get("items", [])
     if not isinstance(items, list) or not all(isinstance(i, str | int) for i in items):
-        raise ConfigError(f"{where}.items: must be a list of item names")
+        raise ConfigError(message("ins_items_list", name=f"{where}.items"))
     items = tuple(str(i).strip() for i in items)
     if len({normalize_label(i) for i in items}) != len(items) or any(not i for i in items):
-        raise ConfigError(f"{where}.items: item names must be non-empty and distinct")
+        raise ConfigError(message("ins_items_distinct", name=f"{where}.items"))
     direction = spec.get("direction", "higher")
     if direction not in DIRECTIONS:
-        raise ConfigError(f"{where}.direction: must be higher or lower, got {direction!r}")
+        raise ConfigError(message("ins_direction", name=f"{where}.direction",
+                                  value=repr(direction)))
     scoring = spec.get("scoring", "sum")
     if scoring not in SCORINGS:
-        raise ConfigError(f"{where}.scoring: must be sum or mean, got {scoring!r}")
+        raise ConfigError(message("ins_scoring", name=f"{where}.scoring", value=repr(scoring)))
     factor = _num(spec, "factor", where, 1.0)
     if factor is None or factor <= 0:
-        raise ConfigError(f"{where}.factor: must be greater than 0")
+        raise ConfigError(message("ins_positive", name=f"{where}.factor"))
     mic = _num(spec, "mic", where)
     if mic is not None and mic <= 0:
-        raise ConfigError(f"{where}.mic: must be greater than 0")
+        raise ConfigError(message("ins_positive", name=f"{where}.mic"))
     max_missing = spec.get("max_missing", 0)
     if isinstance(max_missing, bool) or not isinstance(max_missing, int) or max_missing < 0 \
             or (items and max_missing >= len(items)):
-        raise ConfigError(f"{where}.max_missing: must be a whole number from 0 to the number "
-                          "of items − 1")
+        raise ConfigError(message("ins_max_missing", name=f"{where}.max_missing"))
     if items:
         lo, hi = _num(spec, "min", where), _num(spec, "max", where)
         if lo is None or hi is None or not lo < hi:
-            raise ConfigError(f"{where}: give each item's range as min and max (min < max)")
+            raise ConfigError(message("ins_item_range", name=where))
         inst = Instrument(name, str(spec.get("label", name)), items, lo, hi, direction,
                           scoring, factor, mic, max_missing)
         for key in ("score_min", "score_max"):
             if key in spec:
-                raise ConfigError(f"{where}.{key}: the score range follows from items, min, "
-                                  "max, scoring and factor; leave it out")
+                raise ConfigError(message("ins_score_range_derived", name=f"{where}.{key}"))
         return inst
     lo, hi = _num(spec, "score_min", where), _num(spec, "score_max", where)
     if lo is None or hi is None or not lo < hi:
-        raise ConfigError(f"{where}: an instrument without items is delivered scored; give "
-                          "score_min and score_max (score_min < score_max)")
+        raise ConfigError(message("ins_scored_range", name=where))
     # A scored-only instrument: one pseudo-item spanning the score range, factor 1.
     return Instrument(name, str(spec.get("label", name)), (), lo, hi, direction, "mean", 1.0,
                       mic, 0)
@@ -207,12 +207,11 @@ def parse_instruments(raw: Mapping[str, Any] | None) -> dict[str, Instrument]:
     if raw is None:
         return out
     if not isinstance(raw, Mapping):
-        raise ConfigError("progression.instruments: must be tables "
-                          "([progression.instruments.NAME])")
+        raise ConfigError(message("ins_tables", name="progression.instruments"))
     for name, spec in raw.items():
         key = normalize_label(name)
         if key in BUILT_IN or key in BUILT_IN_ALIASES:
-            raise ConfigError(f"progression.instruments.{name}: {name} is built in; choose "
-                              "another name for your own instrument")
+            raise ConfigError(message("ins_built_in", name=f"progression.instruments.{name}",
+                                      instrument=name))
         out[key] = parse_instrument(key, spec)
     return out

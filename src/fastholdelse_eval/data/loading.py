@@ -125,16 +125,13 @@ def _load(path: str | Path | None, followup_date: object, municipality: str | No
           vocabulary: Vocabulary | None) -> Cohort | AggregateCohort:
     if intervention is None and control is None:
         if path is None:
-            raise ConfigError("no data: give a cohort file, or both an intervention and a "
-                              "control file")
+            raise ConfigError(message("load_no_data"))
         return _load_one(path, followup_date, municipality, name, None, vocabulary)
     if path is not None:
-        raise ConfigError("give either one cohort file or an intervention and a control file, "
-                          "not both")
+        raise ConfigError(message("load_file_and_split"))
     if intervention is None or control is None:
         missing = "control" if control is None else "intervention"
-        raise ConfigError(f"{missing}: missing; participants and controls in separate files "
-                          "need both files (--intervention FILE --control FILE)")
+        raise ConfigError(message("load_split_missing", name=missing))
     parts: list[Cohort | AggregateCohort] = []
     errors: list[ValidationError] = []
     for group, file in zip(GROUPS, (intervention, control), strict=True):
@@ -156,7 +153,7 @@ def stack(parts: list[Cohort | AggregateCohort], name: str | None,
         return parts[0]
     kinds = {type(p) for p in parts}
     if len(kinds) != 1:
-        raise ConfigError(f"{what}: mixes person-level and aggregate files")
+        raise ConfigError(message("load_mixed_kinds", name=what))
     data = pd.concat([p.data for p in parts], ignore_index=True)
     sources = [s for p in parts for s in p.sources]
     # Each note after its file's name, still keyed (the report writes it in its language).

@@ -80,24 +80,23 @@ class VisitPlan:
     def __post_init__(self) -> None:
         b = self.baseline_days
         if isinstance(b, bool) or not isinstance(b, int) or b < 0:
-            raise ConfigError(f"progression.baseline_days: must be a whole number ≥ 0, got {b!r}")
+            raise ConfigError(message("cfg_whole_number_at_least", name="progression.baseline_days",
+                                      low=0, value=repr(b)))
         w = self.window_weeks
         if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
-            raise ConfigError(f"progression.window_weeks: must be greater than 0, got {w!r}")
+            raise ConfigError(message("cfg_not_positive", name="progression.window_weeks",
+                                      value=repr(w)))
         visits = self.visits_weeks
         if (not isinstance(visits, list | tuple) or not visits
                 or any(isinstance(v, bool) or not isinstance(v, int | float) for v in visits)):
-            raise ConfigError("progression.visits_weeks: must be a non-empty list of weeks, "
-                              "e.g. [13, 26]")
+            raise ConfigError(message("prg_visits_list", name="progression.visits_weeks"))
         visits = tuple(sorted(float(v) for v in visits))
         # Windows may not overlap: a measurement must belong to one visit at most.
         lows = [v - w for v in visits]
         highs = [v + w for v in visits]
         if lows[0] * DAYS_PER_WEEK <= b or any(lo <= hi for lo, hi in
                                                 zip(lows[1:], highs[:-1], strict=True)):
-            raise ConfigError("progression: visit windows overlap (each visit ± window_weeks, "
-                              "and the baseline window ± baseline_days); space the visits "
-                              "further apart or narrow the windows")
+            raise ConfigError(message("prg_windows_overlap", name="progression"))
         object.__setattr__(self, "visits_weeks", visits)
         object.__setattr__(self, "window_weeks", float(w))
 
@@ -378,7 +377,7 @@ def load_progression(
     already parsed :class:`Instrument` objects; WHO-5 is always known.
     """
     if not isinstance(cohort, Cohort):
-        raise ConfigError("progression: needs a person-level cohort (not aggregate counts)")
+        raise ConfigError(message("cfg_progression_person_level", name="progression"))
     if instruments and all(isinstance(v, Instrument) for v in instruments.values()):
         known = dict(parse_instruments(None), **instruments)
     else:
@@ -405,17 +404,17 @@ def parse_progression_settings(raw: object) -> tuple[str | None, dict[str, Instr
         return None, parse_instruments(None), VisitPlan()
     if isinstance(raw, str):
         if not raw.strip():
-            raise ConfigError("progression: must name the measurements file")
+            raise ConfigError(message("prg_file_name", name="progression"))
         return raw.strip(), parse_instruments(None), VisitPlan()
     if not isinstance(raw, dict):
-        raise ConfigError("progression: must be a file name or a [progression] table")
+        raise ConfigError(message("prg_form", name="progression"))
     unknown = sorted(set(raw) - _SETTINGS)
     if unknown:
-        raise ConfigError(f"progression.{unknown[0]}: unknown setting (allowed: "
-                          f"{', '.join(sorted(_SETTINGS))})")
+        raise ConfigError(message("cfg_unknown_setting", name=f"progression.{unknown[0]}",
+                                  allowed=", ".join(sorted(_SETTINGS))))
     file = raw.get("file")
     if file is not None and (not isinstance(file, str) or not file.strip()):
-        raise ConfigError("progression.file: must be a file name")
+        raise ConfigError(message("cfg_not_a_file_name", name="progression.file"))
     defaults = VisitPlan()
     plan = VisitPlan(baseline_days=raw.get("baseline_days", defaults.baseline_days),
                      visits_weeks=raw.get("visits_weeks", defaults.visits_weeks),

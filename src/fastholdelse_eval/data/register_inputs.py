@@ -95,15 +95,15 @@ def parse_intake(intake: object) -> tuple[int | None, int | None]:
         return None, None
     if isinstance(intake, str):
         if ".." not in intake:
-            raise ConfigError(f"--intake must look like FROM..TO (ISO weeks), got {intake!r}")
+            raise ConfigError(message("reg_intake_text", value=repr(intake)))
         parts: tuple[object, object] = tuple(intake.split("..", 1))  # type: ignore[assignment]
     else:
         try:
             parts = tuple(intake)  # type: ignore[assignment]
         except TypeError:
-            raise ConfigError("intake must be 'FROM..TO' or a (from, to) pair") from None
+            raise ConfigError(message("reg_intake_form")) from None
         if len(parts) != 2:
-            raise ConfigError("intake must be 'FROM..TO' or a (from, to) pair")
+            raise ConfigError(message("reg_intake_form"))
     out: list[int | None] = []
     for p in parts:
         if p is None or (isinstance(p, str) and not p.strip()):
@@ -112,12 +112,12 @@ def parse_intake(intake: object) -> tuple[int | None, int | None]:
         try:
             out.append(parse_week(p.isoformat() if isinstance(p, date) else p))
         except ValueError:
-            raise ConfigError(
-                f"intake: {p!r} is not an ISO week (2009-W05, 2009W05, 200905) or a date"
-            ) from None
+            raise ConfigError(message("reg_intake_week", name="intake",
+                                      value=repr(p))) from None
     lo, hi = out
     if lo is not None and hi is not None and lo > hi:
-        raise ConfigError(f"intake: {iso_label(lo)} is after {iso_label(hi)}")
+        raise ConfigError(message("reg_intake_order", name="intake", start=iso_label(lo),
+                                  end=iso_label(hi)))
     return lo, hi
 
 
@@ -130,7 +130,7 @@ def _read_text_table(source: object, what: str) -> tuple[pd.DataFrame, str]:
     else:
         path = Path(str(source))
         if not path.exists():
-            raise ConfigError(f"{what} file not found: {path}")
+            raise ConfigError(message("reg_file_not_found", what=what, path=path))
         frame, name = read_table(path).frame, str(path)
     def as_text(col: pd.Series) -> pd.Series:
         if pd.api.types.is_string_dtype(col) and not pd.api.types.is_object_dtype(col):
