@@ -480,3 +480,25 @@ def test_every_config_error_users_meet_is_built_by_key():
                 "in a Danish run: build it with message('key', ...) and add the key to "
                 "core/messages_da.toml")
     assert seen > 60  # the scan sees the modules
+
+
+def test_config_errors_about_a_name_begin_with_it():
+    # The CLI names an error after the option as typed ("--target '…': …", "targets[2]: …")
+    # by rebuilding the keyed message with another {name} (core/messages.renamed); that keeps
+    # the key only when every wording begins with "{name}:" — otherwise the error falls back
+    # to plain English text.
+    entries = localize.entries()
+    seen = 0
+    for where in CONFIG_FILES:
+        for line, arg in _config_error_arguments(SRC / where):
+            calls = [n for n in ast.walk(arg) if _is_message_call(n)] if arg is not None else []
+            for call in calls:
+                for key in _keys(call.args[0]) or []:
+                    entry = entries[key]
+                    if "{name}" not in entry["en"]:
+                        continue
+                    seen += 1
+                    for variant in ("en", "da", "en_one", "da_one"):
+                        assert entry.get(variant, "{name}:").startswith("{name}:"), (
+                            f"{where}:{line}: '{key}' ({variant}) must begin with '{{name}}:'")
+    assert seen > 100
