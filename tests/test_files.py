@@ -60,7 +60,12 @@ def test_format_from_suffix(name: str, fmt: str) -> None:
 def test_explicit_format_wins_and_is_checked() -> None:
     assert format_for("out.json", "csv", allowed=("table", "csv", "json")) == "csv"
     assert format_for(None, None, allowed=("table", "csv"), default="table") == "table"
-    assert format_for("out.xyz", None, allowed=("table", "csv"), default="table") == "table"
+    assert format_for("out", None, allowed=("table", "csv"), default="table") == "table"
+    # A suffix that names no allowed format is an error even with a default: a text table
+    # written as out.xls or out.pdf would not open as what its name promises.
+    for name in ("out.xyz", "out.xls", "out.pdf"):
+        with pytest.raises(ConfigError, match=f"^{name}: cannot tell the format"):
+            format_for(name, None, allowed=("table", "csv"), default="table")
     with pytest.raises(ConfigError, match="^--format: unknown format 'xml'"):
         format_for("out.csv", "xml", allowed=("csv",))
     with pytest.raises(ConfigError, match="cannot tell the format"):

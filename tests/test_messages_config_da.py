@@ -239,3 +239,32 @@ def test_a_keyed_error_survives_pickling_and_renaming():
     assert localized(ConfigError("followup_date: bad"), "da") == "followup_date: bad"
     with pytest.raises(ConfigError):
         raise exc
+
+
+def test_study_words_and_output_files_in_danish(tmp_path):
+    # The study's own words ([values]) — data/schema.py.
+    study = _study(tmp_path, '[values.end_reason]\n"Tilbage hos a-kassen" = "ledigg"\n')
+    line = _error("evaluate", study, cwd=tmp_path)
+    assert line.startswith(
+        "fastholdelse-eval evaluate: values.end_reason.Tilbage hos a-kassen: 'ledigg' er ikke "
+        "en kendt værdi; brug en af ")
+    assert line.endswith(" eller en betegnelse, som de godtager")
+    study = _study(tmp_path, '[columns]\n"Ophørsårsag" = "slutårsag"\n', language="en")
+    assert _error("evaluate", study, cwd=tmp_path).startswith(
+        "fastholdelse-eval evaluate: columns.Ophørsårsag: 'slutårsag' is not a known column; "
+        "use one of ")
+    # Output files — core/files.py: a suffix that names no format (a text table under the
+    # name resultat.xls would not open in Excel), and the input as the output.
+    bad = ("evaluate", str(SAMPLE), "--followup-date", "2010-01-01", "--out", "resultat.xls")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: resultat.xls: formatet kan ikke ses af endelsen '.xls' "
+        "(brug table, csv, csv-da, json, xlsx, eller angiv --format)")
+    assert _error(*bad, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: resultat.xls: cannot tell the format from the suffix "
+        "'.xls' (use table, csv, csv-da, json, xlsx, or give --format)")
+    assert not (tmp_path / "resultat.xls").exists()
+    bad = ("evaluate", str(SAMPLE), "--followup-date", "2010-01-01", "--out", str(SAMPLE),
+           "--format", "csv")
+    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+        f"fastholdelse-eval evaluate: {SAMPLE}: er en inputfil i denne kørsel; den "
+        "overskrives ikke (skriv resultatet et andet sted)")

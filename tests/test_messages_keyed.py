@@ -436,6 +436,7 @@ CONFIG_FILES = [
     "analysis/targets.py", "analysis/absolute_targets.py", "analysis/reference.py",
     "analysis/business_case.py",
     "data/instruments.py", "data/progression.py", "data/register_inputs.py", "data/loading.py",
+    "data/schema.py", "core/files.py",
 ]
 
 # ConfigError(...) arguments that are keyed when what they pass on is keyed: the error's own

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 
 # Suffix → format name. "table" is the readable text table of evaluate/compare.
 SUFFIXES = {
@@ -68,20 +69,17 @@ def check_output(path: str | os.PathLike, protect: Sequence[str | os.PathLike] =
     name as the output, possibly the input itself. Returns the path."""
     path = Path(path)
     if path.is_symlink():
-        raise ConfigError(f"{path}: is a symbolic link; refusing to write through it (give the "
-                          "real file name, or remove the link)")
+        raise ConfigError(message("out_symlink", name=str(path)))
     ident = _identity(path)
     if ident is None:
         return path
     st = path.stat()
     if path.is_file() and st.st_nlink > 1:
-        raise ConfigError(f"{path}: the file has other hard links; refusing to replace it "
-                          "(another name points to the same data)")
+        raise ConfigError(message("out_hard_links", name=str(path)))
     inputs = set(_INPUTS.get() or ())
     inputs |= {i for i in (_identity(Path(p)) for p in protect) if i is not None}
     if ident in inputs:
-        raise ConfigError(f"{path}: is an input of this run; refusing to overwrite it (write "
-                          "the output elsewhere)")
+        raise ConfigError(message("out_is_input", name=str(path)))
     return path
 
 
@@ -159,17 +157,20 @@ def format_for(path: str | os.PathLike | None, fmt: str | None = None, *,
                allowed: Sequence[str] = FORMATS, default: str | None = None,
                option: str = "--format") -> str:
     """The format to write: ``fmt`` if given, else the one ``path``'s suffix names, else
-    ``default``. Anything outside ``allowed`` is a :class:`ConfigError` naming ``option``."""
+    ``default`` — for a path without a suffix (or no path) only: ``resultat.xls`` or
+    ``resultat.docx`` would otherwise get a text table under a name that promises something
+    else. Anything outside ``allowed`` is a :class:`ConfigError` naming ``option``."""
     if fmt is not None:
         name = str(fmt).strip().lower()
         if name not in allowed:
-            raise ConfigError(f"{option}: unknown format '{fmt}' (use {', '.join(allowed)})")
+            raise ConfigError(message("out_unknown_format", name=option, fmt=str(fmt),
+                                      allowed=", ".join(allowed)))
         return name
     suffix = Path(path).suffix.lower() if path is not None else ""
     name = SUFFIXES.get(suffix)
     if name in allowed:
         return name
-    if default is not None:
+    if default is not None and not suffix:
         return default
-    raise ConfigError(f"{path}: cannot tell the format from the suffix '{suffix}' "
-                      f"(use {', '.join(allowed)}, or give {option})")
+    raise ConfigError(message("out_format_from_suffix", name=str(path), suffix=suffix,
+                              allowed=", ".join(allowed), option=option))

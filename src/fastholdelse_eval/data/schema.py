@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
@@ -166,26 +167,27 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         if not isinstance(self.columns, Mapping) or not isinstance(self.values, Mapping):
-            raise ConfigError("columns/values: must be tables (mappings)")
+            raise ConfigError(message("study_vocabulary_not_tables", name="columns/values"))
         for header, target in self.columns.items():
             if not isinstance(target, str) or (
                     COLUMN_LOOKUP.get(normalize_label(target)) is None
                     and AGGREGATE_LOOKUP.get(normalize_label(target)) is None):
                 known = ", ".join(dict.fromkeys([*COLUMN_ALIASES, *AGGREGATE_ALIASES]))
-                raise ConfigError(f"columns.{header}: {target!r} is not a known column; use one "
-                                  f"of {known}")
+                raise ConfigError(message("study_column_unknown", name=f"columns.{header}",
+                                          target=repr(target), known=known))
         for column, labels in self.values.items():
             lookup = VALUE_LOOKUPS.get(str(column))
             if lookup is None:
-                raise ConfigError(f"values.{column}: only {', '.join(VALUE_LOOKUPS)} can be "
-                                  "mapped")
+                raise ConfigError(message("study_values_column", name=f"values.{column}",
+                                          columns=", ".join(VALUE_LOOKUPS)))
             if not isinstance(labels, Mapping):
-                raise ConfigError(f"values.{column}: must be a table of label = value")
+                raise ConfigError(message("study_values_not_table", name=f"values.{column}"))
             for label, target in labels.items():
                 if not isinstance(target, str) or lookup.get(normalize_label(target)) is None:
                     known = ", ".join(dict.fromkeys(str(v) for v in lookup.values()))
-                    raise ConfigError(f"values.{column}.{label}: {target!r} is not a known "
-                                      f"value; use one of {known} or a label they accept")
+                    raise ConfigError(message("study_value_unknown",
+                                              name=f"values.{column}.{label}",
+                                              target=repr(target), known=known))
 
     def column_lookup(self, base: Mapping[str, object] = COLUMN_LOOKUP) -> dict[str, object]:
         """Normalised header → canonical column, the study's own first. ``base``:
