@@ -19,10 +19,11 @@ Last measured (2 cores; a sandbox where a fresh page costs 10–30 µs of system
 moves by ±20 %; use --repeat and read the median), 2026-11-29:
 
 * 1M persons (98 MB): plain pyarrow read 0.31 s, pandas C 2.98 s, DuckDB → pandas 4.23 s
-  (1.5 GB); load_cohort 1.27–1.48 s, evaluate 1.29–1.47 s. Load / evaluate, median over
-  fresh processes, in three batches: 0.99x (7 runs, range 0.92–1.09x), 1.08x (7 runs,
-  0.87–1.17x), 1.07x (9 runs, 0.94–1.45x); CPU 1.3–1.5x (Arrow reads on both cores); peak
-  523 MB. At parity, not below it: the goal is NOT met with any margin. Before this session:
+  (1.5 GB); load_cohort 1.27–1.48 s, evaluate 1.25–1.47 s. Load / evaluate, median over
+  fresh processes, in four batches: 0.99x (7 runs, range 0.92–1.09x) and 0.98x (9 runs,
+  0.91–1.44x) on an idle machine, 1.08x (7 runs, 0.87–1.17x) and 1.07x (9 runs, 0.94–1.45x)
+  at load average 1–2; CPU 1.3–1.5x (Arrow reads on both cores); peak 523–527 MB. At parity,
+  not below it: the goal is NOT met with any margin. Before this session:
   load 2.35–2.45 s, evaluate 1.37–1.57 s (1.5–1.8x), peak 694–722 MB.
 * 5M persons (496 MB): load 7.4–7.9 s (three runs), evaluate 5.4–6.2 s; peak **1.78–1.80
   GB**, goal met (was 2.47 GB, load 19.5 s, evaluate 10.6 s). The peak is in evaluate: the
