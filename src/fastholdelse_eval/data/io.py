@@ -418,11 +418,7 @@ def workbook_cpr_places(path: Path) -> list[Message] | None:
                    for part in ("left", "center", "right")]
         if any(t and contains_cpr(t) for t in margins):
             places.append(message("xlsx_margins_cpr", sheet=where))
-    names = books[0].defined_names
-    if any(contains_cpr(str(n)) or contains_cpr(str(getattr(d, "attr_text", "")))
-           for n, d in names.items()):
-        places.append(message("xlsx_defined_name_cpr"))
-    return places
+    return places + _defined_name_places(books[0])
 
 
 # Comments (legacy and threaded; Excel writes xl/comments1.xml, openpyxl
@@ -471,14 +467,20 @@ def _streamed_cpr_places(path: Path) -> list[Message]:
                 for pair in zip(formulas, cached, strict=True))
             if cells:
                 places.append(message("xlsx_sheet_cells_cpr", sheet=where, cells=cells))
-        names = books[0].defined_names
-        if any(contains_cpr(str(n)) or contains_cpr(str(getattr(d, "attr_text", "")))
-               for n, d in names.items()):
-            places.append(message("xlsx_defined_name_cpr"))
-        return places
+        return places + _defined_name_places(books[0])
     finally:
         for book in books:
             book.close()
+
+
+def _defined_name_places(book: object) -> list[Message]:
+    """A CPR-like value in a defined name (its name or what it stands for): both the full and
+    the streamed check look here."""
+    names = book.defined_names  # type: ignore[attr-defined]
+    if any(contains_cpr(str(n)) or contains_cpr(str(getattr(d, "attr_text", "")))
+           for n, d in names.items()):
+        return [message("xlsx_defined_name_cpr")]
+    return []
 
 
 def _read_parquet(path: Path) -> RawTable:

@@ -27,6 +27,11 @@ LATEST_DATE = pd.Timestamp("2199-12-31")
 DATE_HINT = "expected a date such as 2009-03-02 or 02-03-2009 (day first)"
 
 
+def _distinct(text: pd.Series) -> Coded:
+    """A text column as codes into its distinct cells (a Categorical's own codes)."""
+    return Coded.of(text if isinstance(text.dtype, pd.CategoricalDtype) else text.astype(str))
+
+
 def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Parse text dates (ISO, day-first Danish, Excel serials), vectorised.
 
@@ -35,7 +40,7 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     (31-02-2009) or lie outside 1900–2199.
     """
     # A cohort has few distinct dates (days of a few years): parse each once.
-    coded = Coded.of(text if isinstance(text.dtype, pd.CategoricalDtype) else text.astype(str))
+    coded = _distinct(text)
     dates, unparseable, impossible = _parse_unique_dates(coded.uniques)
     # copy=False: the rows are a fresh array (pandas 3 would copy it again, 8 MB a million).
     return (pd.Series(coded.rows(dates), index=text.index, dtype="datetime64[ns]", copy=False),
@@ -91,7 +96,7 @@ def parse_date_option(value: object, option: str = "followup_date") -> pd.Timest
 
 def parse_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
     """Text to float where every non-empty cell is a number (decimal comma allowed), else None."""
-    coded = Coded.of(text if isinstance(text.dtype, pd.CategoricalDtype) else text.astype(str))
+    coded = _distinct(text)
     values = _parse_unique_numbers(pd.Series(coded.uniques, dtype=str), decimal_comma)
     if values is None:
         return None
@@ -113,7 +118,7 @@ def _parse_unique_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series | N
 
 def parse_numbers_each(text: pd.Series, decimal_comma: bool) -> np.ndarray:
     """Mask of the cells that are not numbers (each on its own)."""
-    coded = Coded.of(text if isinstance(text.dtype, pd.CategoricalDtype) else text.astype(str))
+    coded = _distinct(text)
     bad = np.array([_parse_unique_numbers(pd.Series([u], dtype=str), decimal_comma) is None
                     for u in coded.uniques], dtype=bool)
     return coded.rows(bad) if len(coded.codes) else np.zeros(0, dtype=bool)
