@@ -154,6 +154,8 @@ def test_aggregate_counts_of_one_group(tmp_path):
 
 def test_a_one_armed_site_is_trimmed_and_the_others_are_not(greve_cohort):
     data = greve_cohort.data.copy()
+    # Label columns are categories (docs/input.md): a new label goes into them as text.
+    data = data.astype({"municipality": str, "group": str})
     data.loc[data.index[:60], "municipality"] = "Solrød"
     data.loc[data.index[:60], "group"] = "intervention"
     t = one_group.trim(fe.evaluate(fe.Cohort(data)).tidy())

@@ -424,6 +424,7 @@ def test_several_municipalities_get_a_table_by_site():
 
 def test_a_rare_category_is_not_named(greve_cohort):
     d = greve_cohort.data.copy()
+    d["diagnosis"] = d["diagnosis"].astype(str)  # a new label: as text (docs/input.md)
     d.loc[d.index[:2], "diagnosis"] = "ALS"  # two intervention persons
     ev = evaluate(Cohort(d, name="rare", sources=[], notes=[]), covariates=["diagnosis"])
     text = render_markdown(report(analyse(ev), lang="en"), "rare").replace("\\", "")

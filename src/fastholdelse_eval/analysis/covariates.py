@@ -38,13 +38,20 @@ def covariate_design(
             names.append(name)
         else:
             if isinstance(s.dtype, pd.CategoricalDtype):
+                # Only the categories some person has (the persons of one municipality leave
+                # the others' unused, and a column of zeros has no estimate); compared on codes.
+                s = s.cat.remove_unused_categories()
+                codes = s.cat.codes.to_numpy()
                 levels = [str(v) for v in s.cat.categories]
-            else:
-                text = s.astype("string").str.strip()
-                known &= (text != "").fillna(False).to_numpy(dtype=bool)
-                levels = sorted(text[known].unique().tolist())
-                s = text
-            values = s.astype("string").to_numpy(dtype=object, na_value=None)
+                for k, level in enumerate(levels[1:], start=1):
+                    cols.append((codes == k).astype("float64"))
+                    names.append(f"{name}={level}")
+                complete &= known
+                continue
+            text = s.astype("string").str.strip()
+            known &= (text != "").fillna(False).to_numpy(dtype=bool)
+            levels = sorted(text[known].unique().tolist())
+            values = text.to_numpy(dtype=object, na_value=None)
             for level in levels[1:]:
                 cols.append((values == level).astype("float64"))
                 names.append(f"{name}={level}")

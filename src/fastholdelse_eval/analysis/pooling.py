@@ -19,21 +19,22 @@ ARMS = ("intervention", "control")
 
 def one_armed_sites(municipality: pd.Series, group: pd.Series) -> list[str]:
     """Municipalities lacking one of the two arms, in order of appearance."""
-    frame = pd.DataFrame({"m": municipality.astype(str).to_numpy(),
-                          "g": group.astype(str).to_numpy()})
-    arms = frame.groupby("m", sort=False)["g"].agg(lambda g: set(g) >= set(ARMS))
-    return [str(m) for m, both in arms.items() if not both]
+    # A Categorical factorises by its codes: no text per person.
+    codes, sites = pd.factorize(municipality, use_na_sentinel=False)
+    has_arm = [np.bincount(codes[(group == arm).to_numpy(dtype=bool)], minlength=len(sites)) > 0
+               for arm in ARMS]
+    return [str(m) for m, both in zip(sites, np.logical_and(*has_arm), strict=True) if not both]
 
 
 def pooled_mask(municipality: pd.Series, group: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Rows that the pooled ``all`` rows use, and the sites left out (only when there are
     several sites: a single site's rows are its own)."""
-    sites = pd.unique(municipality.astype(str))
+    sites = pd.unique(municipality)
     left_out = one_armed_sites(municipality, group) if len(sites) > 1 else []
     if not left_out or len(left_out) == len(sites):
         # None one-armed, or all of them: pooling changes nothing a comparison could use.
         return np.ones(len(municipality), dtype=bool), []
-    return ~municipality.astype(str).isin(left_out).to_numpy(dtype=bool), left_out
+    return ~municipality.isin(left_out).to_numpy(dtype=bool), left_out
 
 
 def left_out_note(left_out: list[str]) -> Message:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.api.types import union_categoricals
 
 from fastholdelse_eval.core.arrow_text import text_hashes
 from fastholdelse_eval.data.schema import normalize_label
@@ -57,6 +58,21 @@ class Coded(NamedTuple):
         taken = labels.take(pa.array(self.codes, type=pa.int64()))
         return pa.chunked_array([taken]).to_pandas().set_axis(self.index)
 
+    def labels(self, per_unique: Sequence[str | None]) -> pd.Series:
+        """Labels per row as a ``Categorical`` of sorted categories (the cohort's label
+        columns), from a label per distinct cell (None → missing). Only numpy gathers the codes:
+        no text per row, and a million labels take a byte each."""
+        used = np.bincount(self.codes, minlength=len(per_unique)) > 0 if len(self.codes) else (
+            np.zeros(len(per_unique), dtype=bool))
+        categories = sorted({str(p) for p, u in zip(per_unique, used, strict=True)
+                             if u and p is not None})
+        position = {c: i for i, c in enumerate(categories)}
+        recode = np.array([-1 if p is None else position.get(str(p), -1) for p in per_unique],
+                          dtype=np.int64)
+        codes = recode[self.codes] if len(recode) else np.zeros(len(self.codes), dtype=np.int64)
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(
+            categories, dtype="str")), index=self.index)
+
     def mapped(self, lookup: Mapping[str, object]) -> list[object]:
         """Each distinct cell through a vocabulary (None where unknown)."""
         return [lookup.get(normalize_label(u)) for u in self.uniques]
@@ -89,6 +105,35 @@ def as_text(cells: pd.Series) -> pd.Series:
         return coded.text([None if u is None else str(u) for u in coded.uniques]).rename(
             cells.name)
     return cells.astype(str)
+
+
+def sorted_labels(cells: pd.Series) -> pd.Series:
+    """A label column in the cohort's form: a ``Categorical`` whose categories are the labels
+    it holds, sorted — so grouping by it orders groups as the text would, and a covariate's
+    reference level is its first label in sorted order, as for text."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        categories = cells.cat.categories
+        if len(categories) and not isinstance(categories[0], str):
+            cells = cells.cat.rename_categories([str(c) for c in categories])
+    coded = Coded.of(cells if isinstance(cells.dtype, pd.CategoricalDtype)
+                     else cells.astype("str"))
+    na = pd.isna(coded.uniques)
+    return coded.labels([None if missing else str(u) for u, missing in
+                         zip(coded.uniques, na, strict=True)]).rename(cells.name)
+
+
+def concat_labelled(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one under the other, a label column that is a Categorical in each staying one
+    (of the union of their categories, sorted; ``pd.concat`` would spell out text per row when
+    the categories differ)."""
+    data = pd.concat(frames, ignore_index=True)
+    for name in data.columns:
+        parts = [f[name] for f in frames if name in f.columns]
+        if (len(parts) == len(frames) and not isinstance(data[name].dtype, pd.CategoricalDtype)
+                and all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts)):
+            data[name] = pd.Series(union_categoricals([p.array for p in parts],
+                                                      sort_categories=True), name=name)
+    return data
 
 
 def duplicate_rows(ids: pd.Series, within: pd.Series) -> tuple[np.ndarray, np.ndarray]:

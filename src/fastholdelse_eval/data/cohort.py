@@ -9,18 +9,27 @@ Canonical person-level columns (dtypes after validation):
 column                        dtype              meaning
 ============================  =================  ===============================================
 ``person_id``                 str                pseudonymous id
-``group``                     str                ``intervention`` / ``control``
-``municipality``              str                site (``unknown`` when not given)
+``group``                     category           ``intervention`` / ``control``
+``municipality``              category           site (``unknown`` when not given)
 ``start_date``                datetime64[ns]     start of the spell
 ``end_date``                  datetime64[ns]     NaT = still on benefit at follow-up
-``end_reason``                str                ``rtw``/``other_benefit``/``dropout``/``censored``
-``end_detail``                str                the label as written in the file (``fleksjob``)
+``end_reason``                category           ``rtw``/``other_benefit``/``dropout``/``censored``
+``end_detail``                category           the label as written in the file (``fleksjob``)
 ``partial_rtw_date``          datetime64[ns]     NaT = none
 ``relapse_date``              datetime64[ns]     NaT = none
 ``followup_date``             datetime64[ns]     always set (per row or study-wide)
 ``active_offer``              boolean            nullable
-covariates                    as read            ``age``, ``sex``, ``diagnosis``, … and any extra
+covariates                    as read            ``age``, ``sex``, ``diagnosis``, … and any extra:
+                                                 float64 where every cell is a number, else
+                                                 category (an empty cell is missing)
 ============================  =================  ===============================================
+
+The label columns (``category``) are pandas Categoricals whose categories are the labels the
+column holds, sorted: they compare, group and sort as the text would (``data["group"] ==
+"control"``, ``groupby("municipality", observed=True)``), a covariate's reference level is its
+first label in sorted order as it was for text, and a million persons' labels take a byte each
+instead of a string each. ``.astype(str)`` gives text when a caller needs it. Analyses accept
+text columns as well (a :class:`Cohort` built directly from a DataFrame).
 """
 
 from __future__ import annotations
@@ -33,8 +42,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.data.coded import sorted_labels
 from fastholdelse_eval.data.localize import Message, message
-from fastholdelse_eval.data.schema import CANONICAL_COLUMNS, Vocabulary
+from fastholdelse_eval.data.schema import CANONICAL_COLUMNS, LABEL_COLUMNS, Vocabulary
 from fastholdelse_eval.data.validation import validate_cohort_frame
 
 __all__ = ["CANONICAL_COLUMNS", "AggregateCohort", "Cohort", "SourceFile"]
@@ -74,6 +84,14 @@ class Cohort:
     # The spreadsheet row of each person in the source file (for messages about a person found
     # in two files); None when unknown.
     source_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One form of the label columns whoever built the frame (a file, register data, a
+        # DataFrame of one's own): analyses group and compare codes, not text per person.
+        relabel = {name: sorted_labels(self.data[name]) for name in LABEL_COLUMNS
+                   if name in self.data.columns and not _sorted_labels(self.data[name])}
+        if relabel:
+            self.data = self.data.assign(**relabel)
 
     @property
     def recorded(self) -> frozenset[str]:
@@ -117,8 +135,13 @@ class Cohort:
     def subset(self, municipality: str) -> Cohort:
         """The persons of one municipality, same metadata."""
         mask = self.data["municipality"] == municipality
-        return Cohort(self.data.loc[mask].reset_index(drop=True), self.name, self.sources,
-                      self.notes, self.recorded_columns, self.given_columns)
+        data = self.data.loc[mask].reset_index(drop=True)
+        for name in data.columns:
+            # The other municipalities' labels are not this one's (a covariate's levels).
+            if isinstance(data[name].dtype, pd.CategoricalDtype):
+                data[name] = data[name].cat.remove_unused_categories()
+        return Cohort(data, self.name, self.sources, self.notes, self.recorded_columns,
+                      self.given_columns)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -161,6 +184,15 @@ class AggregateCohort:
     def __repr__(self) -> str:
         return (f"AggregateCohort({self.name or 'unnamed'}: {len(self.data)} rows, "
                 f"municipalities={len(self.municipalities)})")
+
+
+def _sorted_labels(column: pd.Series) -> bool:
+    """Is the column already in the cohort's label form (a Categorical of sorted text)?"""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return False
+    categories = column.cat.categories
+    return (not len(categories) or pd.api.types.is_string_dtype(categories.dtype)) and (
+        categories.is_monotonic_increasing)
 
 
 def one_group_note(cohort: Cohort | AggregateCohort) -> Message | None:

@@ -142,6 +142,25 @@ def markdown() -> str:
     out += ["", f"Required: {', '.join(f'`{c}`' for c in schema.AGGREGATE_REQUIRED)} "
             "(`group` optional in separate files). Counts are persons; an absent count column is "
             "not recorded and its rate is left out.", ""]
+    out += [
+        "## In Python: the loaded cohort",
+        "",
+        "`load_cohort(…).data` is a DataFrame with the columns above under their canonical "
+        "names (covariates under their own headers). Dates are `datetime64[ns]` (empty = "
+        "`NaT`), `active_offer` is a nullable boolean, `person_id` is text. The label columns "
+        f"({', '.join(f'`{c}`' for c in schema.LABEL_COLUMNS)}) and text covariates are pandas "
+        "`category` columns whose categories are the labels present, sorted: they compare and "
+        "group as text does (`data[\"group\"] == \"control\"`), a covariate's reference level "
+        "is its first label in sorted order, and a million persons' labels take a byte each. "
+        "A number covariate is `float64`; an empty cell is missing.",
+        "",
+        "To write a new label into such a column (grouping rare diagnoses, say), make it text "
+        "first — `d[\"diagnosis\"] = d[\"diagnosis\"].astype(str)` — or add the category "
+        "(`.cat.add_categories([\"andet\"])`); ordering comparisons (`<`, `<=`) also need "
+        "`.astype(str)`. `Cohort(d)` turns the label columns of a frame you built back into "
+        "sorted categories; text covariates are kept as you give them.",
+        "",
+    ]
     return "\n".join(out)
 
 

@@ -22,6 +22,7 @@ from fastholdelse_eval.core.errors import (
     ValidationError,
 )
 from fastholdelse_eval.core.memory import release_free_memory
+from fastholdelse_eval.data.coded import concat_labelled
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, RawTable, read_table
 from fastholdelse_eval.data.localize import is_message, message
@@ -154,7 +155,7 @@ def stack(parts: list[Cohort | AggregateCohort], name: str | None,
     kinds = {type(p) for p in parts}
     if len(kinds) != 1:
         raise ConfigError(message("load_mixed_kinds", name=what))
-    data = pd.concat([p.data for p in parts], ignore_index=True)
+    data = concat_labelled([p.data for p in parts])
     sources = [s for p in parts for s in p.sources]
     # Each note after its file's name, still keyed (the report writes it in its language).
     notes = [message("note_in_file", file=Path(s.path).name, note=n)

@@ -47,6 +47,8 @@ CANONICAL_COLUMNS = [
 ]
 
 REQUIRED_COLUMNS = ("person_id", "group", "start_date")
+# The canonical label columns: pandas Categoricals of sorted categories (data/cohort.py).
+LABEL_COLUMNS = ("group", "municipality", "end_reason", "end_detail")
 DATE_COLUMNS = ("start_date", "end_date", "partial_rtw_date", "relapse_date", "followup_date")
 KNOWN_COVARIATES = ("age", "sex", "diagnosis", "has_employer")
 

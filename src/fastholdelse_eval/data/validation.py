@@ -18,7 +18,13 @@ import pandas as pd
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import Problem, ValidationError
 from fastholdelse_eval.data import messages, schema
-from fastholdelse_eval.data.coded import Coded, as_categories, as_text, duplicate_rows
+from fastholdelse_eval.data.coded import (
+    Coded,
+    as_categories,
+    as_text,
+    duplicate_rows,
+    sorted_labels,
+)
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
 from fastholdelse_eval.data.localize import Message, is_message, message
 from fastholdelse_eval.data.parse import (
@@ -202,7 +208,8 @@ def validate_cohort_frame(
             problems.append(Problem(None, None, hint))
     n = len(text)
 
-    blank = pd.Series("", index=text.index, dtype="str")
+    # A column the file lacks reads as empty cells: one code, no text per row.
+    blank = _constant("", text.index)
 
     def get(name: str) -> pd.Series:
         return text[mapping[name]] if name in mapping else blank
@@ -227,11 +234,11 @@ def validate_cohort_frame(
     if not no_muni:
         out["municipality"] = muni
     elif no_muni == n:
-        out["municipality"] = pd.Series(default_muni, index=text.index, dtype="str")
+        out["municipality"] = _constant(default_muni, text.index)
     else:
         munis = Coded.of(muni)
-        out["municipality"] = munis.text([default_muni if u == "" else str(u)
-                                          for u in munis.uniques])
+        out["municipality"] = munis.labels([default_muni if u == "" else str(u)
+                                            for u in munis.uniques])
     if "municipality" in mapping and no_muni:
         notes.append(message("municipality_default", n=no_muni, municipality=default_muni))
     # Duplicate ids are looked for in a second thread while the other checks run: hashing and
@@ -278,7 +285,7 @@ def validate_cohort_frame(
             _unknown_end_reason_guess, _unknown_end_reason):
         col.rows(rows, "end_reason", msg)
     final = ["censored" if m is None else str(m) for m in mapped]  # empty or unknown: censored
-    reason = coded.text(final)
+    reason = coded.labels(final)
     has_end = out["end_date"].notna().to_numpy()
     ending_reason = coded.rows(np.isin(final, ["rtw", "other_benefit", "dropout"]))
     end_text_empty = (get("end_date") == "").to_numpy()
@@ -286,8 +293,7 @@ def validate_cohort_frame(
     col.rows(has_end & reason_empty, "end_reason", message("end_reason_empty_for_date"))
     out["end_reason"] = reason
     if "end_detail" in mapping:
-        detail = as_text(get("end_detail"))
-        out["end_detail"] = detail.where(detail != "", as_text(raw_reason))
+        out["end_detail"] = _detail_or_reason(get("end_detail"), coded)
     else:
         out["end_detail"] = raw_reason
 
@@ -367,8 +373,9 @@ def validate_cohort_frame(
 
     ordered = CANONICAL_COLUMNS + [c for c in out.columns if c not in CANONICAL_COLUMNS]
     data = out[ordered].reset_index(drop=True)
-    for name in ("person_id", "group", "municipality", "end_reason", "end_detail"):
-        data[name] = as_text(data[name])
+    data["person_id"] = as_text(data["person_id"])
+    for name in schema.LABEL_COLUMNS:
+        data[name] = sorted_labels(data[name])
     given = set(mapping) | ({"group"} if group else set())
     recorded = {name for name, header in mapping.items() if (text[header] != "").any()}
     if group:
@@ -422,7 +429,7 @@ def _group_column(raw: pd.Series, in_file: bool, group: str | None, col: _Collec
             "group_disagrees_with_file", group=group,
             other="control" if group == "intervention" else "intervention"))
         mapped = [group if e else m for m, e in zip(mapped, empty_u, strict=True)]
-    return coded.text(["" if m is None else str(m) for m in mapped])
+    return coded.labels(["" if m is None else str(m) for m in mapped])
 
 
 AGE_RANGE = (15, 100)  # persons on sickness benefit: working age, with room for late careers
@@ -436,11 +443,30 @@ def _covariate(text: pd.Series, decimal_comma: bool) -> pd.Series:
     numbers = parse_numbers(text, decimal_comma)
     if numbers is not None and (text != "").any():
         return numbers
-    if not isinstance(text.dtype, pd.CategoricalDtype):
-        empty = (text == "").to_numpy()
-        return text.where(~empty, None).astype("str") if empty.any() else text
+    # Text covariates are labels like the cohort's own (sorted categories: the first is the
+    # reference level of a model, as it was for text); an empty cell is missing.
     coded = Coded.of(text)
-    return coded.text([None if u == "" else str(u) for u in coded.uniques]).rename(text.name)
+    return coded.labels([None if u is None or u == "" else str(u)
+                         for u in coded.uniques]).rename(text.name)
+
+
+def _constant(label: str, index: pd.Index) -> pd.Series:
+    """The same label on every row, as a one-category label column."""
+    return pd.Series(pd.Categorical.from_codes(np.zeros(len(index), dtype=np.int8),
+                                               categories=pd.Index([label], dtype="str")),
+                     index=index)
+
+
+def _detail_or_reason(detail: pd.Series, reason: Coded) -> pd.Series:
+    """The end detail as written, or the end reason as written where the detail is empty;
+    joined on the distinct cells' codes, so no text per row."""
+    written = Coded.of(detail)
+    empty = written.rows(written.empty())
+    if not empty.any():
+        return written.labels(list(written.uniques))
+    both = Coded(np.where(empty, len(written.uniques) + reason.codes, written.codes),
+                 np.concatenate([written.uniques, reason.uniques]), written.index)
+    return both.labels(list(both.uniques))
 
 
 def _skipped_note(rows: list[int], limit: int = 10) -> Message:
@@ -509,8 +535,10 @@ def validate_aggregate_frame(
     if "group" in mapping or group:
         raw = text[mapping["group"]] if "group" in mapping else pd.Series(
             [""] * len(text), index=text.index, dtype=str)
-        out["group"] = _group_column(raw, "group" in mapping, group, col,
-                                     vocab.value_lookup("group"), vocab.values.get("group", {}))
+        # Aggregate tables are a few rows: their labels stay plain text.
+        out["group"] = as_text(_group_column(raw, "group" in mapping, group, col,
+                                             vocab.value_lookup("group"),
+                                             vocab.values.get("group", {})))
     for name in schema.AGGREGATE_COUNTS:
         if name not in mapping:
             out[name] = pd.array([pd.NA] * len(text), dtype="Int64")
