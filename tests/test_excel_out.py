@@ -40,7 +40,7 @@ def test_xlsx_readable_sheet_in_danish(table, tmp_path):
     write_tidy(table, "xlsx", str(path), lang="da")
     summary = pd.read_excel(path, sheet_name="oversigt")
     row = summary[summary.metric == "rtw_rate"].iloc[0]
-    assert row.intervention == "137/188 = 72,9 % (66,1 til 78,7)"
+    assert row.intervention == "137/188 = 72,9\u00a0% (66,1 til 78,7)"
 
 
 def test_danish_csv_dialect(table):

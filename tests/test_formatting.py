@@ -14,7 +14,8 @@ from fastholdelse_eval.present.labels import Labels
 DA, EN, PLAIN = Formatter("da"), Formatter("en"), Formatter("plain")
 
 
-@pytest.mark.parametrize(("f", "expected"), [(DA, "72,9 %"), (EN, "72.9%"), (PLAIN, "72.9 %")])
+# da: a no-break space, so that "%" is never wrapped onto a line of its own (PDF, HTML).
+@pytest.mark.parametrize(("f", "expected"), [(DA, "72,9\u00a0%"), (EN, "72.9%"), (PLAIN, "72.9 %")])
 def test_percent(f: Formatter, expected: str) -> None:
     assert f.percent(0.7291) == expected
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from fastholdelse_eval.cli import usage
 from fastholdelse_eval.core.errors import Problem, ValidationError
 from fastholdelse_eval.data import localize
 from fastholdelse_eval.data.localize import Message, message, translate
@@ -54,7 +55,9 @@ SAME_IN_BOTH = {"note_in_file": "a file's name, then its note (a keyed message)"
 # message() calls whose key is not literal: a message rebuilt with its own key.
 REBUILT = {("privacy/notes.py", "msg.key"): "a keyed note rebuilt with its small counts masked",
            ("core/messages.py", "text.key"): "an error's keyed message rebuilt about another "
-                                             "name (renamed)"}
+                                             "name (renamed)",
+           ("cli/usage.py", "key"): "argparse's finished English text rebuilt by the "
+                                    "argparse_* template it matches (cli/usage.KEYS)"}
 
 
 def _placeholders(text: str) -> set[str]:
@@ -111,6 +114,8 @@ def test_every_key_used_is_in_the_catalogue_in_english_and_danish():
             assert entry["da"] != entry["en"] or key in SAME_IN_BOTH, key
             if None not in passed:  # no **values: every placeholder must be given
                 assert names <= passed, f"{where}:{line}: '{key}' needs {sorted(names - passed)}"
+    # argparse's templates are used by the key they match (cli/usage.py, REBUILT above).
+    used |= set(usage.KEYS)
     # Keys nobody uses are dead text (the fallback entries have no key).
     assert set(entries) - used == set()
 
@@ -437,6 +442,13 @@ CONFIG_FILES = [
     "analysis/business_case.py",
     "data/instruments.py", "data/progression.py", "data/register_inputs.py", "data/loading.py",
     "data/schema.py", "core/files.py",
+    "analysis/evaluation.py", "analysis/weighting.py", "analysis/compare.py",
+    "analysis/compare_sites.py", "analysis/durations.py", "analysis/baseline.py",
+    "analysis/covariates.py", "analysis/weighted_outcomes.py",
+    "data/register.py", "data/register_match.py", "data/register_sql.py",
+    "privacy/pseudonyms.py", "privacy/pseudonymize.py", "privacy/disclosure.py",
+    "present/output.py", "present/labels.py", "pipeline/reports.py", "core/formatting.py",
+    "plots/forest.py", "plots/words.py",
 ]
 
 # ConfigError(...) arguments that are keyed when what they pass on is keyed: the error's own

@@ -220,7 +220,7 @@ def test_one_group_report_renders_completely(tmp_path, lang):
     assert f"| {not_reached} |" in md
     # the headline: figures with intervals, no comparison words
     head = md.split("\n## ")[1]
-    assert "72,9 %" in head or "72.9%" in head
+    assert "72,9\u00a0%" in head or "72.9%" in head
     assert ("66,1 til 78,7" in head) or ("66.1 to 78.7" in head)
     # one column in every table of group estimates (outcome + intervention)
     assert "| Resultat | Indsatsgruppe |" in md or "| Outcome | Intervention |" in md

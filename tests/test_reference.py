@@ -194,7 +194,7 @@ def test_study_toml_cli_and_report(split, tmp_path, greve_path):
                                 "not a controlled effect", "51.5% (48.0 to 54.9)",
                                 "+21.4 pp (13.8 to 28.2)"]),
                         ("da", ["Sammenligning med en reference",
-                                "ikke en kontrolleret effekt", "51,5 % (48,0 til 54,9)"])):
+                                "ikke en kontrolleret effekt", "51,5\u00a0% (48,0 til 54,9)"])):
         assert main(["report", str(toml), "--out", str(tmp_path / lang), "--lang", lang,
                      "--format", "md", "--quiet"]) == 0
         text = next((tmp_path / lang).glob("*.md")).read_text(encoding="utf-8")

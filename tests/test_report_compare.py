@@ -43,7 +43,8 @@ def _pp(est: float, lo: float, hi: float, lang: str) -> str:
 
 
 def _pct(x: float, digits: int, lang: str) -> str:
-    return _num(100 * x, digits, lang) + (" %" if lang == "da" else "%")
+    # da: a no-break space, so that "%" never wraps away from its number
+    return _num(100 * x, digits, lang) + ("\u00a0%" if lang == "da" else "%")
 
 
 def _section(md: str, lang: str) -> str:

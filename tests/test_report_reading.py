@@ -170,3 +170,18 @@ def test_category_values_in_the_reports_language(docs):
     assert "<th scope=\"row\">woman</th>" in en and "<th scope=\"row\">yes</th>" in en
     assert "kvinde" not in en and ">nej<" not in en
     assert "<th scope=\"row\">kvinde</th>" in da and "<th scope=\"row\">ja</th>" in da
+
+
+def test_pdf_keeps_a_danish_percentage_on_one_line(docs):
+    # "Konfidensintervaller: 95 %" put "%" on a line of its own: the Danish number format
+    # binds it with a no-break space, which fpdf2 does not break and the column widths count
+    # as part of the word.
+    pypdf = pytest.importorskip("pypdf")
+    pages = pypdf.PdfReader(io.BytesIO(render_pdf(docs["da"]))).pages
+    text = "\n".join(p.extract_text() for p in pages)
+    assert re.search("Konfidensintervaller: 95[ \u00a0]%", text)
+    assert not re.search(r"\d\n%", text)
+    narrow = _doc(id="t", caption="Tabel 1", header=["Resultat", "Estimat (95\u00a0% KI)"],
+                  rows=[["x", "1"]], numeric=[False, True])
+    table = pypdf.PdfReader(io.BytesIO(render_pdf(narrow))).pages[0].extract_text()
+    assert re.search("95[ \u00a0]% KI", table) or re.search("95[ \u00a0]%\nKI", table)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from fastholdelse_eval.core import tidy
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.cohort import Cohort
 
 ARMS = ("intervention", "control")
@@ -56,7 +57,7 @@ def baseline_rows(cohort: Cohort, covariates: list[str]) -> pd.DataFrame:
     """Baseline table rows by group with standardised mean differences (see module doc)."""
     missing = [c for c in covariates if c not in cohort.data.columns]
     if missing:
-        raise ConfigError(f"covariates: not columns of the cohort: {', '.join(missing)}")
+        raise ConfigError(message("cov_not_columns", name="covariates", columns=", ".join(missing)))
     rows: list[dict[str, Any]] = []
     for muni, data in _sites(cohort):
         groups = {g: data[data["group"] == g] for g in ARMS}

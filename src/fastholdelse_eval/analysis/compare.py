@@ -308,7 +308,7 @@ class Comparison(Result):
         if what == "benchmark":
             b = self.benchmarks
             if b.empty:
-                raise ConfigError("no benchmark to plot")
+                raise ConfigError(message("cmp_no_benchmark"))
             d = pd.DataFrame({"label": b["municipality"], "est": b["adjusted_rate"],
                               "lo": b["adjusted_low"], "hi": b["adjusted_high"]})
             ref = float(b["overall_rate"].iloc[0])
@@ -323,7 +323,7 @@ class Comparison(Result):
             ref = self._to_scale(self.primary.pooled.estimate) if self.primary else np.nan
             xlabel = w("effect_on", outcome=outcome, measure=w.measure(self.measure))
         else:
-            raise ConfigError("what must be 'benchmark' or 'effect'")
+            raise ConfigError(message("cmp_plot_what"))
         d = d.sort_values("est", kind="stable").reset_index(drop=True)
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 0.3 * len(d) + 1.2))
@@ -420,16 +420,18 @@ def compare_municipalities(
     measure = str(measure).lower()
     method = str(method).lower()
     if measure not in meta.MEASURES:
-        raise ConfigError(f"measure must be one of {', '.join(meta.MEASURES)}, not '{measure}'")
+        raise ConfigError(message("cmp_one_of", option="measure",
+                                  choices=", ".join(meta.MEASURES), value=measure))
     if method not in meta.TAU2_METHODS:
-        raise ConfigError(f"method must be one of {', '.join(meta.TAU2_METHODS)}, not "
-                          f"'{method}'")
+        raise ConfigError(message("cmp_one_of", option="method",
+                                  choices=", ".join(meta.TAU2_METHODS), value=method))
     if outcome not in OUTCOMES:
-        raise ConfigError(f"outcome must be one of {', '.join(OUTCOMES)}, not '{outcome}'")
+        raise ConfigError(message("cmp_one_of", option="outcome", choices=", ".join(OUTCOMES),
+                                  value=outcome))
     if not 0 < level < 1:
-        raise ConfigError("level must be between 0 and 1, e.g. 0.95")
+        raise ConfigError(message("cmp_level"))
     if benchmark_group not in ("control", "intervention"):
-        raise ConfigError("benchmark_group must be 'control' or 'intervention'")
+        raise ConfigError(message("cmp_benchmark_group"))
     sources = as_sources(data)
     notes: list[str] = []
     sites, cohorts = site_counts(sources, outcome, notes)

@@ -34,8 +34,7 @@ def as_sources(data: Source | Sequence[Source]) -> list[Source]:
         items = list(data)
         if items and all(isinstance(d, Cohort | AggregateCohort) for d in items):
             return items
-    raise ConfigError("compare_municipalities needs a Cohort, an AggregateCohort or a list of "
-                      "them (load files with load_cohort)")
+    raise ConfigError(message("cmp_sources"))
 
 
 def site_counts(sources: list[Source], outcome: str,
@@ -49,9 +48,9 @@ def site_counts(sources: list[Source], outcome: str,
             out = person_outcomes(src)
             flag = out[person_col]
             if flag.isna().any():
-                raise ConfigError(f"outcome '{outcome}': {int(flag.isna().sum())} person(s) "
-                                  f"have no value in {src.name or 'a cohort'}; "
-                                  "choose another outcome")
+                raise ConfigError(message("cmp_outcome_missing", outcome=outcome,
+                                          n=int(flag.isna().sum()),
+                                          source=src.name or message("cmp_a_cohort")))
             f = pd.DataFrame({"municipality": out["municipality"], "group": out["group"],
                               "event": flag.astype(bool).to_numpy(), "n": 1})
             counts = f.groupby(["municipality", "group"], sort=False)[["event", "n"]].sum()
@@ -60,8 +59,8 @@ def site_counts(sources: list[Source], outcome: str,
         else:
             d = src.data
             if agg_col not in d.columns or d[agg_col].isna().all():
-                raise ConfigError(f"outcome '{outcome}': the aggregate file "
-                                  f"{src.name or ''} has no '{agg_col}' counts")
+                raise ConfigError(message("cmp_aggregate_no_counts", outcome=outcome,
+                                          file=src.name or "", column=agg_col))
             missing = d.loc[d[agg_col].isna(), "municipality"].unique().tolist()
             if missing:
                 notes.append(message("note_count_not_reported",
@@ -80,8 +79,7 @@ def site_counts(sources: list[Source], outcome: str,
     for i, src in enumerate(sources):
         for m in src.municipalities:
             if m in seen and seen[m] != i:
-                raise ConfigError(f"municipality '{m}' appears in more than one input; "
-                                  "give each municipality once")
+                raise ConfigError(message("cmp_municipality_twice", municipality=m))
             seen[m] = i
     wide = long.pivot_table(index="municipality", columns="group", values=["event", "n"],
                             aggfunc="sum", fill_value=0, sort=False)
@@ -118,8 +116,7 @@ def choose_covariates(cohorts: list[Cohort], sources: list[Source],
                        covariates: Sequence[str] | None, notes: list[str]) -> list[str]:
     if any(isinstance(s, AggregateCohort) for s in sources):
         if covariates:
-            raise ConfigError("covariates need person-level data for every municipality; "
-                              "some inputs are aggregate counts")
+            raise ConfigError(message("cmp_covariates_person_level"))
         notes.append(message("note_benchmarks_unadjusted"))
         return []
     frames = [c.data for c in cohorts]
@@ -136,9 +133,9 @@ def choose_covariates(cohorts: list[Cohort], sources: list[Source],
     chosen = list(covariates)
     for c in chosen:
         if not all(c in f.columns for f in frames):
-            raise ConfigError(f"covariate '{c}' is not a column of every cohort")
+            raise ConfigError(message("cmp_covariate_not_everywhere", covariate=c))
         if any(f[c].isna().any() for f in frames):
-            raise ConfigError(f"covariate '{c}' has missing values; fill them or leave it out")
+            raise ConfigError(message("cmp_covariate_missing_values", covariate=c))
     return chosen
 
 
@@ -169,10 +166,8 @@ def benchmarks(sites: pd.DataFrame, cohorts: list[Cohort], outcome: str, group: 
         try:
             res = sm.GLM(y, X, family=sm.families.Binomial()).fit()
         except (np.linalg.LinAlgError, PerfectSeparationError, ValueError) as exc:
-            raise ConfigError(
-                f"the benchmark model on {', '.join(covariates)} cannot be fitted "
-                f"({type(exc).__name__}); pass fewer covariates, or covariates=[] for the "
-                "unadjusted benchmark") from exc
+            raise ConfigError(message("cmp_benchmark_not_fitted", covariates=", ".join(covariates),
+                                      error=type(exc).__name__)) from exc
         p = res.predict(X)
         cov = np.asarray(res.cov_params())
         frame = pd.DataFrame({"municipality": munis, "y": y, "p": p, "pq": p * (1 - p)})

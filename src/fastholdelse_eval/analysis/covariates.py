@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 
 
 def covariate_design(
@@ -21,7 +22,7 @@ def covariate_design(
     """
     missing = [c for c in covariates if c not in data.columns]
     if missing:
-        raise ConfigError(f"covariates: not columns of the cohort: {', '.join(missing)}")
+        raise ConfigError(message("cov_not_columns", name="covariates", columns=", ".join(missing)))
     cols: list[np.ndarray] = []
     names: list[str] = []
     complete = np.ones(len(data), dtype=bool)

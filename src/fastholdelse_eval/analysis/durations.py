@@ -159,12 +159,12 @@ class DurationResult(Result):
     def fit(self, municipality: str | None = None) -> UnitFit:
         """Fitted curves of one municipality; default ``all`` (or the only one)."""
         if not self.fits:
-            raise ConfigError("no duration analysis was possible (see notes)")
+            raise ConfigError(message("dur_none_possible"))
         if municipality is None:
             municipality = "all" if "all" in self.fits else next(iter(self.fits))
         if municipality not in self.fits:
-            raise ConfigError(f"municipality {municipality!r} not in the result "
-                              f"(have: {', '.join(self.fits)})")
+            raise ConfigError(message("dur_unknown_municipality", municipality=repr(municipality),
+                                      have=", ".join(self.fits)))
         return self.fits[municipality]
 
     def weekly_status(
@@ -246,7 +246,7 @@ class DurationResult(Result):
 
         fit, w = self.fit(municipality), Words(lang)
         if not fit.partial:
-            raise ConfigError("no partial-return curves (partial_rtw_date not recorded)")
+            raise ConfigError(message("dur_no_partial"))
         kwargs.setdefault("ylabel", w("partial_cif"))
         return plot_cif(fit.partial, cause=1, ax=ax, lang=lang,
                         title=kwargs.pop("title", w("title_partial",
@@ -259,8 +259,7 @@ class DurationResult(Result):
         left_out = [c for m, cs in self.not_recorded.items() if m.startswith("relapse_by_")
                     for c in cs]
         if left_out:
-            raise ConfigError(f"relapse not recorded ({', '.join(dict.fromkeys(left_out))}): "
-                              "no relapse curve")
+            raise ConfigError(message("dur_no_relapse", columns=", ".join(dict.fromkeys(left_out))))
         from fastholdelse_eval.plots.survival import plot_km
 
         fit, w = self.fit(municipality), Words(lang)
@@ -551,14 +550,14 @@ def duration_rows(
     ``outcomes``: ``person_outcomes(cohort)`` if the caller already has it (saves its cost).
     """
     if not isinstance(cohort, Cohort):
-        raise ConfigError("duration metrics need person-level data (a Cohort)")
+        raise ConfigError(message("dur_person_level"))
     z_value(level)
     if horizon_weeks is not None and not (np.isfinite(horizon_weeks) and horizon_weeks > 0):
-        raise ConfigError(f"horizon_weeks must be a positive number of weeks, got "
-                          f"{horizon_weeks!r}")
+        raise ConfigError(message("dur_positive_weeks", option="horizon_weeks",
+                                  value=repr(horizon_weeks)))
     if not (np.isfinite(sustained_weeks) and sustained_weeks > 0):
-        raise ConfigError(f"sustained_weeks must be a positive number of weeks, got "
-                          f"{sustained_weeks!r}")
+        raise ConfigError(message("dur_positive_weeks", option="sustained_weeks",
+                                  value=repr(sustained_weeks)))
     covariates = list(covariates or [])
     out = person_outcomes(cohort) if outcomes is None else outcomes
     design = covariate_design(cohort.data, covariates) if covariates else None

@@ -72,7 +72,7 @@ class Evaluation(Result):
         """Tornado plot of the business case's sensitivity table (words in ``lang``); returns
         the Axes."""
         if self.business_case is None:
-            raise ConfigError("no business case: evaluate(..., business_case={...}) first")
+            raise ConfigError(message("ev_no_business_case"))
         return self.business_case.plot_tornado(ax=ax, municipality=municipality, lang=lang,
                                                **kwargs)
     progression: Any = None
@@ -82,7 +82,7 @@ class Evaluation(Result):
 
     def _durations(self):
         if self.durations is None:
-            raise ConfigError("duration plots need person-level data (a Cohort)")
+            raise ConfigError(message("ev_plots_person_level"))
         return self.durations
 
     def plot_time_on_benefit(self, ax=None, municipality: str | None = None, *,
@@ -314,7 +314,7 @@ def evaluate(
     ref_notes: list[str] = []
     if ref is not None and ref.historic:
         if not isinstance(cohort, Cohort):
-            raise ConfigError("reference: a historic cohort needs person-level data")
+            raise ConfigError(message("ref_historic_person_level", name="reference"))
         cohort, ref_notes = with_historic(cohort, ref)
     durations = None
     case = None
@@ -337,16 +337,19 @@ def evaluate(
         if options.business_case is not None:
             notes.append(message("note_aggregate_no_business_case"))
         if options.weighting:
-            raise ConfigError("weighting needs person-level data (one row per person), not "
-                              "aggregate counts")
+            raise ConfigError(message("ev_weighting_person_level"))
     elif isinstance(cohort, Cohort):
         # A covariate may be named as in the file (alder, køn): use its canonical column.
         options = options.replace(covariates=tuple(
             canonical_covariate(c, cohort.data.columns) for c in options.covariates))
         absent = [c for c in options.covariates if c not in cohort.data.columns]
         if absent:
-            raise ConfigError(f"covariates: not columns of the cohort: {', '.join(absent)} "
-                              f"(available: {', '.join(cohort.covariates) or 'none'})")
+            raise ConfigError(
+                message("cov_not_columns_available", name="covariates",
+                        columns=", ".join(absent), available=", ".join(cohort.covariates))
+                if cohort.covariates else
+                message("cov_not_columns_none_available", name="covariates",
+                        columns=", ".join(absent)))
         out = person_outcomes(cohort)
         pooled, left_out = pooled_mask(out["municipality"], out["group"])
         if left_out:
@@ -396,7 +399,7 @@ def evaluate(
     prog = None
     if progression is not None:
         if not isinstance(cohort, Cohort):
-            raise ConfigError("progression: needs a person-level cohort (not aggregate counts)")
+            raise ConfigError(message("cfg_progression_person_level", name="progression"))
         munis = cohort.municipalities
         prog = progression_rows(progression, cohort, level=level,
                                 municipality=munis[0] if len(munis) == 1 else "all")

@@ -84,7 +84,7 @@ def weighted_rows(cohort: Cohort, weighting: Weighting, *, level: float = 0.95,
                   ) -> tuple[pd.DataFrame, list[str]]:
     """The weighted outcome rows (see the module docstring) and notes."""
     if not isinstance(cohort, Cohort):
-        raise ConfigError("weighted outcomes need person-level data (a Cohort)")
+        raise ConfigError(message("wt_outcomes_person_level"))
     spec = weighting.spec
     out = person_outcomes(cohort)
     treat = weighting.treat

@@ -84,13 +84,12 @@ class WeightingSpec:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise ConfigError(f"weighting: must be one of {', '.join(METHODS)}, "
-                              f"got {self.method!r}")
+            raise ConfigError(message("cfg_one_of_list", name="weighting",
+                                      choices=", ".join(METHODS), value=repr(self.method)))
         if not self.covariates:
-            raise ConfigError("weighting: needs covariates (the characteristics the groups "
-                              "should be balanced on), e.g. covariates = [\"age\", \"sex\"]")
+            raise ConfigError(message("cfg_weighting_needs_covariates", name="weighting"))
         if self.trim is not None and self.method in ("match", "entropy", "sets"):
-            raise ConfigError("trim: applies to the weighting methods att, ate and overlap")
+            raise ConfigError(message("wt_trim_methods", name="trim"))
 
     @property
     def estimand(self) -> str:
@@ -102,8 +101,7 @@ def weights_for(spec: WeightingSpec, frame: pd.DataFrame, treat: np.ndarray
     """Weights (0 for persons with a missing covariate) and the fitted pieces, for ``frame``'s
     rows. Used by :func:`weigh` and, on every bootstrap replicate, by the weighted outcomes."""
     if spec.method == "sets" and "matched_set" not in frame.columns:
-        raise ConfigError("weighting sets: needs a matched_set column (controls drawn with "
-                          "fastholdelse-eval register --participants)")
+        raise ConfigError(message("wt_sets_need_matched_set", name="weighting sets"))
     design = design_matrix(frame, spec.covariates, dict(spec.splines))
     ok = design.complete
     t = treat[ok]
@@ -225,7 +223,7 @@ def weigh(cohort: Cohort, covariates: Sequence[str], method: str = "att", *,
     """Propensity score, weights (or matching) and balance for a person-level cohort (see the
     module docstring)."""
     if not isinstance(cohort, Cohort):
-        raise ConfigError("weighting needs person-level data (a Cohort)")
+        raise ConfigError(message("wt_person_level"))
     spec = WeightingSpec(method=method, covariates=tuple(covariates),
                          splines=tuple(sorted((splines or {}).items())), trim=trim,
                          caliper=caliper, ratio=ratio, replace=replace)

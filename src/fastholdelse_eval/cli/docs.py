@@ -17,7 +17,8 @@ Every command reads the same inputs as the Python API ([input.md](input.md)) and
 table whose metrics are listed in [metrics.md](metrics.md). Errors you can cause (a bad file or
 option) give a short message and exit 1, never a traceback (`--debug` shows one); messages name
 the file, the row as your spreadsheet numbers it (header = row 1) and the column, and never repeat
-a cell's value. A wrong option or a missing argument exits 2 with the usage line.
+a cell's value. A wrong option or a missing argument exits 2 with the usage line. With
+`--lang da` the messages, and argparse's own usage errors, are in Danish.
 
 Participants and controls in separate files: `validate`, `evaluate` and `report` take
 `--intervention FILE --control FILE` instead of `PATH` (each CSV/XLSX/Parquet, each may hold

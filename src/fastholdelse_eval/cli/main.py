@@ -18,6 +18,7 @@ import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 
+from fastholdelse_eval.cli.usage import Parser, requested_language
 from fastholdelse_eval.core.errors import FastholdelseError, printable
 from fastholdelse_eval.core.files import run_guard
 from fastholdelse_eval.core.version import __version__
@@ -49,11 +50,14 @@ def command_module(name: str) -> str:
     return f"fastholdelse_eval.cli.commands.{name}"
 
 
-def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(commands: Iterable[str] | None = None,
+                 lang: str = "en") -> argparse.ArgumentParser:
     """The parser; every command's options, or only those of ``commands`` (the others are listed
-    with their help but take no options: enough for ``--help`` and for parsing one command)."""
+    with their help but take no options: enough for ``--help`` and for parsing one command).
+    Its usage errors are written in ``lang``."""
     full = set(COMMANDS) if commands is None else set(commands)
-    parser = argparse.ArgumentParser(
+    parser = Parser(
+        lang=lang,
         prog="fastholdelse-eval",
         description="Evaluate sick-leave job-retention interventions against control groups.",
     )
@@ -61,7 +65,7 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, lang=lang)
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                        help="show tracebacks on errors")
         if name in full:
@@ -81,7 +85,7 @@ def requested_command(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = requested_command(argv)
-    parser = build_parser([command] if command else [])
+    parser = build_parser([command] if command else [], requested_language(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

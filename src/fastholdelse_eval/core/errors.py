@@ -114,6 +114,9 @@ def grouped_lines(problems: list[Problem], words: dict[str, str] | None = None) 
 class ValidationError(FastholdelseError):
     """Input failed validation; ``problems`` lists every finding at once."""
 
+    # The catalogue's [frame] line that heads the problems in another language.
+    frame = "problems"
+
     def __init__(self, problems: list[Problem], source: str | None = None):
         self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.message))
         self.source = source

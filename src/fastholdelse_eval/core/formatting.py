@@ -36,8 +36,10 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 
 MINUS = "\u2212"
+NBSP = "\u00a0"
 NA = "\u2013"
 
 
@@ -69,7 +71,8 @@ class NumberFormat:
 
 
 STYLES: dict[str, NumberFormat] = {
-    "da": NumberFormat(decimal=",", thousands=".", percent="{value} %",
+    # NBSP: a line never breaks between a number and its "%" (present/da.toml says the same).
+    "da": NumberFormat(decimal=",", thousands=".", percent=f"{{value}}{NBSP}%",
                        points="{value} pct.-point", interval="{low} til {high}",
                        date="{day}. {month} {year}",
                        months="januar,februar,marts,april,maj,juni,juli,august,september,"
@@ -98,8 +101,8 @@ class Formatter:
         elif style in STYLES:
             self.rules = STYLES[style]
         else:
-            raise ConfigError(f"number format: must be one of {', '.join(STYLES)}, "
-                              f"got {style!r}")
+            raise ConfigError(message("cfg_one_of_list", name="number format",
+                                      choices=", ".join(STYLES), value=repr(style)))
 
     def with_rules(self, **changes: str) -> Formatter:
         return Formatter(replace(self.rules, **changes))

@@ -200,6 +200,7 @@ def _one(error: ValidationError, lang: str) -> str:
     # A column the user did not name (or whose name is not shown) is a keyed "column 3" too.
     problems = [Problem(p.row, p.column and translate(p.column, lang), translate(p.message, lang))
                 for p in error.problems]
-    lines = [frame["problems"].format(source=head, n=len(problems))]
+    # A malformed-CPR error counts the rows it does not list too (its total).
+    lines = [frame[error.frame].format(source=head, n=getattr(error, "total", len(problems)))]
     lines += [f"  - {line}" for line in grouped_lines(problems, frame)]
     return "\n".join(lines)

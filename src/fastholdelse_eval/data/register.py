@@ -185,16 +185,16 @@ def register_frame(
         stage("reading panel")
         info = _panel_relation(con, panel, mapping_df, groups_df is not None)
         if groups_df is None and not info.has_group_column:
-            raise ConfigError("no groups: give a groups file (person_id, group) or a long panel "
-                              "with a 'group' column")
+            raise ConfigError(message("reg_no_groups"))
         if info.ignored_columns:
             notes.append(message("note_register_ignored_columns", n=len(info.ignored_columns),
                                  columns=", ".join(info.ignored_columns[:_MAX_LISTED])))
         if (hi is not None and hi < info.first_wk) or (lo is not None and lo > info.last_wk):
             shown = (f"{'' if lo is None else iso_label(lo)}.."
                      f"{'' if hi is None else iso_label(hi)}")
-            raise ConfigError(f"intake {shown} lies outside the panel "
-                              f"({iso_label(info.first_wk)}..{iso_label(info.last_wk)})")
+            raise ConfigError(message("reg_intake_outside_panel", intake=shown,
+                                      first=iso_label(info.first_wk),
+                                      last=iso_label(info.last_wk)))
         stage(f"{info.layout} panel, {info.n_weeks} weeks "
               f"{iso_label(info.first_wk)}..{iso_label(info.last_wk)}; mapping codes to states")
         # One pass over the panel: read, unpivot, map, window; only the marked weeks are kept
@@ -359,9 +359,9 @@ def check_output_path(out: str | os.PathLike) -> Path:
     """The output path, if it ends in .csv or .parquet (ConfigError otherwise)."""
     path = Path(out)
     if path.suffix.lower() not in (".csv", ".parquet"):
-        raise ConfigError(f"--out must end in .csv or .parquet, got '{path.name}'")
+        raise ConfigError(message("reg_out_suffix", file=path.name))
     if path.is_dir():
-        raise ConfigError(f"--out is a folder: {path}")
+        raise ConfigError(message("reg_out_folder", path=str(path)))
     return path
 
 

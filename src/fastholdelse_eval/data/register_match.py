@@ -124,27 +124,26 @@ class MatchSpec:
     def __post_init__(self) -> None:
         problems = []
         if not isinstance(self.k, int) or self.k < 1:
-            problems.append("k (controls per participant) must be a whole number ≥ 1")
+            problems.append(message("match_spec_k"))
         if not isinstance(self.tolerance, int) or self.tolerance < 0:
-            problems.append("tolerance must be a whole number of weeks ≥ 0")
+            problems.append(message("match_spec_weeks", option="tolerance"))
         if not isinstance(self.seed, int) or self.seed < 0:
-            problems.append("seed must be a whole number ≥ 0")
+            problems.append(message("match_spec_seed"))
         if self.history_caliper is not None and self.history_bands is not None:
-            problems.append("give history_caliper or history_bands, not both")
+            problems.append(message("match_spec_caliper_and_bands"))
         if self.history_caliper is not None and (not isinstance(self.history_caliper, int)
                                                  or self.history_caliper < 0):
-            problems.append("history_caliper must be a whole number of weeks ≥ 0")
+            problems.append(message("match_spec_weeks", option="history_caliper"))
         if self.history_bands is not None:
             b = list(self.history_bands)
             if not b or any(not isinstance(x, int) for x in b) or b != sorted(set(b)) or b[0] != 0:
-                problems.append("history_bands must be increasing whole numbers starting at 0, "
-                                "e.g. [0, 1, 13, 27]")
+                problems.append(message("match_spec_bands"))
         if not isinstance(self.history_weeks, int) or self.history_weeks < 1:
-            problems.append("history_weeks must be a whole number ≥ 1")
+            problems.append(message("match_spec_history_weeks"))
         if self.later_participants not in LATER:
-            problems.append("later_participants must be 'censor' or 'keep'")
+            problems.append(message("match_spec_later"))
         if problems:
-            raise ConfigError("match controls: " + "; ".join(problems))
+            raise ConfigError(message("match_spec", problems=tuple(problems)))
 
     @property
     def uses_history(self) -> bool:
@@ -301,8 +300,7 @@ def match_controls(
     mapping_df = read_mapping(mapping)
     part, part_source = read_participants(participants)
     if spec.exact and persons is None:
-        raise ConfigError(f"exact matching on {', '.join(spec.exact)} needs a persons table "
-                          "(person_id and those columns)")
+        raise ConfigError(message("match_exact_needs_persons", columns=", ".join(spec.exact)))
     persons_df = read_persons(persons, spec.exact) if persons is not None else None
     con = _connect(memory_limit, temp_directory, progress)
     try:

@@ -209,7 +209,7 @@ def _source_sql(panel: object, con) -> tuple[str, str]:
         return "panel_df", "panel"
     path = Path(str(panel))
     if not path.exists():
-        raise ConfigError(f"panel file not found: {path}")
+        raise ConfigError(message("reg_panel_not_found", path=str(path)))
     note_input(path)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
@@ -217,7 +217,7 @@ def _source_sql(panel: object, con) -> tuple[str, str]:
     if suffix in (".csv", ".txt", ".tsv"):
         # Every cell as text: codes and ids keep leading zeros; the sniffer finds , ; or tab.
         return f"read_csv({_lit(str(path))}, all_varchar = true, header = true)", str(path)
-    raise ConfigError(f"panel must be a .csv or .parquet file, got '{path.name}'")
+    raise ConfigError(message("reg_panel_suffix", file=path.name))
 
 
 def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: bool):
@@ -261,8 +261,7 @@ def _panel_relation(con, panel: object, mapping: pd.DataFrame, groups_given: boo
         info, raw = _wide_raw(con, src, source, columns, types, pid, grp)
 
     if info.has_group_column and groups_given:
-        raise ConfigError(f"{source} has a 'group' column and a groups file was given too; "
-                          "use one of them")
+        raise ConfigError(message("reg_group_column_and_file", source=source))
     # Codes → state ids; a code the mapping lacks gets NULL (listed by _unknown_codes).
     con.execute(f"CREATE TEMP VIEW raw_codes AS {raw}")
     # Surrounding blanks (padded fixed-width exports) are ignored: a code that does not match
@@ -454,14 +453,13 @@ def _connect(memory_limit: str | None, temp_directory: str | os.PathLike | None,
     try:
         con = duckdb.connect(":memory:", config=config)
     except duckdb.Error as exc:  # pragma: no cover
-        raise ConfigError(f"could not start DuckDB: {exc}") from None
+        raise ConfigError(message("reg_duckdb_failed", error=str(exc))) from None
     if memory_limit is not None:
         try:
             con.execute(f"SET memory_limit = {_lit(str(memory_limit))}")
         except duckdb.Error:
             con.close()
-            raise ConfigError(
-                f"memory limit {memory_limit!r} is not a size like 2GB or 500MB") from None
+            raise ConfigError(message("reg_memory_limit", value=repr(memory_limit))) from None
     if temp_directory is not None:
         Path(temp_directory).mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = {_lit(str(temp_directory))}")

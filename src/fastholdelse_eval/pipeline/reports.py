@@ -14,6 +14,7 @@ from typing import Any
 
 from fastholdelse_eval.analysis.evaluation import evaluate
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.core.options import ReportOptions
 from fastholdelse_eval.data.cohort import SourceFile
 from fastholdelse_eval.pipeline.run import analyse, clear
@@ -45,8 +46,10 @@ def check_formats(formats: object) -> list[str]:
     formats = list(formats or [])
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise ConfigError(f"format: must be one or more of {', '.join(FORMATS)}, "
-                          f"got {', '.join(map(str, bad)) or 'nothing'}")
+        raise ConfigError(
+            message("rep_formats", name="format", formats=", ".join(FORMATS),
+                    value=", ".join(map(str, bad))) if bad else
+            message("rep_formats_none", name="format", formats=", ".join(FORMATS)))
     return list(dict.fromkeys(formats))
 
 

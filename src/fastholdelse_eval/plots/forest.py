@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 
 KINDS = ("site", "pooled", "prediction")
 # Pooled diamonds take these colours in turn (fixed effect first, then random effects).
@@ -54,7 +55,7 @@ class ForestRow:
                                      "color") if k in row and row[k] is not None}
         made = cls(**known)
         if made.kind not in KINDS:
-            raise ConfigError(f"forest row kind must be one of {KINDS}, not {made.kind!r}")
+            raise ConfigError(message("frs_kind", kinds=str(KINDS), value=repr(made.kind)))
         return made
 
 

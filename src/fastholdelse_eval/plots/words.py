@@ -15,6 +15,7 @@ from typing import Any
 
 from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 
 LANGUAGES = ("da", "en")
 
@@ -30,7 +31,8 @@ class Words:
 
     def __init__(self, lang: str = "en"):
         if lang not in LANGUAGES:
-            raise ConfigError(f"lang: must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+            raise ConfigError(message("cfg_one_of_list", name="lang", choices=", ".join(LANGUAGES),
+                                      value=repr(lang)))
         self.lang = lang
         self.data = _load()[lang]
 

@@ -23,6 +23,7 @@ from typing import Any
 from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.formatting import Formatter, NumberFormat
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.plots.words import Words
 
 LANGUAGES = ("da", "en")
@@ -57,7 +58,8 @@ def in_language(text: Text | None, lang: str) -> str | None:
 
 def check_language(lang: object) -> str:
     if lang not in LANGUAGES:
-        raise ConfigError(f"language: must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+        raise ConfigError(message("cfg_one_of_list", name="language",
+                                  choices=", ".join(LANGUAGES), value=repr(lang)))
     return str(lang)
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import atomic_write, format_for, neutralise_formulas
 from fastholdelse_eval.core.summary import summary_frame
-from fastholdelse_eval.data.localize import translate
+from fastholdelse_eval.data.localize import message, translate
 
 
 def tidy_to_json(table: pd.DataFrame) -> str:
@@ -112,7 +112,7 @@ def write_tidy(table: pd.DataFrame, fmt: str | None, out: str | None,
     table = neutralise_formulas(table)
     if fmt == "xlsx":
         if out is None:
-            raise ConfigError("--format xlsx: needs --out FILE.xlsx (a workbook is not text)")
+            raise ConfigError(message("out_xlsx_needs_out"))
         write_xlsx(table, out, lang)
         return None
     if fmt == "csv" and lang == "da":
@@ -124,5 +124,5 @@ def write_tidy(table: pd.DataFrame, fmt: str | None, out: str | None,
     elif fmt == "table":
         text = readable(table, summary, lang)
     else:  # pragma: no cover - format_for allows only TIDY_FORMATS
-        raise ConfigError(f"--format: unknown format '{fmt}'")
+        raise ConfigError(message("out_format_not_known", name="--format", fmt=fmt))
     return write_text(text, out)

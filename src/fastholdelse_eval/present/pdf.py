@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 from pathlib import Path
 
 import matplotlib
@@ -65,6 +66,12 @@ def creation_date(doc: Document) -> dt.datetime:
     return dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
 
 
+def _words(text: str) -> list[str]:
+    """What a line may break between: a no-break space binds, as fpdf2 wraps (a Danish
+    "95\u00a0%" is one word, so its column is wide enough to keep it on one line)."""
+    return [w for w in re.split(r"[^\S\u00a0]+", text) if w]
+
+
 def _widths(pdf: FPDF, t: Table) -> list[float]:
     """Column widths (mm) from the widest cell; headers may wrap at spaces; when the table is
     too wide for the page, text columns wrap and number columns keep their width."""
@@ -72,14 +79,14 @@ def _widths(pdf: FPDF, t: Table) -> list[float]:
     widths = []
     style, size = pdf.font_style, pdf.font_size_pt
     pdf.set_font(FONT, "B", size)  # headings (and heading-only rows) are bold
-    words = [max(pdf.get_string_width(w) for w in h.split()) if h.split() else 0.0
+    words = [max(pdf.get_string_width(w) for w in _words(h)) if _words(h) else 0.0
              for h in t.header]
     pdf.set_font(FONT, style, size)
     floors = []  # no column narrower than its longest word: words are never broken
     for j in range(len(t.header)):
         texts = [row[j] for row in t.rows if j < len(row)]
         cells = [pdf.get_string_width(c) for c in texts]
-        longest = [pdf.get_string_width(w) for c in texts for w in c.split()]
+        longest = [pdf.get_string_width(w) for c in texts for w in _words(c)]
         widths.append(max([*cells, words[j], 8.0]) + pad)
         floors.append(max([*longest, words[j], 8.0]) + pad)
     total = sum(widths)

@@ -48,6 +48,7 @@ import pandas as pd
 
 from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
+from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.privacy.cells import Cells, Key, protect
 
 DEFAULT_THRESHOLD = 5
@@ -93,9 +94,9 @@ class SuppressionResult:
 
 def _check_threshold(threshold: object) -> int:
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)):
-        raise ConfigError(f"suppression threshold must be a whole number, got {threshold!r}")
+        raise ConfigError(message("sup_threshold_whole", value=repr(threshold)))
     if threshold < 1:
-        raise ConfigError(f"suppression threshold must be at least 1, got {threshold}")
+        raise ConfigError(message("sup_threshold_at_least_1", value=str(threshold)))
     return int(threshold)
 
 

@@ -32,7 +32,7 @@ from fastholdelse_eval.data.io import (
     workbook_cpr_places,
     write_table,
 )
-from fastholdelse_eval.data.localize import message
+from fastholdelse_eval.data.localize import is_message, message
 from fastholdelse_eval.privacy.pseudonyms import (
     _CPR_SHAPE,
     _ZERO_FORMAT,
@@ -113,13 +113,13 @@ def pseudonymize_file(
     key = read_key(key_file)
     kind = table_kind(path)
     if table_kind(out) != kind:
-        raise ConfigError(f"--out must be a {kind} file like the input (got '{out.suffix}')")
+        raise ConfigError(message("pse_out_kind", kind=kind, suffix=out.suffix))
     if not out.parent.is_dir():
-        raise ConfigError(f"output folder {out.parent} does not exist")
-    for protected, what in ((path, "the input file"), (key_file, "the key file")):
+        raise ConfigError(message("pse_out_folder_missing", folder=str(out.parent)))
+    for protected, what in ((path, message("pse_the_input_file")),
+                            (key_file, message("pse_the_key_file"))):
         if _same_file(out, protected):
-            raise ConfigError(f"--out is {what}; write the pseudonymised file elsewhere "
-                              "(the input is never overwritten)")
+            raise ConfigError(message("pse_out_is_input", what=what))
 
     reader = {"csv": _csv_source, "xlsx": _xlsx_source, "parquet": _parquet_source}[kind]
     src = reader(path)
@@ -133,21 +133,14 @@ def pseudonymize_file(
     notes: list[str] = []
     atomic_write(out, lambda tmp: notes.extend(src.write(tmp, col, new)))
     if os.path.realpath(key_file.parent) == os.path.realpath(out.parent):
-        warnings.warn(
-            "the key file is in the same folder as the pseudonymised output; keep the key "
-            "apart from the data (whoever has both can re-identify every person)",
-            UserWarning, stacklevel=2,
-        )
+        warnings.warn(message("pse_key_beside_output"), UserWarning, stacklevel=2)
     others = _cpr_like_columns(src, exclude=col)
     for finding in src.findings():
-        warnings.warn(f"{finding}; it was left unchanged — remove it before sharing",
-                      UserWarning, stacklevel=2)
+        warnings.warn(message("pse_left_unchanged", finding=finding), UserWarning,
+                      stacklevel=2)
     for name in others:
-        warnings.warn(
-            f"column '{name}' also holds values that look like CPR numbers; it was left "
-            f"unchanged — pseudonymise it too (--column) or remove it before sharing",
-            UserWarning, stacklevel=2,
-        )
+        warnings.warn(message("pse_other_cpr_column", column=name), UserWarning,
+                      stacklevel=2)
     kept = ~src.blank
     return PseudonymizeSummary(
         out=out, column=col, rows=int(kept.sum()), persons=int(new[kept].nunique()),
@@ -197,14 +190,13 @@ def _workbook_findings(path: Path, first_columns: list[str]) -> list[str]:
     """CPR-like values the first sheet's pseudonymisation leaves: the first sheet's header and
     every place :func:`workbook_cpr_places` looks (other sheets, comments, headers and
     footers, defined names). Places only."""
-    found = [f"the header of column {pos + 1} looks like a CPR number"
+    found = [message("pse_header_cpr", position=pos + 1)
              for pos, name in enumerate(first_columns) if contains_cpr(name)]
     places = workbook_cpr_places(path)
     if places is None:  # the workbook opened a moment ago for editing; say so, never guess
-        return found + ["the workbook could not be checked for CPR numbers outside the first "
-                        "sheet's column"]
-    return found + [p + (" (only the first sheet's CPR column is pseudonymised)"
-                         if "cell(s)" in p else "") for p in places]
+        return found + [message("pse_workbook_unchecked")]
+    return found + [message("pse_first_sheet_only", place=p)
+                    if is_message(p, "xlsx_sheet_cells_cpr") else p for p in places]
 
 
 # --- CSV: rewrite one field per record, leave every other byte alone ------------------------
@@ -229,8 +221,7 @@ def _csv_source(path: Path) -> _Source:
         out_frame = frame.copy()
         out_frame[col] = pd.Series(new.to_numpy(dtype=object), index=frame.index, dtype=str)
         write_table(out_frame, tmp, raw.fmt)
-        return ["the CSV file was rewritten in its own dialect rather than edited in place; "
-                "cell values are unchanged but quoting or line endings may differ"]
+        return [message("pse_csv_rewritten")]
 
     return _Source("csv", [str(c) for c in frame.columns], lambda pos: frame.iloc[:, pos], rows,
                    blank, write)

@@ -75,6 +75,8 @@ class KeyFileError(ConfigError):
 class MalformedCprError(ValidationError):
     """CPR values that cannot be pseudonymised, by row and column (never the value)."""
 
+    frame = "malformed_cpr"  # nothing was written (not "nothing was loaded")
+
     def __init__(self, problems: list[Problem], source: str | None = None,
                  total: int | None = None):
         super().__init__(problems, source)
@@ -100,17 +102,15 @@ def new_key(path: str | Path) -> Path:
     """
     path = Path(path).expanduser()
     if not path.parent.is_dir():
-        raise KeyFileError(f"cannot create key file {path}: folder {path.parent} does not exist")
+        raise KeyFileError(message("key_folder_missing", path=str(path),
+                                      folder=str(path.parent)))
     key = secrets.token_bytes(KEY_BYTES)
     try:
         # O_EXCL makes "refuse to overwrite" atomic; mode 0600 from the start, so the key is
         # never readable by others, not even for a moment.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise KeyFileError(
-            f"key file {path} already exists; it was not overwritten (a new key gives new, "
-            "unlinkable pseudonyms). Choose another path or delete the old key on purpose."
-        ) from None
+        raise KeyFileError(message("key_exists", path=str(path))) from None
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)  # in case a umask-free filesystem ignored the mode
@@ -133,35 +133,29 @@ def read_key(path: str | Path) -> bytes:
     path = Path(path).expanduser()
     note_input(path)
     if not path.exists():
-        raise KeyFileError(f"key file {path} not found (create one with "
-                           "'fastholdelse-eval pseudonymize --new-key FILE')")
+        raise KeyFileError(message("key_not_found", path=str(path)))
     if not path.is_file():
-        raise KeyFileError(f"key file {path} is not a regular file")
+        raise KeyFileError(message("key_not_a_file", path=str(path)))
     st = path.stat()
     if os.name == "posix" and st.st_mode & (stat.S_IRWXO):
-        raise KeyFileError(
-            f"key file {path} can be accessed by other users (permissions "
-            f"{stat.filemode(st.st_mode)}); anyone who reads it can re-identify the data. "
-            f"Restrict it with 'chmod 600 {path}' and consider whether it has leaked."
-        )
+        raise KeyFileError(message("key_open_to_others", path=str(path),
+                                      mode=stat.filemode(st.st_mode)))
     if st.st_size > _MAX_KEY_FILE_BYTES:
-        raise KeyFileError(f"{path} is not a key file (too large); did you swap the data "
-                           "file and the key file?")
+        raise KeyFileError(message("key_too_large", path=str(path)))
     try:
         text = path.read_bytes().decode("ascii")
     except UnicodeDecodeError:
-        raise KeyFileError(f"{path} is not a key file (not plain text)") from None
+        raise KeyFileError(message("key_not_text", path=str(path))) from None
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     if len(lines) != 1 or not _HEX_KEY.fullmatch(lines[0]):
-        raise KeyFileError(f"{path} is not a valid key file (expected one line of 64 hex "
-                           "digits, as written by 'fastholdelse-eval pseudonymize --new-key')")
+        raise KeyFileError(message("key_malformed", path=str(path)))
     return bytes.fromhex(lines[0])
 
 
 def _check_key(key: bytes) -> bytes:
     if not isinstance(key, bytes | bytearray) or len(key) != KEY_BYTES:
-        raise KeyFileError(f"the key must be {KEY_BYTES} bytes (use read_key(path))")
+        raise KeyFileError(message("key_length", n=KEY_BYTES))
     return bytes(key)
 
 
@@ -302,8 +296,8 @@ def _resolve_column(columns: list[str], column: str | None) -> str:
     aliases = {normalize_label(a) for a in COLUMN_ALIASES["person_id"]}
     if column is not None:
         if columns.count(column) > 1:
-            raise ConfigError(f"the file has {columns.count(column)} columns named '{column}'; "
-                              "rename the duplicates")
+            raise ConfigError(message("pse_column_repeated", n=columns.count(column),
+                                      column=column))
         if column in columns:
             return column
         matches = [c for c in columns if normalize_label(c) == normalize_label(column)]
@@ -312,22 +306,17 @@ def _resolve_column(columns: list[str], column: str | None) -> str:
         if not matches and normalize_label(column) in aliases:
             return _resolve_column(columns, None)  # "person_id" also finds "borger_id" etc.
         if not matches:
-            raise ConfigError(f"column '{column}' not found in the file")
-        raise ConfigError(f"column '{column}' matches {len(matches)} columns; "
-                          "rename the duplicates")
+            raise ConfigError(message("pse_column_not_found", column=column))
+        raise ConfigError(message("pse_column_ambiguous", column=column, n=len(matches)))
     matches = [c for c in columns if normalize_label(c) in aliases]
     if len(matches) == 1:
         return matches[0]
     names = ", ".join(COLUMN_ALIASES["person_id"])
     if not matches:
         # Other headers are not listed: in a malformed file they could be personal values.
-        raise ConfigError(
-            f"none of the file's {len(columns)} columns is named {names}; name the column "
-            "that holds the CPR numbers with --column"
-        )
+        raise ConfigError(message("pse_no_id_column", n=len(columns), names=names))
     listed = ", ".join(f"'{c}'" for c in matches)
-    raise ConfigError(f"several columns could hold the CPR numbers ({listed}); choose one "
-                      "with --column")
+    raise ConfigError(message("pse_several_id_columns", columns=listed))
 
 
 def _malformed_problems(reason: pd.Series, rows: np.ndarray,

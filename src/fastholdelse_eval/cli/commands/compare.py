@@ -14,11 +14,12 @@ from fastholdelse_eval.analysis.compare import (
     Comparison,
     compare_municipalities,
 )
+from fastholdelse_eval.cli.main import message_language
 from fastholdelse_eval.cli.progress import progress
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import check_output, format_for
 from fastholdelse_eval.core.formatting import Formatter
-from fastholdelse_eval.core.messages import message
+from fastholdelse_eval.core.messages import message, translate
 from fastholdelse_eval.data.loading import load_cohort
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.output import TIDY_FORMATS, write_text, write_tidy
@@ -55,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output format (default: from the --out suffix .csv/.json, "
                              "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
+    parser.add_argument("--lang", default=None, choices=["en", "da"],
+                        help="language of the notes and of the problems and errors listed "
+                             "(default en; da: Danish); the table's words stay English")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines on standard error (they are shown only when "
                              "standard error is a terminal)")
@@ -106,8 +110,9 @@ def _stat(metric: str, value: float) -> str:
 MEASURES = {"rd": "risk difference, percentage points", "rr": "risk ratio", "or": "odds ratio"}
 
 
-def readable(cmp: Comparison) -> str:
-    """Terminal view: effects per municipality, pooled rows, heterogeneity, benchmarks."""
+def readable(cmp: Comparison, lang: str = "en") -> str:
+    """Terminal view: effects per municipality, pooled rows, heterogeneity, benchmarks; the
+    notes in ``lang``."""
     t = cmp.tidy()
     outcome = EN.metric(f"{cmp.outcome}_rate")
     parts = [f"{outcome} compared across municipalities ({MEASURES[cmp.measure]}; "
@@ -153,7 +158,7 @@ def readable(cmp: Comparison) -> str:
             parts += [f"Benchmark, {cmp.benchmark_group} group "
                       f"({method_name(str(b['method'].iloc[0]))})",
                       view.to_string(index=False), ""]
-    parts += [f"note: {n}" for n in cmp.notes]
+    parts += [f"note: {translate(n, lang)}" for n in cmp.notes]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -172,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     say("writing")
     fmt = format_for(args.out, args.format, allowed=TIDY_FORMATS, default="table")
     if fmt == "table":
-        text = write_text(readable(cmp), args.out)
+        text = write_text(readable(cmp, message_language(args)), args.out)
     else:
         text = write_tidy(cmp.tidy(), fmt, args.out)
     if text is not None:

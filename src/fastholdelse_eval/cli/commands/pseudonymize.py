@@ -12,8 +12,9 @@ import argparse
 import sys
 import warnings
 
+from fastholdelse_eval.cli.main import message_language
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.core.messages import message
+from fastholdelse_eval.core.messages import error_text, message, translate
 from fastholdelse_eval.privacy.pseudonymize import new_key, pseudonymize_file
 
 NAME = "pseudonymize"
@@ -34,18 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--new-key", metavar="KEY",
                         help="create a new random key file (owner-only permissions) and exit; "
                              "never overwrites")
+    parser.add_argument("--lang", default=None, choices=["en", "da"],
+                        help="language of the messages, notes, warnings and problems listed "
+                             "(default en; da: Danish)")
 
 
 def run(args: argparse.Namespace) -> int:
+    lang = message_language(args)
     if args.new_key:
         extra = [opt for opt, value in (("PATH", args.path), ("--key-file", args.key_file),
                                         ("--out", args.out), ("--column", args.column)) if value]
         if extra:
             raise ConfigError(message("cli_new_key_only", extra=", ".join(extra)))
         path = new_key(args.new_key)
-        print(f"created key file {path} (256-bit, readable by you only). Keep it apart from the "
-              "data: anyone holding it and the data can re-identify persons; losing it means "
-              "the next extract gets new pseudonyms that do not link to earlier ones.")
+        print(translate(message("pse_key_created", path=str(path)), lang))
         return 0
     missing = [opt for opt, value in (("PATH", args.path), ("--key-file", args.key_file),
                                       ("--out", args.out)) if not value]
@@ -54,10 +57,11 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         summary = pseudonymize_file(args.path, args.key_file, args.out, column=args.column)
-    print(f"{args.out}: {summary.rows} rows, {summary.persons} persons; column "
-          f"'{summary.column}' pseudonymised, every other column unchanged")
+    print(translate(message("pse_done", out=args.out, rows=summary.rows,
+                            persons=summary.persons, column=summary.column), lang))
     for note in summary.notes:
-        print(f"  note: {note}")
+        print(f"  note: {translate(note, lang)}")
     for w in caught:
-        print(f"  warning: {w.message}", file=sys.stderr)
+        # A keyed warning carries its message as its one argument.
+        print(f"  warning: {translate(error_text(w.message), lang)}", file=sys.stderr)
     return 0
