@@ -67,6 +67,43 @@ def test_fast_route_reports_ragged_rows_as_the_general_reader(tmp_path, monkeypa
     assert [str(p) for p in fast.value.problems] == [str(p) for p in general.value.problems]
 
 
+_MANY = "".join(f"A{i};kontrol;05-01-2009;raskmeldt\n" for i in range(30_000))
+# Quotes and NUL bytes are found in the cells Arrow read (not by a pass over the file first):
+# wherever they are, the general reader must take the file, as it did.
+QUOTED = {
+    "quote-in-last-row": (HEADER + "\n" + _MANY + 'A9;kontrol;05-01-2009;"raskmeldt"\n'
+                          ).encode(),
+    "quoted-separator": (HEADER + "\n" + _MANY + 'A9;kontrol;05-01-2009;"rask;meldt"\n'
+                         ).encode(),
+    "quote-in-a-label": (HEADER + '\nA1;kontrol";05-01-2009;raskmeldt\n' + _MANY).encode(),
+    "quoted-header": ('"borger_id";gruppe;startdato;afslutningsårsag\n' + _MANY).encode(),
+    "nul-in-a-cell": (HEADER + "\n" + _MANY + "A9;kontrol;05-01-2009;rask\x00meldt\n").encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUOTED))
+def test_a_quote_or_nul_anywhere_sends_the_file_to_the_general_reader(tmp_path, monkeypatch,
+                                                                      name):
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(QUOTED[name])
+    width = 4
+    header_quoted = name == "quoted-header"
+    if not header_quoted and name != "quoted-separator":
+        for categories in (False, True):
+            assert csv_lines.read_arrow(path, ";", width, categories) is None
+    try:
+        fast = io.read_table(path, categories=True)
+    except ValidationError as exc:
+        with pytest.raises(ValidationError) as general:
+            _general(monkeypatch, path)
+        assert [str(p) for p in exc.problems] == [str(p) for p in general.value.problems]
+        return
+    general = _general(monkeypatch, path)
+    assert fast.fmt == general.fmt and list(fast.frame.columns) == list(general.frame.columns)
+    assert fast.frame.astype(object).values.tolist() == general.frame.astype(
+        object).values.tolist()
+
+
 def test_line_widths_match_splitting_each_line():
     rng = np.random.default_rng(12)
     alphabet = np.array(list(b"ab;;\r\n\n "), dtype=np.uint8)

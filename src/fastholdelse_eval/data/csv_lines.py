@@ -26,20 +26,15 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 def plain_start(path: Path) -> int | None:
     """Where the text of a file that may be plain UTF-8 without quotes starts (3 after a BOM,
-    else 0); None for UTF-16, NUL bytes or a quote anywhere, which the general reader handles.
-    Streamed in slices, so the file is not held in memory. Whether the bytes really are UTF-8
-    is checked by Arrow as it reads the cells (:func:`read_arrow`)."""
+    else 0); None for UTF-16, which the general reader handles. Only the first bytes are
+    looked at: a quote or a NUL byte further on is found in the cells Arrow reads
+    (:func:`read_arrow`), and whether the bytes really are UTF-8 is checked by Arrow as it
+    reads — one pass over a large file instead of two."""
     with open(path, "rb") as fh:
-        head = fh.read(CHUNK)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return None
-        start = 3 if head.startswith(UTF8_BOM) else 0
-        block = head
-        while block:
-            if b"\x00" in block or b'"' in block:
-                return None
-            block = fh.read(CHUNK)
-    return start
+        head = fh.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    return 3 if head.startswith(UTF8_BOM) else 0
 
 
 def is_utf8(data: bytes, start: int) -> bool:
@@ -141,7 +136,8 @@ def surplus_filled(data: bytes, widths: LineWidths, sep: str, width: int) -> np.
     return filled
 
 
-def read_arrow(path: Path, sep: str, width: int, categories: bool = False) -> pd.DataFrame:
+def read_arrow(path: Path, sep: str, width: int, categories: bool = False
+               ) -> pd.DataFrame | None:
     """Every cell as text (Arrow-backed ``str``; empty cells ``""``) of a file without quotes
     whose every line after the header has ``width`` cells. Columns are numbered.
 
@@ -151,9 +147,10 @@ def read_arrow(path: Path, sep: str, width: int, categories: bool = False) -> pd
     column while it reads; a column with many distinct cells (person ids) is decoded back to
     plain text, which costs less than keeping a dictionary as long as the column.
 
-    Raises :class:`pyarrow.ArrowInvalid` when a line has another number of cells (an empty line
-    has one) or a cell is not UTF-8: the caller then finds and reports those lines, or reads
-    the file with the general reader."""
+    None when a cell holds a quote or a NUL byte: only the general reader knows where such a
+    cell ends. Raises :class:`pyarrow.ArrowInvalid` when a line has another number of cells (an
+    empty line has one) or a cell is not UTF-8: the caller then finds and reports those lines,
+    or reads the file with the general reader."""
     names = [str(i) for i in range(width)]
     options = {
         "read_options": pa_csv.ReadOptions(column_names=names, skip_rows=1),  # skips the header
@@ -169,6 +166,8 @@ def read_arrow(path: Path, sep: str, width: int, categories: bool = False) -> pd
     if categories:
         types = _cell_types(path, options, convert(types))
     table = pa_csv.read_csv(str(path), **options, convert_options=convert(types))
+    if _quote_or_nul(table):
+        return None
     if not categories:
         frame = table.to_pandas()
         frame.columns = range(width)
@@ -184,6 +183,22 @@ def read_arrow(path: Path, sep: str, width: int, categories: bool = False) -> pd
         columns[i] = column.to_pandas()
         del column
     return pd.DataFrame(columns)
+
+
+def _quote_or_nul(table: pa.Table) -> bool:
+    """Does any cell hold ``"`` or a NUL byte? Searched in the bytes of the cells as Arrow holds
+    them (a dictionary column's distinct cells only), without a Python string per cell."""
+    for column in table.columns:
+        for chunk in column.chunks:
+            cells = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+                continue  # read_arrow reads text only; nothing else holds a quote
+            data = cells.buffers()[2]  # validity, offsets, then the cells' bytes end to end
+            if data is not None and len(data):
+                view = np.frombuffer(data, dtype=np.uint8)
+                if (view == ord('"')).any() or not view.all():
+                    return True
+    return False
 
 
 _DICTIONARY = pa.dictionary(pa.int32(), pa.large_string())

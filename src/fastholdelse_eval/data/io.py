@@ -195,6 +195,8 @@ def _read_csv_fast(path: Path, start: int, categories: bool = False) -> RawTable
         fh.seek(start)
         line = fh.readline(1 << 20)
     first = line.partition(b"\n")[0].rstrip(b"\r")
+    if b'"' in first or b"\x00" in first:
+        return None  # the cells are searched for quotes as they are read; the header here
     crlf = b"\r\n" in line[:len(first) + 2]
     try:
         first_line = first.decode("utf-8")
@@ -208,8 +210,13 @@ def _read_csv_fast(path: Path, start: int, categories: bool = False) -> RawTable
     try:
         frame = csv_lines.read_arrow(path, sep, width, categories)
     except pa.ArrowInvalid:
-        # Some line has another number of cells, or the text is not UTF-8 after all.
-        _check_widths_fast(path.read_bytes(), start, sep, width, path)
+        # Some line has another number of cells, or the text is not UTF-8 after all. With a
+        # quote somewhere the lines are not the records: the general reader finds them.
+        data = path.read_bytes()
+        if b'"' not in data and b"\x00" not in data:
+            _check_widths_fast(data, start, sep, width, path)
+        return None
+    if frame is None:  # a quote or a NUL byte in some cell
         return None
     frame.columns = unique_headers(header)
     fmt = TableFormat(kind="csv", sep=sep, encoding="utf-8", bom=start > 0,
