@@ -107,6 +107,17 @@ def as_text(cells: pd.Series) -> pd.Series:
     return cells.astype(str)
 
 
+def in_label_form(column: pd.Series) -> bool:
+    """Is the column a Categorical of text categories in sorted order (the cohort's label
+    form; :func:`sorted_labels`)? Unused categories are not looked for: that would cost a pass
+    over the codes."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return False
+    categories = column.cat.categories
+    return (not len(categories) or pd.api.types.is_string_dtype(categories.dtype)) and (
+        categories.is_monotonic_increasing)
+
+
 def sorted_labels(cells: pd.Series) -> pd.Series:
     """A label column in the cohort's form: a ``Categorical`` whose categories are the labels
     it holds, sorted — so grouping by it orders groups as the text would, and a covariate's

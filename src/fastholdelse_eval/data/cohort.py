@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.data.coded import sorted_labels
+from fastholdelse_eval.data.coded import in_label_form, sorted_labels
 from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS, LABEL_COLUMNS, Vocabulary
 from fastholdelse_eval.data.validation import validate_cohort_frame
@@ -89,7 +89,7 @@ class Cohort:
         # One form of the label columns whoever built the frame (a file, register data, a
         # DataFrame of one's own): analyses group and compare codes, not text per person.
         relabel = {name: sorted_labels(self.data[name]) for name in LABEL_COLUMNS
-                   if name in self.data.columns and not _sorted_labels(self.data[name])}
+                   if name in self.data.columns and not in_label_form(self.data[name])}
         if relabel:
             self.data = self.data.assign(**relabel)
 
@@ -184,15 +184,6 @@ class AggregateCohort:
     def __repr__(self) -> str:
         return (f"AggregateCohort({self.name or 'unnamed'}: {len(self.data)} rows, "
                 f"municipalities={len(self.municipalities)})")
-
-
-def _sorted_labels(column: pd.Series) -> bool:
-    """Is the column already in the cohort's label form (a Categorical of sorted text)?"""
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        return False
-    categories = column.cat.categories
-    return (not len(categories) or pd.api.types.is_string_dtype(categories.dtype)) and (
-        categories.is_monotonic_increasing)
 
 
 def one_group_note(cohort: Cohort | AggregateCohort) -> Message | None:

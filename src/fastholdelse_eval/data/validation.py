@@ -23,6 +23,7 @@ from fastholdelse_eval.data.coded import (
     as_categories,
     as_text,
     duplicate_rows,
+    in_label_form,
     sorted_labels,
 )
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
@@ -215,6 +216,10 @@ def validate_cohort_frame(
         return text[mapping[name]] if name in mapping else blank
 
     out = pd.DataFrame(index=text.index)
+    # The dates are parsed in a second thread while the labels are checked here: spreading a
+    # date per distinct cell over a million rows is numpy work that lets go of the GIL.
+    parsed_dates = _in_background(_parse_date_columns,
+                                  {name: get(name) for name in schema.DATE_COLUMNS})
 
     # person_id
     pid = get("person_id")
@@ -232,7 +237,7 @@ def validate_cohort_frame(
     muni = get("municipality")
     no_muni = int((muni == "").sum()) if "municipality" in mapping else n
     if not no_muni:
-        out["municipality"] = muni
+        out["municipality"] = sorted_labels(muni)
     elif no_muni == n:
         out["municipality"] = _constant(default_muni, text.index)
     else:
@@ -247,8 +252,7 @@ def validate_cohort_frame(
         "person_id" in mapping) else None
 
     # dates
-    for name in schema.DATE_COLUMNS:
-        dates, bad, impossible = parse_dates(get(name))
+    for name, (dates, bad, impossible) in parsed_dates.result().items():
         col.rows(bad, name, message("not_a_date"))
         col.rows(impossible, name, message("impossible_date"))
         out[name] = dates
@@ -295,7 +299,7 @@ def validate_cohort_frame(
     if "end_detail" in mapping:
         out["end_detail"] = _detail_or_reason(get("end_detail"), coded)
     else:
-        out["end_detail"] = raw_reason
+        out["end_detail"] = coded.labels(list(coded.uniques))
 
     # order of dates
     start, end = out["start_date"], out["end_date"]
@@ -375,7 +379,9 @@ def validate_cohort_frame(
     data = out[ordered].reset_index(drop=True)
     data["person_id"] = as_text(data["person_id"])
     for name in schema.LABEL_COLUMNS:
-        data[name] = sorted_labels(data[name])
+        # Each was built in the cohort's form (Coded.labels); sorting again costs a pass.
+        if not in_label_form(data[name]):
+            data[name] = sorted_labels(data[name])
     given = set(mapping) | ({"group"} if group else set())
     recorded = {name for name, header in mapping.items() if (text[header] != "").any()}
     if group:
@@ -395,6 +401,12 @@ def _in_background(task: Callable[..., Any], *args: Any) -> Future:
         return pool.submit(task, *args)
     finally:
         pool.shutdown(wait=False)  # the thread ends when the task does
+
+
+def _parse_date_columns(columns: Mapping[str, pd.Series]
+                        ) -> dict[str, tuple[pd.Series, np.ndarray, np.ndarray]]:
+    """:func:`parse_dates` of each column, in order."""
+    return {name: parse_dates(cells) for name, cells in columns.items()}
 
 
 def combined_recorded(parts: list[tuple[frozenset[str], frozenset[str]]]) -> frozenset[str]:
