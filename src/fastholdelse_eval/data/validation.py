@@ -251,6 +251,14 @@ def validate_cohort_frame(
     duplicates = _in_background(duplicate_rows, pid, out["municipality"]) if (
         "person_id" in mapping) else None
 
+    # Covariates are parsed here while the dates are parsed in the other thread; their
+    # problems are reported below, in the order of the checks.
+    used = set(mapping.values())
+    known_covariates = {name: _covariate(get(name), decimal_comma)
+                        for name in schema.KNOWN_COVARIATES if name in mapping}
+    other_covariates = {header: _covariate(text[header], decimal_comma) for header in columns
+                        if header not in used and not _is_unnamed(header)}
+
     # dates
     for name, (dates, bad, impossible) in parsed_dates.result().items():
         col.rows(bad, name, message("not_a_date"))
@@ -336,10 +344,7 @@ def validate_cohort_frame(
                 message("duplicate_person_id", row=spreadsheet_row(text.index[f]))))
 
     # covariates: known names canonical, other columns as written; numbers where all are numbers
-    used = set(mapping.values())
-    for name in schema.KNOWN_COVARIATES:
-        if name in mapping:
-            out[name] = _covariate(get(name), decimal_comma)
+    out = out.assign(**known_covariates)
     if "age" in mapping:
         age = out["age"]
         if pd.api.types.is_numeric_dtype(age):
@@ -362,7 +367,7 @@ def validate_cohort_frame(
             if filled.any():
                 col.rows(filled, header, message("cell_in_unnamed_column"))
             continue
-        out[header.strip()] = _covariate(text[header], decimal_comma)
+        out[header.strip()] = other_covariates[header]
     position = {h.strip(): i for i, h in enumerate(columns)}
     for name in [c for c in out.columns if c not in CANONICAL_COLUMNS]:
         # inf, -inf and 1e400 parse as numbers but no model can use them.
