@@ -16,28 +16,32 @@ Goals (issue 12): load ≤ evaluate at 1M persons; 5M persons through load → e
 peak across fork+exec).
 
 Last measured (2 cores; a sandbox where a fresh page costs 10–30 µs of system time, so one run
-moves by ±20 %; use --repeat and read the median), 2026-11-29:
+moves by ±20 %; use --repeat and read the median), 2026-11-29, fifth session:
 
-* 1M persons (98 MB): plain pyarrow read 0.31 s, pandas C 2.98 s, DuckDB → pandas 4.23 s
-  (1.5 GB); load_cohort 1.27–1.48 s, evaluate 1.25–1.47 s. Load / evaluate, median over
-  fresh processes, in four batches: 0.99x (7 runs, range 0.92–1.09x) and 0.98x (9 runs,
-  0.91–1.44x) on an idle machine, 1.08x (7 runs, 0.87–1.17x) and 1.07x (9 runs, 0.94–1.45x)
-  at load average 1–2; CPU 1.3–1.5x (Arrow reads on both cores); peak 523–527 MB. At parity,
-  not below it: the goal is NOT met with any margin. Before this session:
-  load 2.35–2.45 s, evaluate 1.37–1.57 s (1.5–1.8x), peak 694–722 MB.
-* 5M persons (496 MB): load 7.4–7.9 s (three runs), evaluate 5.4–6.2 s; peak **1.78–1.80
-  GB**, goal met (was 2.47 GB, load 19.5 s, evaluate 10.6 s). The peak is in evaluate: the
-  cohort itself is 863 MB (its text columns ~600 MB: group, municipality, end reason and
-  detail, text covariates as Arrow strings) plus the per-person outcomes (~330 MB).
-* 100k persons: load 0.24 s, evaluate 0.22 s (median 1.13x over 5 runs: fixed costs).
+* 1M persons (98 MB): plain pyarrow read 0.27 s, pandas C 2.69 s, DuckDB → pandas 3.71 s
+  (1.5 GB); load_cohort median 1.09 s, evaluate median 1.03 s (15 fresh processes on an idle
+  machine): load / evaluate median 1.02x (range 0.88–1.26x; CPU 1.52x: Arrow reads and three
+  validation threads on both cores); peak 447 MB. At parity, still not below it: the goal is
+  NOT met with any margin — both sides got faster. Before this session: load 1.27–1.48 s,
+  evaluate 1.25–1.47 s (medians 0.98–1.08x), peak 523–527 MB; before the fourth session load
+  2.35–2.45 s (1.5–1.8x), peak 694–722 MB.
+* 5M persons (496 MB): load median 5.67 s, evaluate median 6.06 s (3 runs, 0.93–1.06x); peak
+  **1.30 GB** (1.28–1.32), goal < 2 GB met (was 1.78–1.80 GB with the labels as Arrow text, and
+  2.47 GB before the fourth session).
+* 100k persons: load 0.22 s, evaluate 0.19 s (median 1.11x over 15 runs: fixed costs).
 * XLSX, 20,000 persons (``--persons --xlsx 20000``): pandas.read_excel 7.25 s, load_cohort
   9.02 s (1.24x; it was 31.2 s, of which 19.9 s the workbook's CPR check loading the whole
   workbook twice — now streamed unless the workbook has comments or CPR-like page margins).
 
-Where loading goes at 1M (fresh process): Arrow's read with dictionary encoding ~0.5 s (plain
-text 0.3 s, but then every check would hash every cell), validation ~0.45 s of which about
-half is system time for fresh pages; the file's SHA-256 and the duplicate-id check run in
-threads beside it.
+Where loading goes at 1M (fresh process, pyinstrument): Arrow's read with dictionary encoding
+0.55–0.85 s (a plain read is 0.27 s, but then every check would hash every cell; reading plain
+and encoding in threads measured no faster in a fresh process, the text's fresh pages eat the
+gain), validation ~0.5 s — cell screens 0.10 s, covariates 0.07 s, comparisons 0.05 s, and
+waiting for the threads that parse the dates and look for duplicate ids; the file's SHA-256
+runs beside it. What made this session's step: the cohort's label columns are Categoricals
+built from the reader's codes (no text per person; evaluate groups on codes too), the quote
+scan moved into the read cells, dates and covariates parse side by side, and messages come
+from a JSON copy of the catalogue (tomllib took 24–65 ms).
 
     python benchmarks/bench_load.py [--persons 100000 1000000] [--keep DIR] [--repeat 7]
                                     [--xlsx 20000]
