@@ -28,8 +28,9 @@ The label columns (``category``) are pandas Categoricals whose categories are th
 column holds, sorted: they compare, group and sort as the text would (``data["group"] ==
 "control"``, ``groupby("municipality", observed=True)``), a covariate's reference level is its
 first label in sorted order as it was for text, and a million persons' labels take a byte each
-instead of a string each. ``.astype(str)`` gives text when a caller needs it. Analyses accept
-text columns as well (a :class:`Cohort` built directly from a DataFrame).
+instead of a string each. ``.astype(str)`` gives text when a caller needs it (and before
+writing a new label into a copy of the data); ``Cohort(frame)`` turns a frame's text label
+columns into this form. Text covariates are kept as given there, and analyses accept them.
 """
 
 from __future__ import annotations
