@@ -94,6 +94,39 @@ def test_cli_csv(tmp_path):
     np.testing.assert_allclose(t["estimate"], expected["estimate"], rtol=1e-12)
 
 
+@pytest.mark.parametrize("args", [["--lang", "da", "--format", "csv"], ["--format", "csv-da"]])
+def test_cli_danish_csv_has_the_english_numbers(tmp_path, args):
+    # compare writes the same files as evaluate: --lang da (or csv-da) is Danish Excel's CSV.
+    english, danish = tmp_path / "en.csv", tmp_path / "da.csv"
+    assert main(["compare", str(AGGREGATE), "--format", "csv", "--out", str(english)]) == 0
+    assert main(["compare", str(AGGREGATE), *args, "--out", str(danish)]) == 0
+    raw = danish.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    assert b"\r\n" in raw
+    got = pd.read_csv(danish, sep=";", decimal=",", encoding="utf-8-sig")
+    want = pd.read_csv(english)
+    pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("lang, sheet, point", [("en", "summary", "."), ("da", "oversigt", ",")])
+def test_cli_xlsx_holds_the_tidy_table_and_a_readable_sheet(tmp_path, lang, sheet, point):
+    import openpyxl
+
+    out = tmp_path / "cmp.xlsx"
+    assert main(["compare", str(AGGREGATE), "--format", "xlsx", "--lang", lang,
+                 "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames == ["tidy", sheet]
+    tidy = pd.read_excel(out, sheet_name="tidy")
+    expected = compare_municipalities(load_cohort(AGGREGATE)).tidy()
+    assert len(tidy) == len(expected)
+    np.testing.assert_allclose(tidy["estimate"], expected["estimate"], rtol=1e-12)
+    summary = pd.read_excel(out, sheet_name=sheet, dtype=str)
+    cell = summary.loc[(summary["municipality"] == "Kommune A")
+                       & (summary["metric"] == "rtw_rate"), "intervention"].iloc[0]
+    assert cell.startswith("205/323 = 63" + point + "5")
+
+
 def test_cli_json_hartung_knapp(capsys):
     assert main(["compare", str(AGGREGATE), "--hartung-knapp", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)

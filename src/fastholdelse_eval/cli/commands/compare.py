@@ -52,13 +52,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", type=float, default=0.95,
                         help="confidence level of intervals (default 0.95)")
     parser.add_argument("--followup-date", help="study-wide follow-up date for rows without one")
-    parser.add_argument("--format", default=None, choices=["table", "csv", "json"],
-                        help="output format (default: from the --out suffix .csv/.json, "
+    parser.add_argument("--format", default=None, choices=list(TIDY_FORMATS),
+                        help="output format: csv-da is Danish Excel's CSV (';', decimal comma, "
+                             "BOM), xlsx a workbook with the tidy table and a readable sheet "
+                             "(default: from the --out suffix .csv/.json/.xlsx, "
                              "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--lang", default=None, choices=["en", "da"],
-                        help="language of the notes and of the problems and errors listed "
-                             "(default en; da: Danish); the table's words stay English")
+                        help="da: CSV in Danish Excel's dialect, Danish numbers in the "
+                             "workbook's readable sheet, and the notes, problems and errors "
+                             "listed in Danish (default en); the readable table's words stay "
+                             "English")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines on standard error (they are shown only when "
                              "standard error is a terminal)")
@@ -176,10 +180,11 @@ def run(args: argparse.Namespace) -> int:
                                  level=args.level)
     say("writing")
     fmt = format_for(args.out, args.format, allowed=TIDY_FORMATS, default="table")
+    lang = message_language(args)
     if fmt == "table":
-        text = write_text(readable(cmp, message_language(args)), args.out)
-    else:
-        text = write_tidy(cmp.tidy(), fmt, args.out)
+        text = write_text(readable(cmp, lang), args.out)
+    else:  # the same files as evaluate writes: --lang da gives Danish Excel's CSV
+        text = write_tidy(cmp.tidy(), fmt, args.out, lang=lang)
     if text is not None:
         sys.stdout.write(text)
     return 0
