@@ -41,7 +41,7 @@ def test_zero_has_no_sign() -> None:
 
 
 def test_points() -> None:
-    assert DA.points(0.189) == "+18,9 pct.-point"
+    assert DA.points(0.189) == "+18,9\u00a0pct.-point"  # no-break: the unit stays on the line
     assert EN.points(-0.05) == f"{MINUS}5.0 pp"
 
 

@@ -67,7 +67,7 @@ def test_number_formats_per_language():
     assert da.percent(137 / 188) == "72,9\u00a0%" and en.percent(137 / 188) == "72.9%"
     assert da.integer(1234) == "1.234" and en.integer(1234) == "1,234"
     assert da.integer(1234567) == "1.234.567" and en.integer(12) == "12"
-    assert da.points(0.18983) == "+19,0 pct.-point" and en.points(-0.0507) == "−5.1 pp"
+    assert da.points(0.18983) == "+19,0\u00a0pct.-point" and en.points(-0.0507) == "−5.1 pp"
     assert da.number(-1234.56, 1) == "−1.234,6" and en.number(-1234.56, 1) == "−1,234.6"
     assert da.number(-0.0004, 2) == "0,00"  # no "−0,00"
     assert da.p_value(0.0004) == "<0,001" and en.p_value(0.2547) == "0.255"
@@ -156,7 +156,7 @@ def test_outcome_numbers_equal_the_tidy_table(ev, md, lang):
                 checked += 1
         crow = next(r for r in comp if r[0] == labels.metric(metric))
         d = tidy[(tidy.metric == metric) & (tidy.group == "difference")].iloc[0]
-        m = re.match(number + r" (?:pct\.-point|pp) \(" + number + " (?:til|to) " + number,
+        m = re.match(number + r"\s(?:pct\.-point|pp) \(" + number + " (?:til|to) " + number,
                      crow[1])
         for got, want in zip(m.groups(), (d.estimate, d.ci_low, d.ci_high), strict=True):
             assert _num(got, lang) == pytest.approx(round(100 * want, 1), abs=1e-9)

@@ -36,7 +36,7 @@ def _num(x: float, digits: int, lang: str, sign: bool = False) -> str:
 
 
 def _pp(est: float, lo: float, hi: float, lang: str) -> str:
-    unit = " pct.-point" if lang == "da" else " pp"
+    unit = "\u00a0pct.-point" if lang == "da" else " pp"
     to = " til " if lang == "da" else " to "
     return (_num(100 * est, 1, lang, sign=True) + unit + " ("
             + _num(100 * lo, 1, lang) + to + _num(100 * hi, 1, lang) + ")")
@@ -125,7 +125,7 @@ def test_pooled_numbers_equal_the_comparison(request, source, lang):
     main = rows[f"{L('sites.method_random_effects_reml')} ({L('sites.main')})"]
     assert main[0] == _pp(re_.estimate, re_.ci_low, re_.ci_high, lang)
     assert main[0] == ("+3.2 pp (0.2 to 6.2)" if lang == "en" else
-                       "+3,2 pct.-point (0,2 til 6,2)")
+                       "+3,2\u00a0pct.-point (0,2 til 6,2)")
     for method in ("fixed-iv", "fixed-mh", "random-effects-dl", "random-effects-pm",
                    "prediction-interval"):
         r = pooled.loc[method]

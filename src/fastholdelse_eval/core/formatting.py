@@ -71,9 +71,10 @@ class NumberFormat:
 
 
 STYLES: dict[str, NumberFormat] = {
-    # NBSP: a line never breaks between a number and its "%" (present/da.toml says the same).
+    # NBSP: a line never breaks between a number and its "%" or "pct.-point" (present/da.toml
+    # says the same).
     "da": NumberFormat(decimal=",", thousands=".", percent=f"{{value}}{NBSP}%",
-                       points="{value} pct.-point", interval="{low} til {high}",
+                       points=f"{{value}}{NBSP}pct.-point", interval="{low} til {high}",
                        date="{day}. {month} {year}",
                        months="januar,februar,marts,april,maj,juni,juli,august,september,"
                               "oktober,november,december"),
