@@ -33,6 +33,12 @@ def _error(*args: str, cwd: Path) -> str:
     return lines[0]
 
 
+def _in_both(args: tuple[str, ...], cwd: Path, da: str, en: str) -> None:
+    """The command's one error line with ``--lang da`` and without (English)."""
+    assert _error(*args, "--lang", "da", cwd=cwd) == da
+    assert _error(*args, cwd=cwd) == en
+
+
 def _study(folder: Path, lines: str, language: str = "da") -> str:
     path = folder / "study.toml"
     path.write_text(f'language = "{language}"\ndata = "{SAMPLE.as_posix()}"\n'
@@ -42,20 +48,18 @@ def _study(folder: Path, lines: str, language: str = "da") -> str:
 
 def test_bad_followup_date_in_danish_and_in_english(tmp_path):
     bad = ("validate", str(SAMPLE), "--followup-date", "2009-13-45")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+    _in_both(bad, tmp_path, da=(
         "fastholdelse-eval validate: --followup-date: ikke en gyldig dato; forventede en dato "
-        "som 2009-03-02 eller 02-03-2009 (dag først)")
-    assert _error(*bad, cwd=tmp_path) == (
+        "som 2009-03-02 eller 02-03-2009 (dag først)"), en=(
         "fastholdelse-eval validate: --followup-date: not a valid date; expected a date such "
-        "as 2009-03-02 or 02-03-2009 (day first)")
+        "as 2009-03-02 or 02-03-2009 (day first)"))
     # evaluate meets the date while loading, under the option's key (as before, in English too).
     bad = ("evaluate", str(SAMPLE), "--followup-date", "31-02-2009")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+    _in_both(bad, tmp_path, da=(
         "fastholdelse-eval evaluate: followup_date: ikke en gyldig dato; forventede en dato "
-        "som 2009-03-02 eller 02-03-2009 (dag først)")
-    assert _error(*bad, cwd=tmp_path) == (
+        "som 2009-03-02 eller 02-03-2009 (dag først)"), en=(
         "fastholdelse-eval evaluate: followup_date: not a valid date; expected a date such "
-        "as 2009-03-02 or 02-03-2009 (day first)")
+        "as 2009-03-02 or 02-03-2009 (day first)"))
 
 
 ALLOWED = ("author, business_case, columns, control, covariates, data, date, description, "
@@ -98,10 +102,9 @@ def test_study_with_a_bad_value_in_danish(tmp_path):
 
 def test_bad_evaluation_and_business_case_options_in_danish(tmp_path):
     bad = ("evaluate", str(SAMPLE), "--horizon-weeks", "-3")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
-        "fastholdelse-eval evaluate: --horizon-weeks: skal være større end 0, ikke -3.0")
-    assert _error(*bad, cwd=tmp_path) == (
-        "fastholdelse-eval evaluate: --horizon-weeks: must be greater than 0, got -3.0")
+    _in_both(bad, tmp_path, da=(
+        "fastholdelse-eval evaluate: --horizon-weeks: skal være større end 0, ikke -3.0"), en=(
+        "fastholdelse-eval evaluate: --horizon-weeks: must be greater than 0, got -3.0"))
     assert _error("evaluate", str(SAMPLE), "--weighting", "att", "--lang", "da",
                   cwd=tmp_path) == (
         "fastholdelse-eval evaluate: --weighting: kræver covariates (de kendetegn, grupperne "
@@ -112,12 +115,11 @@ def test_bad_evaluation_and_business_case_options_in_danish(tmp_path):
         "en business case, og den kræver ydelsen pr. uge i kroner i studiets år (f.eks. "
         "--weekly-benefit 4000)")
     bad = ("evaluate", str(SAMPLE), "--municipality-share", "2", "--weekly-benefit", "4000")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+    _in_both(bad, tmp_path, da=(
         "fastholdelse-eval evaluate: --municipality-share: en andel skal ligge mellem 0 og 1 "
-        "(f.eks. 0.3 for 30 %), ikke 2.0")
-    assert _error(*bad, cwd=tmp_path) == (
+        "(f.eks. 0.3 for 30 %), ikke 2.0"), en=(
         "fastholdelse-eval evaluate: --municipality-share: a share must be between 0 and 1 "
-        "(e.g. 0.3 for 30 %), got 2.0")
+        "(e.g. 0.3 for 30 %), got 2.0"))
     # In the study file: named inside [business_case], Danish keys accepted.
     study = _study(tmp_path, "[business_case]\nweekly_benefit = 4000\nkommunal_andel = 3\n")
     assert _error("evaluate", study, cwd=tmp_path) == (
@@ -130,23 +132,21 @@ def test_bad_evaluation_and_business_case_options_in_danish(tmp_path):
 
 def test_bad_target_in_danish(tmp_path):
     bad = ("evaluate", str(SAMPLE), "--target", "rtw_rate opad")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+    _in_both(bad, tmp_path, da=(
         "fastholdelse-eval evaluate: --target 'rtw_rate opad': retningen skal være 'lower' "
-        "eller 'higher', ikke 'opad'")
-    assert _error(*bad, cwd=tmp_path) == (
+        "eller 'higher', ikke 'opad'"), en=(
         "fastholdelse-eval evaluate: --target 'rtw_rate opad': direction must be 'lower' or "
-        "'higher', got 'opad'")
+        "'higher', got 'opad'"))
     assert _error("evaluate", str(SAMPLE), "--target", "bedre", "--lang", "da",
                   cwd=tmp_path) == (
         "fastholdelse-eval evaluate: --target 'bedre': kan ikke læse 'bedre'; skriv f.eks. "
         "'rmst_weeks_on_benefit lower 20%' eller 'active_offer_rate higher'")
     bad = ("evaluate", str(SAMPLE), "--target", "rtw_rate at least 150%")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+    _in_both(bad, tmp_path, da=(
         "fastholdelse-eval evaluate: --target 'rtw_rate at least 150%': rtw_rate: et mål for "
-        "en andel er en procent mellem 0 og 100, begge udelukket (skriv '50%' eller 0.5)")
-    assert _error(*bad, cwd=tmp_path) == (
+        "en andel er en procent mellem 0 og 100, begge udelukket (skriv '50%' eller 0.5)"), en=(
         "fastholdelse-eval evaluate: --target 'rtw_rate at least 150%': rtw_rate: a rate "
-        "target is a percentage strictly between 0 and 100 (write '50%' or 0.5)")
+        "target is a percentage strictly between 0 and 100 (write '50%' or 0.5)"))
     # In a Danish study: the target's place in the list.
     study = _study(tmp_path, 'targets = ["rtw_rate higher", "rtw_rate at least 150%"]\n')
     assert _error("evaluate", study, cwd=tmp_path) == (
@@ -160,12 +160,11 @@ def test_bad_target_in_danish(tmp_path):
 
 def test_bad_reference_figure_in_danish(tmp_path):
     bad = ("evaluate", str(SAMPLE), "--reference", "rtw_rate 412")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+    _in_both(bad, tmp_path, da=(
         "fastholdelse-eval evaluate: --reference: rtw_rate: skriv antallet som hændelser/n, "
-        "f.eks. \"412/800\"")
-    assert _error(*bad, cwd=tmp_path) == (
+        "f.eks. \"412/800\""), en=(
         "fastholdelse-eval evaluate: --reference: rtw_rate: write the count as events/n, e.g. "
-        "\"412/800\"")
+        "\"412/800\""))
     assert _error("evaluate", str(SAMPLE), "--reference", "median_weeks_on_benefit 11",
                   "--lang", "da", cwd=tmp_path) == (
         "fastholdelse-eval evaluate: --reference: median_weeks_on_benefit: skriv skønnet med "
@@ -256,12 +255,11 @@ def test_study_words_and_output_files_in_danish(tmp_path):
     # Output files — core/files.py: a suffix that names no format (a text table under the
     # name resultat.xls would not open in Excel), and the input as the output.
     bad = ("evaluate", str(SAMPLE), "--followup-date", "2010-01-01", "--out", "resultat.xls")
-    assert _error(*bad, "--lang", "da", cwd=tmp_path) == (
+    _in_both(bad, tmp_path, da=(
         "fastholdelse-eval evaluate: resultat.xls: formatet kan ikke ses af endelsen '.xls' "
-        "(brug table, csv, csv-da, json, xlsx, eller angiv --format)")
-    assert _error(*bad, cwd=tmp_path) == (
+        "(brug table, csv, csv-da, json, xlsx, eller angiv --format)"), en=(
         "fastholdelse-eval evaluate: resultat.xls: cannot tell the format from the suffix "
-        "'.xls' (use table, csv, csv-da, json, xlsx, or give --format)")
+        "'.xls' (use table, csv, csv-da, json, xlsx, or give --format)"))
     assert not (tmp_path / "resultat.xls").exists()
     bad = ("evaluate", str(SAMPLE), "--followup-date", "2010-01-01", "--out", str(SAMPLE),
            "--format", "csv")

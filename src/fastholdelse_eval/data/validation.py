@@ -23,7 +23,6 @@ from fastholdelse_eval.data.coded import (
     as_categories,
     as_text,
     duplicate_rows,
-    in_label_form,
     sorted_labels,
 )
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, cells_as_text, spreadsheet_row
@@ -382,11 +381,8 @@ def validate_cohort_frame(
 
     ordered = CANONICAL_COLUMNS + [c for c in out.columns if c not in CANONICAL_COLUMNS]
     data = out[ordered].reset_index(drop=True)
+    # The label columns were built in the cohort's form (Coded.labels); Cohort checks it.
     data["person_id"] = as_text(data["person_id"])
-    for name in schema.LABEL_COLUMNS:
-        # Each was built in the cohort's form (Coded.labels); sorting again costs a pass.
-        if not in_label_form(data[name]):
-            data[name] = sorted_labels(data[name])
     given = set(mapping) | ({"group"} if group else set())
     recorded = {name for name, header in mapping.items() if (text[header] != "").any()}
     if group:

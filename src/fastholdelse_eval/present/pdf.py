@@ -79,8 +79,7 @@ def _widths(pdf: FPDF, t: Table) -> list[float]:
     widths = []
     style, size = pdf.font_style, pdf.font_size_pt
     pdf.set_font(FONT, "B", size)  # headings (and heading-only rows) are bold
-    words = [max(pdf.get_string_width(w) for w in _words(h)) if _words(h) else 0.0
-             for h in t.header]
+    words = [max((pdf.get_string_width(w) for w in _words(h)), default=0.0) for h in t.header]
     pdf.set_font(FONT, style, size)
     floors = []  # no column narrower than its longest word: words are never broken
     for j in range(len(t.header)):
