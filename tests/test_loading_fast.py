@@ -131,6 +131,25 @@ def test_cpr_screen_never_misses_what_the_exact_check_finds():
         assert not _no_nine_digits(pd.Series(["1", cells[i]], dtype="str").iloc[1:])
 
 
+@pytest.mark.parametrize("slice_bytes", [1, 7, 9, 64, 1 << 20])
+def test_nine_digit_screen_across_slices(monkeypatch, slice_bytes):
+    # The screen looks at the bytes a slice at a time; a window of 9 bytes that crosses a
+    # slice's end must still be seen, and one that crosses a cell's start never.
+    import fastholdelse_eval.core.cpr as cpr
+
+    monkeypatch.setattr(cpr, "_SLICE", slice_bytes)
+    rng = np.random.default_rng(5)
+    alphabet = list("0123456789-a")
+    window = re.compile(r"[0-9]{6}[0-9-][0-9]{2}")
+    found = 0
+    for _ in range(400):
+        cells = ["".join(rng.choice(alphabet, rng.integers(0, 13))) for _ in range(4)]
+        expected = any(window.search(c) for c in cells)
+        found += expected
+        assert _no_nine_digits(pd.Series(cells, dtype="str")) == (not expected), cells
+    assert 20 < found < 380  # both answers are tested
+
+
 def test_strip_check_is_never_wrong_when_it_says_no():
     rng = np.random.default_rng(4)
     alphabet = list("ab \t\u00a0\u2028ø1")

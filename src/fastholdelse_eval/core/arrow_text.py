@@ -62,6 +62,13 @@ def may_need_strip(cells: Any) -> bool:
     return False
 
 
+def all_ascii(cells: Any) -> bool:
+    """Is every cell ASCII? One reduction over the bytes; False when unsure (not Arrow-backed
+    text)."""
+    parts = text_buffers(cells)
+    return parts is not None and all(not len(data) or data.max() < 128 for _, data in parts)
+
+
 _HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
 _MAX_HASHED_BYTES = 64  # longer cells (not ids) take the callers' general route
 

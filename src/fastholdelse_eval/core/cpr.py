@@ -55,31 +55,45 @@ def redact(text: str) -> str:
     return "[CPR]" if contains_cpr(s) else s
 
 
+_SLICE = 1 << 20  # bytes per step: the masks of a slice stay in cache and their memory is reused
+
+
 def _no_nine_digits(cells: Any) -> bool:
     """True when no cell of an Arrow-backed text Series holds 9 digits in a row (a dash
     allowed as the 7th), so none can look like a CPR number. Checked on Arrow's byte buffer
     with numpy (a window that does not cross the start of a cell), far cheaper than a regex on
-    every cell; False when unsure (other storage)."""
+    every cell; False when unsure (other storage). The bytes are looked at a megabyte at a
+    time: masks of the whole buffer (five of them, each as large as the text) cost more in
+    fresh memory than the arithmetic."""
     parts = text_buffers(cells)
     if parts is None:
         return False
     for offsets, data in parts:
-        digit = (data >= 48) & (data <= 57)
-        digit_or_dash = digit | (data == 45)
-        starts = np.zeros(len(data) + 1, dtype=bool)  # empty cells can start at the end
-        starts[offsets[1:-1] - offsets[0]] = True
-        starts = starts[:-1]
-        # window[p]: bytes p .. p+k of one cell fit "DDMMYY", then a digit or "-", then two
-        # digits: the first 9 bytes of every CPR form (DDMMYYXXXX, DDMMYY-XXXX, DMMYYXXXX).
-        window = digit.copy()
-        for k in range(1, 9):
-            if not window.any():
-                break
-            window[:-k] &= (digit_or_dash if k == 6 else digit)[k:] & ~starts[k:]
-            window[-k:] = False
-        if window.any():
-            return False
+        cell_starts = offsets[1:-1] - offsets[0]
+        for lo in range(0, len(data), _SLICE):
+            # A window starting in this slice reads up to 8 bytes past its end.
+            hi = min(lo + _SLICE + 8, len(data))
+            inside = cell_starts[np.searchsorted(cell_starts, lo):
+                                 np.searchsorted(cell_starts, hi)] - lo
+            if _nine_digits_in(data[lo:hi], inside):
+                return False
     return True
+
+
+def _nine_digits_in(data: np.ndarray, cell_starts: np.ndarray) -> bool:
+    """Does some window of 9 bytes within one cell fit "DDMMYY", then a digit or "-", then two
+    digits — the first 9 bytes of every CPR form (DDMMYYXXXX, DDMMYY-XXXX, DMMYYXXXX)?"""
+    digit = (data >= 48) & (data <= 57)
+    digit_or_dash = digit | (data == 45)
+    starts = np.zeros(len(data), dtype=bool)
+    starts[cell_starts] = True
+    window = digit.copy()
+    for k in range(1, 9):
+        if not window.any():
+            return False
+        window[:-k] &= (digit_or_dash if k == 6 else digit)[k:] & ~starts[k:]
+        window[-k:] = False
+    return bool(window.any())
 
 
 # A cheap screen for cpr_mask, run by Arrow's regex engine (RE2: no look-around) on every

@@ -62,16 +62,23 @@ class Coded(NamedTuple):
         """Labels per row as a ``Categorical`` of sorted categories (the cohort's label
         columns), from a label per distinct cell (None → missing). Only numpy gathers the codes:
         no text per row, and a million labels take a byte each."""
-        used = np.bincount(self.codes, minlength=len(per_unique)) > 0 if len(self.codes) else (
-            np.zeros(len(per_unique), dtype=bool))
+        # Which distinct cells some row has: an assignment through the codes, which numpy
+        # casts a buffer at a time (bincount would first copy a million codes to 8 bytes each).
+        used = np.zeros(len(per_unique), dtype=bool)
+        used[self.codes] = True
         categories = sorted({str(p) for p, u in zip(per_unique, used, strict=True)
                              if u and p is not None})
         position = {c: i for i, c in enumerate(categories)}
+        # The codes in the width pandas keeps them in (a byte for fewer than 127 labels), so
+        # from_codes takes the gathered array as it is.
+        width = next(t for t in (np.int8, np.int16, np.int32, np.int64)
+                     if len(categories) < np.iinfo(t).max)
         recode = np.array([-1 if p is None else position.get(str(p), -1) for p in per_unique],
-                          dtype=np.int64)
-        codes = recode[self.codes] if len(recode) else np.zeros(len(self.codes), dtype=np.int64)
+                          dtype=width)
+        codes = recode[self.codes] if len(recode) else np.zeros(len(self.codes), dtype=width)
+        # validate=False: every code is a position in categories or -1 by construction.
         return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(
-            categories, dtype="str")), index=self.index)
+            categories, dtype="str"), validate=False), index=self.index)
 
     def mapped(self, lookup: Mapping[str, object]) -> list[object]:
         """Each distinct cell through a vocabulary (None where unknown)."""

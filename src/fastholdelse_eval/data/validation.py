@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from fastholdelse_eval.core.arrow_text import all_ascii
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import Problem, ValidationError
 from fastholdelse_eval.data import messages, schema
@@ -99,7 +100,11 @@ def _prepare(
             spellings = ", ".join(aliases[name])
             col.file(None, message("required_column_missing", name=name, spellings=spellings))
     coding = as_categories if categories else as_text
-    text = pd.DataFrame({c: coding(cells_as_text(df[c])) for c in df.columns}, index=df.index)
+    # copy=False: a frame built from a dict copies every column by default (a million ids and
+    # the codes of every label column: 17 MB of fresh memory for nothing; pandas 3 is
+    # copy-on-write, so the source stays safe).
+    text = pd.DataFrame({c: coding(cells_as_text(df[c])) for c in df.columns}, index=df.index,
+                        copy=False)
     blank = _blank_rows(text)
     notes: list[str] = []
     if blank.any():
@@ -139,6 +144,8 @@ def check_cells(text: pd.DataFrame, col: _Collector) -> None:
 def _other_digits(cells: pd.Series) -> np.ndarray:
     """Which cells hold a digit other than 0–9 (only non-ASCII cells can)."""
     mask = np.zeros(len(cells), dtype=bool)
+    if all_ascii(cells):  # the usual answer, from the bytes (a million ids: 2 ms, not 20)
+        return mask
     odd = ~cells.str.isascii().to_numpy(dtype=bool)
     if odd.any():
         mask[odd] = cells[odd].str.contains(r"(?![0-9])\d", regex=True).to_numpy(dtype=bool)
