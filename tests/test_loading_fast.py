@@ -218,3 +218,20 @@ def test_text_hashes_equal_cells_equal_hashes():
     assert len(set(hashes.tolist())) == 5
     assert text_hashes(pd.Series(["a"], dtype=object)) is None
     assert text_hashes(pa.array(["x" * 65], pa.large_string()).to_pandas()) is None
+
+
+def test_text_hashes_do_not_depend_on_the_slices(monkeypatch):
+    # Cells are hashed a slice at a time; equal cells in different slices (and of different
+    # lengths around them) must still hash alike, and every cell as with one slice.
+    import fastholdelse_eval.core.arrow_text as arrow_text
+
+    rng = np.random.default_rng(8)
+    cells = ["".join(rng.choice(list("ab1æ"), rng.integers(0, 20))) for _ in range(500)]
+    series = pd.Series(cells, dtype="str")
+    whole = text_hashes(series)
+    for size in (1, 3, 7, 64):
+        monkeypatch.setattr(arrow_text, "_HASHED_CELLS", size)
+        assert (text_hashes(series) == whole).all()
+        assert (text_hashes(series.iloc[5:]) == whole[5:]).all()
+    distinct = pd.Series(cells).groupby(whole).nunique()
+    assert (distinct == 1).all() and len(distinct) == len(set(cells))

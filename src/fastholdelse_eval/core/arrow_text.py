@@ -83,26 +83,40 @@ def text_hashes(cells: Any) -> np.ndarray | None:
         return None
     out = []
     for offsets, data in parts:
-        starts = offsets[:-1] - offsets[0]
         lengths = np.diff(offsets)
         if len(lengths) and lengths.max() > _MAX_HASHED_BYTES:
             return None
-        # Eight bytes from any position: a window view over the bytes padded with zeros.
-        padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
-        windows = np.lib.stride_tricks.sliding_window_view(padded, 8)
-        h = lengths.astype(np.uint64) * _HASH_MULT
-        words = int(lengths.max() + 7) // 8 if len(lengths) else 0
-        for k in range(words):
-            word = windows[np.minimum(starts + 8 * k, len(data))].copy().view("<u8").ravel()
-            # Keep only the bytes of this cell (the window runs on into the next cell).
-            left = np.clip(lengths - 8 * k, 0, 8).astype(np.uint64)
-            keep = np.where(left >= 8, np.uint64(0xFFFFFFFFFFFFFFFF),
-                            (np.uint64(1) << (np.uint64(8) * left)) - np.uint64(1))
-            mixed = (h ^ (word & keep)) * _HASH_MULT
-            mixed ^= mixed >> np.uint64(29)
-            # Cells already ended keep their hash, so it does not depend on the chunk's longest.
-            h = np.where(left > 0, mixed, h)
+        h = np.empty(len(lengths), dtype=np.uint64)
+        # A slice of cells at a time: the temporaries (five arrays of 8 bytes a cell) stay
+        # small enough to be reused, where whole-column ones were fresh memory every time.
+        for lo in range(0, len(lengths), _HASHED_CELLS):
+            cut = offsets[lo:lo + _HASHED_CELLS + 1] - offsets[0]
+            h[lo:lo + _HASHED_CELLS] = _hash_cells(data[cut[0]:cut[-1]], cut - cut[0])
         out.append(h)
     if not out:
         return np.zeros(0, dtype=np.uint64)
     return np.concatenate(out)
+
+
+_HASHED_CELLS = 1 << 16
+
+
+def _hash_cells(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """:func:`text_hashes` of the cells ``data[offsets[i]:offsets[i + 1]]``."""
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    # Eight bytes from any position: a window view over the bytes padded with zeros.
+    padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 8)
+    h = lengths.astype(np.uint64) * _HASH_MULT
+    words = int(lengths.max() + 7) // 8 if len(lengths) else 0
+    for k in range(words):
+        word = windows[np.minimum(starts + 8 * k, len(data))].copy().view("<u8").ravel()
+        # Keep only the bytes of this cell (the window runs on into the next cell).
+        left = np.clip(lengths - 8 * k, 0, 8).astype(np.uint64)
+        keep = np.where(left >= 8, np.uint64(0xFFFFFFFFFFFFFFFF),
+                        (np.uint64(1) << (np.uint64(8) * left)) - np.uint64(1))
+        mixed = (h ^ (word & keep)) * _HASH_MULT
+        mixed ^= mixed >> np.uint64(29)
+        # Cells already ended keep their hash, so it does not depend on the slice's longest.
+        h = np.where(left > 0, mixed, h)
+    return h

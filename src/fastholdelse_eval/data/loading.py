@@ -9,7 +9,6 @@ file and its own rows — and stacks them, intervention first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from fastholdelse_eval.core.errors import (
     ValidationError,
 )
 from fastholdelse_eval.core.memory import release_free_memory
+from fastholdelse_eval.core.threads import in_background
 from fastholdelse_eval.data.coded import concat_labelled
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
 from fastholdelse_eval.data.io import FIRST_DATA_ROW, RawTable, read_table
@@ -44,10 +44,9 @@ def _load_one(path: str | Path, followup_date: object, municipality: str | None,
     table = read_table(path, categories=True)
     # The file's SHA-256 (for the report) is taken while validation runs: hashlib lets go of
     # the GIL, so on two cores it adds no wall time (during the read Arrow uses both cores).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(SourceFile.of, path)
-        loaded = _validated(table, path, followup_date, municipality, name, group, vocabulary)
-        loaded.sources = [digest.result()]
+    digest = in_background(SourceFile.of, path)
+    loaded = _validated(table, path, followup_date, municipality, name, group, vocabulary)
+    loaded.sources = [digest.result()]
     return loaded
 
 

@@ -8,9 +8,8 @@ logs, terminals and CI output.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ import pandas as pd
 from fastholdelse_eval.core.arrow_text import all_ascii
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import Problem, ValidationError
+from fastholdelse_eval.core.threads import in_background
 from fastholdelse_eval.data import messages, schema
 from fastholdelse_eval.data.coded import (
     Coded,
@@ -224,7 +224,7 @@ def validate_cohort_frame(
     out = pd.DataFrame(index=text.index)
     # The dates are parsed in a second thread while the labels are checked here: spreading a
     # date per distinct cell over a million rows is numpy work that lets go of the GIL.
-    parsed_dates = _in_background(_parse_date_columns,
+    parsed_dates = in_background(_parse_date_columns,
                                   {name: get(name) for name in schema.DATE_COLUMNS})
 
     # person_id
@@ -254,7 +254,7 @@ def validate_cohort_frame(
         notes.append(message("municipality_default", n=no_muni, municipality=default_muni))
     # Duplicate ids are looked for in a second thread while the other checks run: hashing and
     # sorting a million ids is numpy work that lets go of the GIL.
-    duplicates = _in_background(duplicate_rows, pid, out["municipality"]) if (
+    duplicates = in_background(duplicate_rows, pid, out["municipality"]) if (
         "person_id" in mapping) else None
 
     # Covariates are parsed here while the dates are parsed in the other thread; their
@@ -399,16 +399,6 @@ def validate_cohort_frame(
         recorded.add("followup_date")
     rows = text.index.to_numpy(dtype="int64") + FIRST_DATA_ROW
     return ValidatedCohort(data, notes, frozenset(recorded), frozenset(given), rows)
-
-
-def _in_background(task: Callable[..., Any], *args: Any) -> Future:
-    """``task(*args)`` in a thread of its own; the caller collects it with ``.result()``
-    (which re-raises what it raised)."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(task, *args)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends when the task does
 
 
 def _parse_date_columns(columns: Mapping[str, pd.Series]
