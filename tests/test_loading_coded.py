@@ -162,6 +162,22 @@ def test_coded_of_a_categorical_matches_factorising_its_text():
     assert c.rows(np.array([True, False, True])).tolist() == [True, True, False, True, True]
 
 
+@pytest.mark.parametrize("code_type", [np.int8, np.int16, np.intp])
+def test_rows_by_comparing_codes_is_the_gather(code_type):
+    # Coded.rows compares codes when one to three distinct cells are hit, else gathers; both
+    # must give the gather's answer for every pattern of hits.
+    rng = np.random.default_rng(11)
+    for k in (1, 2, 3, 4, 6):
+        codes = rng.integers(0, k, 500).astype(code_type)
+        c = coded.Coded(codes, np.array([f"c{i}" for i in range(k)], dtype=object),
+                        pd.RangeIndex(500))
+        for pattern in range(2 ** k):
+            per_unique = np.array([bool(pattern >> i & 1) for i in range(k)])
+            rows = c.rows(per_unique)
+            assert rows.dtype == bool
+            assert (rows == per_unique[codes]).all(), (k, pattern)
+
+
 def test_as_categories_keeps_ids_as_text():
     ids = pd.Series([f"P{i}" for i in range(50)], dtype="str")
     assert coded.as_categories(ids) is ids

@@ -18,6 +18,8 @@ from pandas.api.types import union_categoricals
 from fastholdelse_eval.core.arrow_text import text_hashes
 from fastholdelse_eval.data.schema import normalize_label
 
+_COMPARED = 3  # Coded.rows compares the codes with at most this many codes, else gathers
+
 
 class Coded(NamedTuple):
     """``uniques[codes]`` is the column; ``index`` its row labels."""
@@ -43,9 +45,19 @@ class Coded(NamedTuple):
     def rows(self, per_unique: np.ndarray) -> np.ndarray:
         """A per-distinct-cell boolean (or other) array spread over the rows."""
         per_unique = np.asarray(per_unique)
-        if per_unique.dtype == bool and len(per_unique) and not per_unique.any():
-            # Most checks find nothing: no gather over a million rows for that.
-            return np.zeros(len(self.codes), dtype=bool)
+        if per_unique.dtype == bool and len(per_unique):
+            hits = np.flatnonzero(per_unique)
+            if not len(hits):
+                # Most checks find nothing: no pass over a million rows for that.
+                return np.zeros(len(self.codes), dtype=bool)
+            if len(hits) <= _COMPARED:
+                # A check that one or two distinct cells fail (an empty cell, "rtw"): comparing
+                # the codes (a byte each) with those cells' codes is a few times cheaper than
+                # a gather through the codes.
+                rows = self.codes == int(hits[0])
+                for h in hits[1:]:
+                    rows |= self.codes == int(h)
+                return rows
         return per_unique[self.codes]
 
     def empty(self) -> np.ndarray:

@@ -194,9 +194,13 @@ def _quote_or_nul(table: pa.Table) -> bool:
             if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
                 continue  # read_arrow reads text only; nothing else holds a quote
             data = cells.buffers()[2]  # validity, offsets, then the cells' bytes end to end
-            if data is not None and len(data):
-                view = np.frombuffer(data, dtype=np.uint8)
-                if (view == ord('"')).any() or not view.all():
+            if data is None:
+                continue
+            view = np.frombuffer(data, dtype=np.uint8)
+            # A slice at a time: a mask as large as a million ids would be fresh memory.
+            for lo in range(0, len(view), CHUNK >> 3):
+                part = view[lo:lo + (CHUNK >> 3)]
+                if (part == ord('"')).any() or not part.all():
                     return True
     return False
 

@@ -304,7 +304,7 @@ def validate_cohort_frame(
         col.rows(rows, "end_reason", msg)
     final = ["censored" if m is None else str(m) for m in mapped]  # empty or unknown: censored
     reason = coded.labels(final)
-    has_end = out["end_date"].notna().to_numpy()
+    has_end = ~np.isnat(out["end_date"].to_numpy())
     ending_reason = coded.rows(np.isin(final, ["rtw", "other_benefit", "dropout"]))
     end_text_empty = (get("end_date") == "").to_numpy()
     col.rows(ending_reason & end_text_empty, "end_date", message("end_date_empty_for_reason"))
@@ -315,19 +315,22 @@ def validate_cohort_frame(
     else:
         out["end_detail"] = coded.labels(list(coded.uniques))
 
-    # order of dates
-    start, end = out["start_date"], out["end_date"]
-    partial, relapse = out["partial_rtw_date"], out["relapse_date"]
-    col.rows((end < start).to_numpy(), "end_date", message("end_before_start"))
-    col.rows((partial < start).to_numpy(), "partial_rtw_date", message("partial_before_start"))
-    col.rows((partial > end).to_numpy(), "partial_rtw_date", message("partial_after_end"))
+    # order of dates; numpy compares datetime64 as pandas does (NaT is never before or after
+    # anything) without pandas' separate pass for missing values (a tenth of the time).
+    start, end, partial, relapse, followup = (
+        out[name].to_numpy() for name in ("start_date", "end_date", "partial_rtw_date",
+                                          "relapse_date", "followup_date"))
+    col.rows(end < start, "end_date", message("end_before_start"))
+    col.rows(partial < start, "partial_rtw_date", message("partial_before_start"))
+    col.rows(partial > end, "partial_rtw_date", message("partial_after_end"))
     is_rtw = coded.rows(np.array([f == "rtw" for f in final], dtype=bool))
-    has_relapse = relapse.notna().to_numpy()
+    has_relapse = ~np.isnat(relapse)
     col.rows(has_relapse & ~is_rtw & ~unknown_reason, "relapse_date",
              message("relapse_without_rtw"))
-    col.rows(((relapse < end).to_numpy()) & is_rtw, "relapse_date", message("relapse_before_rtw"))
-    for name in ("start_date", "end_date", "partial_rtw_date", "relapse_date"):
-        col.rows((out[name] > fu).to_numpy(), name, message("date_after_followup", column=name))
+    col.rows((relapse < end) & is_rtw, "relapse_date", message("relapse_before_rtw"))
+    for name, dates in (("start_date", start), ("end_date", end),
+                        ("partial_rtw_date", partial), ("relapse_date", relapse)):
+        col.rows(dates > followup, name, message("date_after_followup", column=name))
 
     # active offer
     if "active_offer" in mapping:
