@@ -235,3 +235,14 @@ def test_text_hashes_do_not_depend_on_the_slices(monkeypatch):
         assert (text_hashes(series.iloc[5:]) == whole[5:]).all()
     distinct = pd.Series(cells).groupby(whole).nunique()
     assert (distinct == 1).all() and len(distinct) == len(set(cells))
+
+
+def test_empty_cells_from_the_offsets():
+    from fastholdelse_eval.core.arrow_text import empty_cells
+
+    chunked = pa.chunked_array([pa.array(["", "x", ""], pa.large_string()),
+                                pa.array(["yy", ""], pa.large_string())]).to_pandas()
+    assert empty_cells(chunked).tolist() == [True, False, True, False, True]
+    assert empty_cells(chunked.iloc[1:4]).tolist() == [False, True, False]
+    assert empty_cells(pd.Series(["a", None, ""], dtype="str")) is None  # missing ≠ ""
+    assert empty_cells(pd.Series(["", "a"], dtype=object)) is None

@@ -62,6 +62,18 @@ def may_need_strip(cells: Any) -> bool:
     return False
 
 
+def empty_cells(cells: Any) -> np.ndarray | None:
+    """Which cells are ``""``, from the offsets (a million ids: 1 ms; comparing every cell with
+    ``""`` takes ten). None when not Arrow-backed text, or when a cell is missing (its offsets
+    look like an empty cell's)."""
+    parts = text_buffers(cells)
+    if parts is None or cells.hasnans:
+        return None
+    if not parts:
+        return np.zeros(len(cells), dtype=bool)
+    return np.concatenate([offsets[1:] == offsets[:-1] for offsets, _ in parts])
+
+
 def all_ascii(cells: Any) -> bool:
     """Is every cell ASCII? One reduction over the bytes; False when unsure (not Arrow-backed
     text)."""

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from fastholdelse_eval.core.arrow_text import all_ascii
+from fastholdelse_eval.core.arrow_text import all_ascii, empty_cells
 from fastholdelse_eval.core.cpr import contains_cpr, cpr_mask
 from fastholdelse_eval.core.errors import Problem, ValidationError
 from fastholdelse_eval.core.threads import in_background
@@ -152,10 +152,16 @@ def _other_digits(cells: pd.Series) -> np.ndarray:
     return mask
 
 
+def _empty(cells: pd.Series) -> np.ndarray:
+    """Which cells are ``""`` (a text column or a Categorical of text)."""
+    empty = empty_cells(cells)
+    return (cells == "").to_numpy(dtype=bool) if empty is None else empty
+
+
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
     blank = np.ones(len(text), dtype=bool)
     for c in text.columns:
-        blank &= (text[c] == "").to_numpy(dtype=bool)
+        blank &= _empty(text[c])
         if not blank.any():
             break  # no row left blank: the other columns cannot make one blank again
     return blank
@@ -230,7 +236,7 @@ def validate_cohort_frame(
     # person_id
     pid = get("person_id")
     if "person_id" in mapping:
-        col.rows(pid == "", "person_id", message("column_empty", column="person_id"))
+        col.rows(_empty(pid), "person_id", message("column_empty", column="person_id"))
         # CPR numbers (here and in every other column) are refused by check_cells.
     out["person_id"] = pid
 
@@ -394,7 +400,7 @@ def validate_cohort_frame(
     # The label columns were built in the cohort's form (Coded.labels); Cohort checks it.
     data["person_id"] = as_text(data["person_id"])
     given = set(mapping) | ({"group"} if group else set())
-    recorded = {name for name, header in mapping.items() if (text[header] != "").any()}
+    recorded = {name for name, header in mapping.items() if not _empty(text[header]).all()}
     if group:
         recorded.add("group")
     if study_followup is not None:
