@@ -159,6 +159,34 @@ def test_cli_table_risk_difference_in_points(capsys):
     assert "Risk difference, Wald interval" in row
 
 
+def test_cli_table_in_danish_holds_the_english_numbers(capsys):
+    """--lang da: the terminal table in Danish words and numbers; every effect and interval is
+    the English table's number with a decimal comma."""
+    assert main(["compare", str(PERSON)]) == 0
+    english = capsys.readouterr().out.splitlines()
+    assert main(["compare", str(PERSON), "--lang", "da"]) == 0
+    danish = capsys.readouterr().out.splitlines()
+    assert danish[0] == ("Raskmeldt sammenlignet på tværs af kommuner (risikoforskel, "
+                         "procentpoint; Tilfældige effekter, REML)")
+    assert danish[2].split() == ["kommune", "estimator", "effekt", "95", "%", "KI"]
+    for name in ("Kommune A", "Kommune Q"):
+        en = next(line for line in english if line.strip().startswith(name))
+        da = next(line for line in danish if line.strip().startswith(name))
+        # Kommune A: +4.0 pp, -3.5 to +11.5 (test_cli_table_risk_difference_in_points)
+        number = en.split()[-5:]
+        assert da.split()[-5:] == [number[0].replace(".", ","), "pct.-point",
+                                   number[2].replace(".", ","), "til",
+                                   number[4].replace(".", ",")]
+        assert "Risikoforskel, Wald-interval" in da
+    for piece in ("alle (samlet)", "Tilfældige effekter, DerSimonian–Laird", "Heterogenitet",
+                  "I² (andel af spredningen ud over tilfældigheder)", "alle (stratificeret)",
+                  "Kommune × indsats: likelihood ratio-test i en stratificeret Cox-model",
+                  "Benchmark, kontrolgruppen", "forventet interval"):
+        assert any(piece in line for line in danish), piece
+    for english_word in ("pooled", "Heterogeneity", "Random effects", " to ", "expected"):
+        assert not any(english_word in line for line in danish), english_word
+
+
 def test_cli_several_paths(tmp_path, capsys):
     agg = load_cohort(AGGREGATE).data
     first = agg.loc[agg["municipality"] <= "Kommune H"]

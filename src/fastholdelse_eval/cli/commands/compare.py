@@ -27,10 +27,6 @@ from fastholdelse_eval.present.output import TIDY_FORMATS, write_text, write_tid
 # Terminal numbers: plain ASCII, one formatter (core.formatting).
 PLAIN = Formatter("plain")
 
-
-def _sig4(v: float) -> str:
-    return PLAIN.significant(v, 4)
-
 NAME = "compare"
 HELP = ("compare municipalities: per-site effects, pooled fixed and random effects, "
         "heterogeneity and risk-adjusted benchmarks")
@@ -59,110 +55,124 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "else a readable table)")
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--lang", default=None, choices=["en", "da"],
-                        help="da: CSV in Danish Excel's dialect, Danish numbers in the "
-                             "workbook's readable sheet, and the notes, problems and errors "
-                             "listed in Danish (default en); the readable table's words stay "
-                             "English")
+                        help="da: the readable table in Danish words and numbers, CSV in "
+                             "Danish Excel's dialect, Danish numbers in the workbook's readable "
+                             "sheet, and the notes, problems and errors listed in Danish "
+                             "(default en)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines on standard error (they are shown only when "
                              "standard error is a terminal)")
 
 
-# The terminal speaks English, in the report's English words (present/en.toml).
 EN = Labels("en")
-
 
 # codes of the comparison whose words are a reference entry under another name
 _SAME_AS = {"logistic-lr-municipality-x-intervention": "municipality-interaction",
             "logistic-indirect-standardisation": "indirect-standardisation"}
 
 
-def method_name(code: str) -> str:
-    """A method code (``wald-rd``, ``fixed-iv``, ``cox-efron``) in words."""
+def method_name(code: str, words: Labels | None = None) -> str:
+    """A method code (``wald-rd``, ``fixed-iv``, ``cox-efron``) in words (English unless
+    ``words`` are another language's)."""
+    words = words or EN
     code = _SAME_AS.get(code, code)
-    if code == "cox-lr-municipality-x-intervention":
-        return "Municipality x intervention: likelihood-ratio test in a stratified Cox model"
-    key = f"sites.method_{code.replace('-', '_')}"
-    if EN.has(key):
-        return EN(key)
-    entry = EN.method(code) or next((EN.method(k) for k in EN.method_keys(code)), None)
+    for key in (f"compare.method_{code.replace('-', '_')}",
+                f"sites.method_{code.replace('-', '_')}"):
+        if words.has(key):
+            return words(key)
+    entry = words.method(code) or next((words.method(k) for k in words.method_keys(code)),
+                                       None)
     return entry[0] if entry else code
 
 
-def _effects(cmp: Comparison) -> pd.DataFrame:
+class _Terminal:
+    """The words (present/<lang>.toml) and numbers of the terminal table in one language:
+    Danish words and decimal commas with ``--lang da``; ASCII signs either way."""
+
+    def __init__(self, lang: str, level: float):
+        self.words = Labels(lang, level)
+        self.numbers = PLAIN if lang == "en" else Formatter("da").with_rules(minus="-")
+
+    def __call__(self, key: str, **values: object) -> str:
+        return self.words(f"compare.{key}", **values)
+
+
+def _effects(cmp: Comparison, say: _Terminal) -> pd.DataFrame:
     """Effects per municipality and pooled: risk differences in percentage points."""
+    num = say.numbers
     t = cmp.tidy()
     eff = t.loc[(t["group"] == EFFECT_GROUP[cmp.measure])
                 & (t["metric"] == f"{cmp.outcome}_rate")]
     if cmp.measure == "rd":
-        est = [PLAIN.points(v) for v in eff["estimate"]]
-        ci = [PLAIN.interval(PLAIN.number(100 * lo, 1, True), PLAIN.number(100 * hi, 1, True))
+        est = [num.points(v) for v in eff["estimate"]]
+        ci = [num.interval(num.number(100 * lo, 1, True), num.number(100 * hi, 1, True))
               for lo, hi in zip(eff["ci_low"], eff["ci_high"], strict=True)]
     else:
-        est = [PLAIN.ratio(v) for v in eff["estimate"]]
-        ci = [PLAIN.interval(lo, hi, 2)
+        est = [num.ratio(v) for v in eff["estimate"]]
+        ci = [num.interval(lo, hi, 2)
               for lo, hi in zip(eff["ci_low"], eff["ci_high"], strict=True)]
-    return pd.DataFrame({"municipality": eff["municipality"].replace({"all": "all (pooled)"}),
-                         "estimator": [method_name(m) for m in eff["method"]],
-                         "effect": est, f"{100 * cmp.level:g}% CI": ci})
+    return pd.DataFrame({say("municipality"): eff["municipality"].replace(
+                             {"all": say("all_pooled")}),
+                         say("estimator"): [method_name(m, say.words) for m in eff["method"]],
+                         say("effect"): est, say("ci"): ci})
 
 
-def _stat(metric: str, value: float) -> str:
-    return PLAIN.percent(value) if metric == "heterogeneity_i2" else _sig4(value)
-
-
-MEASURES = {"rd": "risk difference, percentage points", "rr": "risk ratio", "or": "odds ratio"}
+def _stat(metric: str, value: float, num: Formatter) -> str:
+    return num.percent(value) if metric == "heterogeneity_i2" else num.significant(value, 4)
 
 
 def readable(cmp: Comparison, lang: str = "en") -> str:
-    """Terminal view: effects per municipality, pooled rows, heterogeneity, benchmarks; the
-    notes in ``lang``."""
+    """Terminal view in ``lang``: effects per municipality, pooled rows, heterogeneity,
+    benchmarks and the notes."""
+    say = _Terminal(lang, cmp.level)
+    words, num = say.words, say.numbers
     t = cmp.tidy()
-    outcome = EN.metric(f"{cmp.outcome}_rate")
-    parts = [f"{outcome} compared across municipalities ({MEASURES[cmp.measure]}; "
-             f"{method_name('random-effects-' + cmp.method)}"
-             f"{', Hartung-Knapp' if cmp.hartung_knapp else ''})", ""]
+    method = method_name("random-effects-" + cmp.method, words) + (
+        say("hartung_knapp") if cmp.hartung_knapp else "")
+    parts = [say("title", outcome=words.metric(f"{cmp.outcome}_rate"),
+                 measure=say(f"measure_{cmp.measure}"), method=method), ""]
     with pd.option_context("display.width", 200, "display.max_rows", 500,
                            "display.max_colwidth", 80):
-        parts += [_effects(cmp).to_string(index=False), ""]
+        parts += [_effects(cmp, say).to_string(index=False), ""]
         het = t.loc[t["metric"].str.startswith(("heterogeneity_", "interaction_"))]
         if len(het):
             view = pd.DataFrame({
-                "statistic": [EN(f"sites.{m}") if EN.has(f"sites.{m}") else EN.metric(m)
-                              for m in het["metric"]],
-                "estimate": [_stat(m, v) for m, v in zip(het["metric"], het["estimate"],
-                                                          strict=True)],
-                "interval": [PLAIN.interval(_stat(m, lo), _stat(m, hi)) if pd.notna(lo) else ""
-                             for m, lo, hi in zip(het["metric"], het["ci_low"], het["ci_high"],
-                                                  strict=True)],
-                "p": [PLAIN.p_value(p) if pd.notna(p) else "" for p in het["p_value"]],
-                "estimator": [method_name(m) for m in het["method"]]})
-            parts += ["Heterogeneity", view.to_string(index=False), ""]
+                say("statistic"): [words(f"sites.{m}") if words.has(f"sites.{m}")
+                                   else words.metric(m) for m in het["metric"]],
+                say("estimate"): [_stat(m, v, num) for m, v in
+                                  zip(het["metric"], het["estimate"], strict=True)],
+                say("interval"): [num.interval(_stat(m, lo, num), _stat(m, hi, num))
+                                  if pd.notna(lo) else ""
+                                  for m, lo, hi in zip(het["metric"], het["ci_low"],
+                                                       het["ci_high"], strict=True)],
+                say("p"): [num.p_value(p) if pd.notna(p) else "" for p in het["p_value"]],
+                say("estimator"): [method_name(m, words) for m in het["method"]]})
+            parts += [say("heterogeneity"), view.to_string(index=False), ""]
         hr = t.loc[t["metric"] == "hazard_ratio_rtw"]
         if len(hr):
             view = pd.DataFrame({
-                "municipality": hr["municipality"].replace({"all": "all (stratified)"}),
-                "hazard ratio": [PLAIN.ratio(v) for v in hr["estimate"]],
-                f"{100 * cmp.level:g}% CI": [PLAIN.interval(lo, hi, 2) for lo, hi in
-                                             zip(hr["ci_low"], hr["ci_high"], strict=True)],
-                "p": [PLAIN.p_value(p) for p in hr["p_value"]]})
-            parts += [f"{EN.metric('hazard_ratio_rtw')} ({method_name('cox-efron')})",
+                say("municipality"): hr["municipality"].replace({"all": say("all_stratified")}),
+                say("hazard_ratio"): [num.ratio(v) for v in hr["estimate"]],
+                say("ci"): [num.interval(lo, hi, 2) for lo, hi in
+                            zip(hr["ci_low"], hr["ci_high"], strict=True)],
+                say("p"): [num.p_value(p) for p in hr["p_value"]]})
+            parts += [f"{words.metric('hazard_ratio_rtw')} ({method_name('cox-efron', words)})",
                       view.to_string(index=False), ""]
         b = cmp.benchmarks
         if not b.empty:
             view = pd.DataFrame({
-                "municipality": b["municipality"], "n": b["n"],
-                "observed": [PLAIN.percent(v) for v in b["observed_rate"]],
-                "expected": [PLAIN.percent(v) for v in b["expected_rate"]],
-                "expected range": [PLAIN.interval(PLAIN.number(100 * lo, 1),
-                                                  PLAIN.number(100 * hi, 1))
-                                   for lo, hi in zip(b["limit_low"], b["limit_high"],
-                                                     strict=True)],
-                "p": [PLAIN.p_value(p) for p in b["p_value"]]})
-            parts += [f"Benchmark, {cmp.benchmark_group} group "
-                      f"({method_name(str(b['method'].iloc[0]))})",
+                say("municipality"): b["municipality"], say("n"): b["n"],
+                say("observed"): [num.percent(v) for v in b["observed_rate"]],
+                say("expected"): [num.percent(v) for v in b["expected_rate"]],
+                say("expected_range"): [num.interval(num.number(100 * lo, 1),
+                                                     num.number(100 * hi, 1))
+                                        for lo, hi in zip(b["limit_low"], b["limit_high"],
+                                                          strict=True)],
+                say("p"): [num.p_value(p) for p in b["p_value"]]})
+            parts += [say("benchmark", group=say(f"group_{cmp.benchmark_group}"),
+                          method=method_name(str(b["method"].iloc[0]), words)),
                       view.to_string(index=False), ""]
-    parts += [f"note: {translate(n, lang)}" for n in cmp.notes]
+    parts += [say("note", text=translate(n, lang)) for n in cmp.notes]
     return "\n".join(parts).rstrip() + "\n"
 
 
