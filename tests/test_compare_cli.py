@@ -117,11 +117,11 @@ def test_cli_xlsx_holds_the_tidy_table_and_a_readable_sheet(tmp_path, lang, shee
                  "--out", str(out)]) == 0
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames == ["tidy", sheet]
-    tidy = pd.read_excel(out, sheet_name="tidy")
+    tidy = pd.read_excel(out, sheet_name="tidy", engine="openpyxl")
     expected = compare_municipalities(load_cohort(AGGREGATE)).tidy()
     assert len(tidy) == len(expected)
     np.testing.assert_allclose(tidy["estimate"], expected["estimate"], rtol=1e-12)
-    summary = pd.read_excel(out, sheet_name=sheet, dtype=str)
+    summary = pd.read_excel(out, sheet_name=sheet, dtype=str, engine="openpyxl")
     cell = summary.loc[(summary["municipality"] == "Kommune A")
                        & (summary["metric"] == "rtw_rate"), "intervention"].iloc[0]
     assert cell.startswith("205/323 = 63" + point + "5")

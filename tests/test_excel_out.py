@@ -24,13 +24,13 @@ def test_xlsx_opens_in_openpyxl_with_the_tidy_table(table, tmp_path):
     assert write_tidy(table, None, str(path)) is None
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["tidy", "summary"]
-    back = pd.read_excel(path, sheet_name="tidy")
+    back = pd.read_excel(path, sheet_name="tidy", engine="openpyxl")
     assert list(back.columns) == list(table.columns)
     assert len(back) == len(table)
     rtw = back[(back.metric == "rtw_rate") & (back.group == "intervention")].iloc[0]
     assert rtw.numerator == 137 and rtw.denominator == 188
     assert rtw.estimate == pytest.approx(137 / 188, rel=1e-15)
-    summary = pd.read_excel(path, sheet_name="summary")
+    summary = pd.read_excel(path, sheet_name="summary", engine="openpyxl")
     row = summary[summary.metric == "rtw_rate"].iloc[0]
     assert row.intervention == "137/188 = 72.9% (66.1 to 78.7)"
 
@@ -38,7 +38,7 @@ def test_xlsx_opens_in_openpyxl_with_the_tidy_table(table, tmp_path):
 def test_xlsx_readable_sheet_in_danish(table, tmp_path):
     path = tmp_path / "resultat.xlsx"
     write_tidy(table, "xlsx", str(path), lang="da")
-    summary = pd.read_excel(path, sheet_name="oversigt")
+    summary = pd.read_excel(path, sheet_name="oversigt", engine="openpyxl")
     row = summary[summary.metric == "rtw_rate"].iloc[0]
     assert row.intervention == "137/188 = 72,9\u00a0% (66,1 til 78,7)"
 

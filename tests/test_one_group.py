@@ -255,5 +255,5 @@ def test_terminal_says_a_median_is_not_reached(capsys, tmp_path):
         x for x in out.splitlines() if x.startswith("median_weeks_on_benefit "))
     from_cli = tmp_path / "t.xlsx"
     assert main(["evaluate", str(STUDY), "--lang", "da", "--out", str(from_cli)]) == 0
-    sheet = pd.read_excel(from_cli, sheet_name="oversigt").set_index("metric")
+    sheet = pd.read_excel(from_cli, sheet_name="oversigt", engine="openpyxl").set_index("metric")
     assert sheet.loc["median_weeks_to_partial_rtw", "intervention"] == "ikke nået"
