@@ -31,6 +31,50 @@ class BrowserError(RuntimeError):
     pass
 
 
+# Every table cell a reader cannot see whole: [table id, the cell's first words, its right
+# edge, the edge it passes] (CSS px). A cell may lie past the window's right edge only inside a
+# box that scrolls sideways (overflow-x auto or scroll), and then within what that box scrolls
+# to; a box that hides its overflow (hidden, clip) cuts what passes its own right edge.
+CUT_CELLS = """
+(() => {
+  const cut = [], view = document.documentElement.clientWidth;
+  for (const cell of document.querySelectorAll('td, th')) {
+    const r = cell.getBoundingClientRect();
+    if (!r.width || !cell.getClientRects().length) continue;
+    let limit = view;
+    for (let el = cell.parentElement; el && el !== document.body; el = el.parentElement) {
+      const ox = getComputedStyle(el).overflowX;
+      if (ox === 'visible') continue;
+      const box = el.getBoundingClientRect();
+      limit = (ox === 'auto' || ox === 'scroll')
+        ? box.left + el.clientLeft - el.scrollLeft + el.scrollWidth
+        : box.left + el.clientLeft + el.clientWidth;
+      break;
+    }
+    if (r.right > limit + 0.5) {
+      const table = cell.closest('table');
+      cut.push([table && table.id, cell.textContent.trim().slice(0, 30),
+                Math.round(r.right), Math.round(limit)]);
+    }
+  }
+  return cut;
+})()
+"""
+
+# How far (CSS px) the cells of the table with this id reach past the right edge of the box
+# they scroll in (the window if none): 0 or less when the whole table is in view without
+# scrolling sideways.
+PAST_THE_EDGE = """
+((id) => {
+  const table = document.getElementById(id), wrap = table.closest('.scroll');
+  // the box's own right edge: its clientWidth is rounded to whole pixels, cells are not
+  const edge = wrap ? wrap.getBoundingClientRect().right : document.documentElement.clientWidth;
+  return Math.max(...[...table.querySelectorAll('td, th')]
+                  .map(c => c.getBoundingClientRect().right)) - edge;
+})
+"""
+
+
 class Browser:
     """One headless Chromium process; use as a context manager."""
 
@@ -154,6 +198,14 @@ class Page:
         if "exceptionDetails" in r:
             raise BrowserError(f"javascript error: {r['exceptionDetails']}")
         return r["result"].get("value")
+
+    def cut_cells(self) -> list[list[Any]]:
+        """The table cells no reader can see whole (see :data:`CUT_CELLS`)."""
+        return self.eval(CUT_CELLS)
+
+    def past_the_edge(self, table_id: str) -> float:
+        """How far the table's cells reach past its box's visible right edge (CSS px)."""
+        return self.eval(f"{PAST_THE_EDGE.strip()}({json.dumps(table_id)})")
 
     def console_errors(self) -> list[str]:
         """Console errors, uncaught exceptions and failed loads seen so far on this page."""

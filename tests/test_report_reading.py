@@ -17,7 +17,13 @@ import pytest
 from fastholdelse_eval import evaluate
 from fastholdelse_eval.pipeline.run import analyse, report
 from fastholdelse_eval.present.document import Document, Table
-from fastholdelse_eval.present.html import MIN_TEXT_PX, min_width, render_html
+from fastholdelse_eval.present.html import (
+    MIN_TEXT_PX,
+    min_width,
+    num_cell,
+    num_header,
+    render_html,
+)
 from fastholdelse_eval.present.labels import Labels
 from fastholdelse_eval.present.pdf import creation_date, render_pdf
 
@@ -43,6 +49,24 @@ def test_tables_scroll_in_a_marked_box_with_a_sticky_first_column(docs):
         len(docs["en"].tables()) + len(docs["en"].figures())
     assert "th:first-child { position: sticky; left: 0;" in html
     assert "@media (max-width: 40rem)" in html and "break-after: avoid" in html
+
+
+def test_numeric_cells_break_only_between_estimate_and_bracket(docs):
+    """On a phone a numeric cell may take two lines, never inside a number or its interval."""
+    assert num_cell("44.4 (SD 8.8)") == \
+        '<span class="nb">44.4</span> <span class="nb">(SD 8.8)</span>'
+    assert num_cell("−4,1 (−5,9 til −2,2)") == \
+        '<span class="nb">−4,1</span> <span class="nb">(−5,9 til −2,2)</span>'
+    assert num_cell("<5") == '<span class="nb">&lt;5</span>'
+    assert num_header("Intervention: change (95% CI)") == \
+        'Intervention: change <span class="nb">(95% CI)</span>'
+    assert num_header("SMD") == "SMD"
+    assert num_header("a < b") == "a &lt; b"
+    html = render_html(docs["en"])
+    assert '<td class="num"><span class="nb">' in html
+    assert ".nb { white-space: nowrap; }" in html
+    phone = html[html.index("@media (max-width: 40rem)"):html.index("@media print")]
+    assert ".num { white-space: normal; }" in phone
 
 
 def test_figure_min_width_keeps_text_readable():
