@@ -53,13 +53,19 @@ def test_bad_followup_date_in_danish_and_in_english(tmp_path):
         "som 2009-03-02 eller 02-03-2009 (dag først)"), en=(
         "fastholdelse-eval validate: --followup-date: not a valid date; expected a date such "
         "as 2009-03-02 or 02-03-2009 (day first)"))
-    # evaluate meets the date while loading, under the option's key (as before, in English too).
-    bad = ("evaluate", str(SAMPLE), "--followup-date", "31-02-2009")
-    _in_both(bad, tmp_path, da=(
-        "fastholdelse-eval evaluate: followup_date: ikke en gyldig dato; forventede en dato "
-        "som 2009-03-02 eller 02-03-2009 (dag først)"), en=(
-        "fastholdelse-eval evaluate: followup_date: not a valid date; expected a date such "
-        "as 2009-03-02 or 02-03-2009 (day first)"))
+    # The commands that pass the date on to the loaders name the option as typed, not the
+    # loaders' parameter (followup_date), with a data file, a study or a reference file.
+    study = _study(tmp_path, "", language="en")
+    for args in (("evaluate", str(SAMPLE)), ("evaluate", study),
+                 ("evaluate", str(SAMPLE), "--reference-file", str(SAMPLE)),
+                 ("report", str(SAMPLE), "--out", "out"), ("report", study, "--out", "out"),
+                 ("compare", str(SAMPLE.with_name("aktive_17.csv")))):
+        _in_both((*args, "--followup-date", "31-02-2009"), tmp_path, da=(
+            f"fastholdelse-eval {args[0]}: --followup-date: ikke en gyldig dato; forventede en "
+            "dato som 2009-03-02 eller 02-03-2009 (dag først)"), en=(
+            f"fastholdelse-eval {args[0]}: --followup-date: not a valid date; expected a date "
+            "such as 2009-03-02 or 02-03-2009 (day first)"))
+    assert not (tmp_path / "out").exists()
 
 
 ALLOWED = ("author, business_case, columns, control, covariates, data, date, description, "
@@ -204,7 +210,7 @@ def test_bad_progression_settings_register_and_loading_options_in_danish(tmp_pat
                 str(folder / "dream_mapping_synthetic.csv"), "--groups",
                 str(folder / "dream_groups_small.csv"), "--out", "cohort.csv")
     assert _error(*register, "--intake", "2009W05..2009W99", "--lang", "da", cwd=tmp_path) == (
-        "fastholdelse-eval register: intake: '2009W99' er hverken en ISO-uge (2009-W05, "
+        "fastholdelse-eval register: --intake: '2009W99' er hverken en ISO-uge (2009-W05, "
         "2009W05, 200905) eller en dato")
     assert _error(*register, "--intake", "2009W05", cwd=tmp_path) == (
         "fastholdelse-eval register: --intake must look like FROM..TO (ISO weeks), got "
@@ -224,6 +230,40 @@ def test_bad_options_of_the_commands_in_danish(tmp_path):
     assert _error("report", str(SAMPLE), "--out", "out", "--title", " ", "--lang", "da",
                   cwd=tmp_path) == (
         "fastholdelse-eval report: --title: skal være en tekst, der ikke er tom")
+
+
+def test_numbers_and_dates_checked_by_the_library_name_the_option_as_typed(tmp_path):
+    """Options the library checks under its own parameter names ("level must be …",
+    "suppression threshold …", "format:", "intake:", "k (controls per participant) …") are
+    checked on the command line first, so the error names the flag the user typed."""
+    _in_both(("compare", str(SAMPLE.with_name("aktive_17.csv")), "--level", "2"), tmp_path,
+             da="fastholdelse-eval compare: --level: skal ligge mellem 0 og 1 (f.eks. 0.95), "
+                "ikke 2.0",
+             en="fastholdelse-eval compare: --level: must be between 0 and 1 (e.g. 0.95), got "
+                "2.0")
+    _in_both(("evaluate", str(SAMPLE), "--suppress", "--threshold", "0"), tmp_path,
+             da="fastholdelse-eval evaluate: --threshold: skal være mindst 1, ikke 0",
+             en="fastholdelse-eval evaluate: --threshold: must be at least 1, got 0")
+    _in_both(("report", str(SAMPLE), "--out", "out", "--format", "doc"), tmp_path,
+             da="fastholdelse-eval report: --format: skal være et eller flere af html, md, "
+                "pdf, ikke doc",
+             en="fastholdelse-eval report: --format: must be one or more of html, md, pdf, "
+                "got doc")
+    folder = SAMPLE.parent
+    match = ("register", str(folder / "dream_panel_small.parquet"), "--mapping",
+             str(folder / "dream_mapping_synthetic.csv"), "--participants",
+             str(folder / "dream_groups_small.csv"), "--out", "cohort.csv")
+    _in_both((*match, "--controls", "0"), tmp_path,
+             da="fastholdelse-eval register: --controls: skal være et helt tal ≥ 1, ikke 0",
+             en="fastholdelse-eval register: --controls: must be a whole number ≥ 1, got 0")
+    assert _error(*match, "--tolerance", "-1", cwd=tmp_path) == (
+        "fastholdelse-eval register: --tolerance: must be a whole number ≥ 0, got -1")
+    assert _error(*match, "--history-weeks", "0", cwd=tmp_path) == (
+        "fastholdelse-eval register: --history-weeks: must be a whole number ≥ 1, got 0")
+    assert _error(*match[:-2], "--out", "cohort.csv", "--history-caliper", "-2",
+                  cwd=tmp_path) == (
+        "fastholdelse-eval register: --history-caliper: must be a whole number ≥ 0, got -2")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cohort.csv").exists()
 
 
 def test_a_keyed_error_survives_pickling_and_renaming():

@@ -89,8 +89,9 @@ def iso_label(wk: int) -> str:
     return f"{y}-W{w:02d}"
 
 
-def parse_intake(intake: object) -> tuple[int | None, int | None]:
-    """``"2009W01..2009W26"`` (either end may be empty) or a (from, to) pair → week numbers."""
+def parse_intake(intake: object, name: str = "intake") -> tuple[int | None, int | None]:
+    """``"2009W01..2009W26"`` (either end may be empty) or a (from, to) pair → week numbers.
+    Errors name the option ``name`` (the command line checks ``--intake`` with it)."""
     if intake is None:
         return None, None
     if isinstance(intake, str):
@@ -112,11 +113,11 @@ def parse_intake(intake: object) -> tuple[int | None, int | None]:
         try:
             out.append(parse_week(p.isoformat() if isinstance(p, date) else p))
         except ValueError:
-            raise ConfigError(message("reg_intake_week", name="intake",
+            raise ConfigError(message("reg_intake_week", name=name,
                                       value=repr(p))) from None
     lo, hi = out
     if lo is not None and hi is not None and lo > hi:
-        raise ConfigError(message("reg_intake_order", name="intake", start=iso_label(lo),
+        raise ConfigError(message("reg_intake_order", name=name, start=iso_label(lo),
                                   end=iso_label(hi)))
     return lo, hi
 

@@ -40,16 +40,18 @@ WRITERS: dict[str, Callable[[Document, Path], list[Path]]] = {
 }
 
 
-def check_formats(formats: object) -> list[str]:
+def check_formats(formats: object, name: str = "format") -> list[str]:
+    """The report formats asked for, each one of :data:`FORMATS` (errors say ``name``: the
+    command line's ``--format``)."""
     if isinstance(formats, str):
         formats = [f.strip() for f in formats.split(",") if f.strip()]
     formats = list(formats or [])
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ConfigError(
-            message("rep_formats", name="format", formats=", ".join(FORMATS),
+            message("rep_formats", name=name, formats=", ".join(FORMATS),
                     value=", ".join(map(str, bad))) if bad else
-            message("rep_formats_none", name="format", formats=", ".join(FORMATS)))
+            message("rep_formats_none", name=name, formats=", ".join(FORMATS)))
     return list(dict.fromkeys(formats))
 
 

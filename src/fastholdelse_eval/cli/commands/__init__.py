@@ -18,6 +18,7 @@ from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.messages import message, said_of
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort
 from fastholdelse_eval.data.loading import load_cohort
+from fastholdelse_eval.data.parse import parse_date_option
 
 
 def add_split_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +37,12 @@ def add_cohort_arguments(parser: argparse.ArgumentParser) -> None:
     add_split_arguments(parser)
     parser.add_argument("--followup-date", help="study-wide follow-up date for rows without one")
     parser.add_argument("--municipality", help="municipality for rows without one")
+
+
+def check_followup_date(args: argparse.Namespace) -> None:
+    """``--followup-date``, checked before any file is read: the loaders check it too, but name
+    it by their parameter (``followup_date: not a valid date``), not as the user typed it."""
+    parse_date_option(getattr(args, "followup_date", None), "--followup-date")
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +117,7 @@ def load_from_args(args: argparse.Namespace) -> Cohort | AggregateCohort:
     """Load the cohort named by :func:`add_cohort_arguments`' options."""
     if args.path is None and not (args.intervention or args.control):
         raise ConfigError(message("cli_name_the_data"))
+    check_followup_date(args)
     return load_cohort(args.path, followup_date=args.followup_date,
                        municipality=args.municipality, intervention=args.intervention,
                        control=args.control)

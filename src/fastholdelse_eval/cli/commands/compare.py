@@ -14,6 +14,7 @@ from fastholdelse_eval.analysis.compare import (
     Comparison,
     compare_municipalities,
 )
+from fastholdelse_eval.cli.commands import check_followup_date
 from fastholdelse_eval.cli.main import message_language
 from fastholdelse_eval.cli.progress import progress
 from fastholdelse_eval.core.errors import ConfigError
@@ -177,6 +178,10 @@ def readable(cmp: Comparison, lang: str = "en") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Options that the library checks too, checked here so the error names them as typed.
+    check_followup_date(args)
+    if not 0 < args.level < 1:
+        raise ConfigError(message("cfg_level", name="--level", value=repr(args.level)))
     if args.out and any(Path(args.out).resolve() == Path(p).resolve() for p in args.paths):
         raise ConfigError(message("cli_out_overwrites_input", name="--out"))
     if args.out:  # an unsafe --out (a link, an input) fails before the work, not after it

@@ -13,6 +13,7 @@ from fastholdelse_eval.cli.commands import (
     add_cohort_arguments,
     add_reference_arguments,
     add_target_arguments,
+    check_followup_date,
     input_paths,
     load_from_args,
     reference_spec,
@@ -144,6 +145,10 @@ def study_config(args: argparse.Namespace) -> StudyConfig | None:
 def run(args: argparse.Namespace) -> int:
     config = study_config(args)
     options = evaluate_options(args, config)  # bad options fail before the data are read
+    check_followup_date(args)
+    if args.suppress and args.threshold < 1:  # suppress() would call it "suppression threshold"
+        raise ConfigError(message("cli_at_least_1_got", name="--threshold",
+                                  value=args.threshold))
     reference = reference_spec(args, parse_reference)
     if args.out:  # an unsafe --out (a link, an input) fails before the work, not after it
         inputs = (*input_paths(args), args.progression, (reference or {}).get("file"),

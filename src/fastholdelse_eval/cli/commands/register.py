@@ -11,7 +11,12 @@ from fastholdelse_eval.core.files import check_output
 from fastholdelse_eval.core.messages import message
 from fastholdelse_eval.data.cohort import Cohort
 from fastholdelse_eval.data.localize import translate
-from fastholdelse_eval.data.register import check_output_path, register_frame, write_cohort_frame
+from fastholdelse_eval.data.register import (
+    check_output_path,
+    parse_intake,
+    register_frame,
+    write_cohort_frame,
+)
 from fastholdelse_eval.data.register_match import DEFAULT_SEED, match_controls
 
 NAME = "register"
@@ -81,6 +86,7 @@ def _bands(text: str | None) -> list[int] | None:
 
 def run(args: argparse.Namespace) -> int:
     check_output_path(args.out)  # before the work, not after
+    parse_intake(args.intake, "--intake")  # register_frame would call it "intake"
     # Never onto its own panel, mapping or groups file (nor through a link).
     inputs = (args.panel, args.mapping, args.groups, args.participants, args.persons)
     check_output(args.out, protect=[p for p in inputs if p])
@@ -104,6 +110,14 @@ def _match(args: argparse.Namespace) -> int:
         raise ConfigError(message("cli_participants_not_groups"))
     if args.intake:
         raise ConfigError(message("cli_intake_with_participants", name="--intake"))
+    # match_controls checks these too, by its parameter names (k, tolerance, history_weeks).
+    for flag, value, low in (("--controls", args.controls, 1), ("--tolerance", args.tolerance, 0),
+                             ("--seed", args.seed, 0), ("--history-caliper",
+                                                        args.history_caliper, 0),
+                             ("--history-weeks", args.history_weeks, 1)):
+        if value is not None and value < low:
+            raise ConfigError(message("cfg_whole_number_at_least", name=flag, low=low,
+                                      value=value))
     result = match_controls(
         args.panel, args.participants, mapping=args.mapping, k=args.controls, seed=args.seed,
         tolerance=args.tolerance, persons=args.persons,

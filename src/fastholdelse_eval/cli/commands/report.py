@@ -13,6 +13,7 @@ from fastholdelse_eval.cli.commands import (
     add_reference_arguments,
     add_split_arguments,
     add_target_arguments,
+    check_followup_date,
     reference_spec,
     target_specs,
 )
@@ -91,6 +92,7 @@ def _config(args: argparse.Namespace) -> StudyConfig:
 
 def run(args: argparse.Namespace) -> int:
     targets = target_specs(args)  # bad targets fail before the data are read
+    check_followup_date(args)
     reference = reference_spec(args, parse_reference)
     config = _config(args)
     if targets:  # added to the config's own targets
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if bad or not languages:
             raise ConfigError(message("cli_lang", name="--lang", expected=" or ".join(LANGUAGES),
                                       value=repr(args.lang)))
-    formats = check_formats(args.format)
+    formats = check_formats(args.format, name="--format")
     if args.threshold is not None and args.threshold < 1:
         raise ConfigError(message("cli_at_least_1_got", name="--threshold",
                                   value=args.threshold))

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fastholdelse_eval.cli.commands import add_cohort_arguments, input_paths, load_from_args
+from fastholdelse_eval.cli.commands import (
+    add_cohort_arguments,
+    check_followup_date,
+    input_paths,
+    load_from_args,
+)
 from fastholdelse_eval.cli.main import message_language
 from fastholdelse_eval.data.cohort import one_group_note
 from fastholdelse_eval.data.localize import translate
-from fastholdelse_eval.data.validation import parse_date_option
 
 NAME = "validate"
 HELP = "check a cohort or aggregate-counts file; exit 0 if valid, 1 with every problem listed"
@@ -23,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    parse_date_option(args.followup_date, "--followup-date")
+    check_followup_date(args)
     cohort = load_from_args(args)
     print(f"{' + '.join(input_paths(args))}: valid — {cohort!r}")
     one = one_group_note(cohort)
