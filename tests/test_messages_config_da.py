@@ -104,6 +104,11 @@ def test_study_with_a_bad_value_in_danish(tmp_path):
     study = _study(tmp_path, 'covariates = "age"\n')
     assert _error("evaluate", study, cwd=tmp_path) == (
         "fastholdelse-eval evaluate: covariates: skal være en liste af kolonnenavne")
+    # a key written in Danish is named in Danish, not by its English name
+    study = _study(tmp_path, "[business_case]\nydelse_pr_uge = 4000\nkommunal_andel = 2\n")
+    assert _error("evaluate", study, cwd=tmp_path) == (
+        "fastholdelse-eval evaluate: business_case.kommunal_andel: en andel skal ligge mellem 0 "
+        "og 1 (f.eks. 0.3 for 30 %), ikke 2")
 
 
 def test_bad_evaluation_and_business_case_options_in_danish(tmp_path):

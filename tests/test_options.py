@@ -66,6 +66,50 @@ def test_from_mapping_danish_and_english() -> None:
         EvaluationOptions.from_mapping({"levl": 0.9}, strict=True)
 
 
+@pytest.mark.parametrize(("raw", "en", "da"), [
+    ({"niveau": 1.5}, "niveau: must be between 0 and 1 (e.g. 0.95), got 1.5",
+     "niveau: skal ligge mellem 0 og 1 (f.eks. 0.95), ikke 1.5"),
+    ({"horisont_uger": -2}, "horisont_uger: must be greater than 0, got -2",
+     "horisont_uger: skal være større end 0, ikke -2"),
+    ({"business_case": {"ydelse_pr_uge": 4000, "kommunal_andel": 2}},
+     "business_case.kommunal_andel: a share must be between 0 and 1 (e.g. 0.3 for 30 %), got 2",
+     "business_case.kommunal_andel: en andel skal ligge mellem 0 og 1 (f.eks. 0.3 for 30 %), "
+     "ikke 2"),
+    ({"businesscase": {"ydelse_pr_uge": 4000, "horisont_uger": 0}},
+     "businesscase.horisont_uger: must be greater than 0, got 0",
+     "businesscase.horisont_uger: skal være større end 0, ikke 0"),
+    # an English key stays English
+    ({"level": 1.5}, "level: must be between 0 and 1 (e.g. 0.95), got 1.5",
+     "level: skal ligge mellem 0 og 1 (f.eks. 0.95), ikke 1.5"),
+])
+def test_an_error_names_the_key_as_written(raw: dict, en: str, da: str) -> None:
+    from fastholdelse_eval.core.messages import localized
+
+    with pytest.raises(ConfigError) as err:
+        EvaluationOptions.from_mapping(raw)
+    assert (str(err.value), localized(err.value, "da")) == (en, da)
+
+
+def test_a_study_error_names_the_key_as_written(tmp_path: Path) -> None:
+    from fastholdelse_eval.pipeline.study import parse_config
+
+    (tmp_path / "d.csv").write_text("x\n", encoding="utf-8")
+    for raw, en in (
+            ({"horisont_uger": -2}, "horisont_uger: must be greater than 0, got -2"),
+            ({"vedvarende_uger": 0}, "vedvarende_uger: must be greater than 0, got 0"),
+            ({"businesscase": {"ydelse_pr_uge": 4000, "kommunal_andel": 2}},
+             "businesscase.kommunal_andel: a share must be between 0 and 1 (e.g. 0.3 for "
+             "30 %), got 2"),
+            ({"maal": ["rtw_rate mindst 500%"]},
+             "maal[1]: rtw_rate: a rate target is a percentage strictly between 0 and 100 "
+             "(write '50%' or 0.5)"),
+            # a key given in both spellings is named as it was written the second time
+            ({"niveau": 0.9, "level": 0.9}, "level: given twice (as level and in Danish)")):
+        with pytest.raises(ConfigError) as err:
+            parse_config({"data": "d.csv", **raw}, tmp_path)
+        assert str(err.value) == en
+
+
 def test_build_keywords_override_options() -> None:
     base = EvaluationOptions(level=0.9, covariates=("age",))
     assert EvaluationOptions.build(base) is base

@@ -189,6 +189,22 @@ def renamed(text: str, name: str) -> Message | None:
     return message(text.key, **{**text.values, "name": name})
 
 
+def as_written(text: str, spelled: dict[str, str]) -> str:
+    """An error's message about a key named as the user wrote it: ``spelled`` maps the
+    canonical (English) key to the user's spelling (``{"municipality_share":
+    "kommunal_andel"}``), and a keyed message whose ``name`` is such a key, or begins with one
+    (``business_case.municipality_share``, ``targets[2]``), is built again with the user's
+    spelling. Any other message is returned as it is."""
+    if not isinstance(text, Message) or not isinstance(text.values.get("name"), str):
+        return text
+    name = text.values["name"]
+    for english, written in spelled.items():
+        if name == english or name.startswith((f"{english}.", f"{english}[")):
+            return message(text.key, **{**text.values,
+                                        "name": written + name[len(english):]})
+    return text
+
+
 def said_of(exc: BaseException, name: str, old: str) -> str:
     """The message of ``exc`` said of ``name`` instead of ``old``: "old: …" becomes "name: …"
     (``targets: …`` of the third target → ``targets[3]: …``), any other message "name: …" in

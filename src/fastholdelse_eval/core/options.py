@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.core.messages import error_text, message, renamed
+from fastholdelse_eval.core.messages import as_written, error_text, message, renamed
 
 # Danish spellings accepted by from_mapping (study TOML, dicts from notebooks), mapped to the
 # attribute names. The English names are the canonical ones.
@@ -94,10 +94,12 @@ class _ReadOnlyMapping(Mapping[str, Any]):
         """Build from a mapping with English or Danish keys (``niveau``, ``kovariater`` …).
 
         Keys that are not options are ignored unless ``strict`` (the study TOML has other keys:
-        data, title …); a key given in both languages is an error.
+        data, title …); a key given in both languages is an error. An error in a value names
+        the key as it was written (``kommunal_andel: …``, not ``municipality_share: …``).
         """
         names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         values: dict[str, Any] = {}
+        spelled: dict[str, str] = {}
         for key, value in (raw or {}).items():
             name = DANISH_KEYS.get(key, key)
             if name not in names:
@@ -108,7 +110,14 @@ class _ReadOnlyMapping(Mapping[str, Any]):
             if name in values:
                 raise ConfigError(message("cfg_given_twice", name=key, english=name))
             values[name] = value
-        return cls(**values)
+            if key != name:
+                spelled[name] = key
+        try:
+            return cls(**values)
+        except ConfigError as exc:
+            if not spelled:
+                raise
+            raise ConfigError(as_written(error_text(exc), spelled)) from None
 
 
 COST_PAYERS = ("municipality", "state")
