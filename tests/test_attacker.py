@@ -221,7 +221,7 @@ def test_report_notes_are_cleared(tmp_path):
     frame = simulate_cohort(40, seed=3)
     frame.loc[frame.index[:3], "municipality"] = ""
     cohort = Cohort.from_frame(frame, municipality="Syntetisk")
-    assert any(n.startswith("3 row(s)") for n in cohort.notes)
+    assert any(n.startswith("3 rows") for n in cohort.notes)
     _, _, cleared = _report(cohort)
-    assert any(n.startswith("<5 row(s)") for n in cleared.meta.notes)
-    assert not any(n.startswith("3 row(s)") for n in cleared.meta.notes)
+    assert any(n.startswith("<5 rows") for n in cleared.meta.notes)
+    assert not any(n.startswith("3 row") for n in cleared.meta.notes)

@@ -106,7 +106,7 @@ def test_compare_lang_da_notes_and_errors(tmp_path, capsys):
     # An error of the analysis (level) and of the inputs (a municipality twice), in Danish.
     assert main(["compare", str(path), "--quiet", "--level", "2", "--lang", "da"]) == 1
     assert capsys.readouterr().err == (
-        "fastholdelse-eval compare: level skal ligge mellem 0 og 1, f.eks. 0.95\n")
+        "fastholdelse-eval compare: --level: skal ligge mellem 0 og 1 (f.eks. 0.95), ikke 2.0\n")
     greve = str(SAMPLE / "greve_2009.csv")
     assert main(["compare", greve, greve, "--quiet", "--lang", "da"]) == 1
     assert capsys.readouterr().err == (
@@ -161,7 +161,7 @@ def test_pseudonymize_lang_da(tmp_path, capsys, monkeypatch):
     assert main(["pseudonymize", "bad.csv", "--key-file", "key.txt", "--out", "o.csv",
                  "--lang", "da"]) == 1
     assert capsys.readouterr().err.splitlines()[0] == (
-        "fastholdelse-eval pseudonymize: bad.csv: 2 ugyldig(e) CPR-værdi(er); intet blev "
+        "fastholdelse-eval pseudonymize: bad.csv: 2 ugyldige CPR-værdier; intet blev "
         "skrevet.")
     assert main(["pseudonymize", "bad.csv", "--key-file", "key.txt", "--out", "o.csv"]) == 1
     assert capsys.readouterr().err.splitlines()[0] == (

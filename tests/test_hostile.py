@@ -457,7 +457,7 @@ def test_pseudonymize_reports_cpr_in_formulas_footers_and_defined_names(tmp_path
         wb.defined_names["kilde"] = DefinedName("kilde", attr_text='"070790-3333"')
 
     text = _pseudonymize_workbook(tmp_path, capsys, hide)
-    assert "sheet 2: 2 cell(s) look like CPR numbers" in text, text
+    assert "sheet 2: 2 cells look like CPR numbers" in text, text
     assert "header or footer" in text and "defined name" in text, text
     for secret in ("040490", "0606061234", "080808", "070790"):
         assert secret not in text

@@ -77,7 +77,7 @@ def test_stripping_merges_categories_and_blanks_fill_in_the_same(tmp_path, monke
                                    municipality="Greve")
     assert {"gruppe", "afslutningsårsag", "startdato", "køn"} <= set(categorical)
     pd.testing.assert_frame_equal(got.data, want.data)
-    assert got.notes == want.notes == ["6 row(s) without municipality set to 'Greve'"]
+    assert got.notes == want.notes == ["6 rows without municipality set to 'Greve'"]
     assert sorted(got.data["group"].unique()) == ["control", "intervention"]
     assert got.data["end_reason"].value_counts().to_dict() == {
         "rtw": 12, "censored": 6, "other_benefit": 6}

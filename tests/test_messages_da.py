@@ -35,8 +35,9 @@ def _error(tmp_path: Path, text: str, name: str = "bad.csv") -> ValidationError:
 def test_catalogue_templates_fill_in_the_same_values():
     raw = tomllib.loads(CATALOGUE.read_text("utf-8"))
     for entry in raw["message"]:
-        names = set(re.findall(r"\{(\w+)\}", entry["en"]))
-        assert set(re.findall(r"\{(\w+)\}", entry["da"])) == names, entry["en"]
+        # {n} and the plural field {n:# row|# rows}
+        names = set(re.findall(r"\{(\w+)(?::[^{}]*)?\}", entry["en"]))
+        assert set(re.findall(r"\{(\w+)(?::[^{}]*)?\}", entry["da"])) == names, entry["en"]
         # note_in_file: a file's name and its note; at: what an error is about and the error
         # (a message); only the message inside is translated.
         assert entry["da"] != entry["en"] or entry.get("key") in ("note_in_file", "at")
@@ -47,7 +48,7 @@ def test_every_problem_of_a_bad_file_is_in_danish(tmp_path):
     for problem in err.problems:
         assert localize.translate(problem.message, "da") != problem.message, problem.message
     text = localize.localized(err, "da")
-    assert text.splitlines()[0].endswith("bad.csv: 15 problem(er) fundet; intet blev indlæst.")
+    assert text.splitlines()[0].endswith("bad.csv: 15 problemer fundet; intet blev indlæst.")
     assert ("  - række 2, kolonne 'afslutningsårsag': ukendt afslutningsårsag 'rasmeldt'; mente "
             "du 'raskmeldt'? forventede rtw/raskmeldt, other_benefit/anden ydelse (fleksjob, "
             "pension, …), dropout/stoppet eller censored/igangværende (alle betegnelser: "
@@ -91,7 +92,7 @@ def test_cli_validate_lang_da_and_a_danish_study(tmp_path):
     out = _cli("validate", "bad.csv", "--followup-date", "2010-01-01", "--lang", "da",
                cwd=tmp_path)
     assert out.returncode == 1
-    assert "15 problem(er) fundet; intet blev indlæst." in out.stderr
+    assert "15 problemer fundet; intet blev indlæst." in out.stderr
     assert "umulig dato" in out.stderr and "Traceback" not in out.stderr
     out = _cli("validate", "bad.csv", "--followup-date", "2010-01-01", cwd=tmp_path)
     assert "15 problems found; nothing was loaded." in out.stderr
@@ -99,4 +100,36 @@ def test_cli_validate_lang_da_and_a_danish_study(tmp_path):
                                          'language = "da"\n', encoding="utf-8")
     out = _cli("report", "study.toml", "--out", "rep", cwd=tmp_path)
     assert out.returncode == 1
-    assert "15 problem(er) fundet" in out.stderr
+    assert "15 problemer fundet" in out.stderr
+
+
+@pytest.mark.parametrize(("key", "values", "en", "da"), [
+    ("municipality_default", dict(n=1, municipality="x"),
+     "1 row without municipality set to 'x'", "1 række uden kommune er sat til 'x'"),
+    ("municipality_default", dict(n=2, municipality="x"),
+     "2 rows without municipality set to 'x'", "2 rækker uden kommune er sat til 'x'"),
+    ("progression_ids_not_in_cohort", dict(n=1, persons=1, rows="4"),
+     "1 row of 1 person has a person_id that is not in the cohort (row 4)",
+     "1 række for 1 person har et person_id, der ikke er i kohorten (række 4)"),
+    ("progression_ids_not_in_cohort", dict(n=2, persons=2, rows="4, 5"),
+     "2 rows of 2 persons have a person_id that is not in the cohort (rows 4, 5)",
+     "2 rækker for 2 personer har et person_id, der ikke er i kohorten (rækker 4, 5)"),
+    ("cox_missing_covariate", dict(n=1), "1 person with a missing covariate left out",
+     "1 person med en manglende kovariat er udeladt"),
+    ("cox_missing_covariate", dict(n=7), "7 persons with a missing covariate left out",
+     "7 personer med en manglende kovariat er udeladt"),
+    ("xlsx_sheet_cells_cpr", dict(sheet="'Ark 2'", cells=1),
+     "sheet 'Ark 2': 1 cell looks like a CPR number", "ark 'Ark 2': 1 celle ligner et CPR-nummer"),
+    # a masked count takes the plural, as "<5" stands for more than one
+    ("cox_missing_covariate", dict(n="<5"), "<5 persons with a missing covariate left out",
+     "<5 personer med en manglende kovariat er udeladt"),
+])
+def test_counts_take_the_singular_or_the_plural(key, values, en, da):
+    msg = localize.message(key, **values)
+    assert (msg, localize.translate(msg, "da")) == (en, da)
+    # privacy/notes.py finds the count among the message's pieces: the value alone
+    assert "".join(text for _, text in localize.pieces(msg)) == en
+    count = "n" if "n" in values else "cells"
+    assert [text for name, text in localize.pieces(msg) if name == count] == \
+        [str(values[count])]
+

@@ -61,7 +61,8 @@ REBUILT = {("privacy/notes.py", "msg.key"): "a keyed note rebuilt with its small
 
 
 def _placeholders(text: str) -> set[str]:
-    return set(re.findall(r"\{(\w+)\}", text))
+    # {n} and the plural field {n:# row|# rows}
+    return set(re.findall(r"\{(\w+)(?::[^{}]*)?\}", text))
 
 
 def _keys(node: ast.expr) -> list[str] | None:
@@ -211,13 +212,13 @@ def test_counts_of_one_nested_messages_and_phrases():
     why = (message("match_spell_before_panel", n=2), message("match_history_before_panel", n=1,
                                                              weeks=52))
     m = message("match_none_because", why=why)
-    assert m == ("no participant could be matched: 2 participants' spells began before the "
-                 "panel (duration unknown) and are left out; 1 participants' 52-week history "
-                 "window starts before the panel; they are left out")
+    assert m == ("no participant could be matched: 2 participants whose spell began before "
+                 "the panel (duration unknown) are left out; 1 participant whose 52-week "
+                 "history window starts before the panel is left out")
     assert translate(m, "da") == (
-        "ingen deltager kunne matches: 2 deltager(e) havde et forløb, der begyndte før "
-        "panelet (varigheden er ukendt), og er udeladt; 1 deltager(e) har et historikvindue "
-        "på 52 uger, der begynder før panelet; de er udeladt")
+        "ingen deltager kunne matches: 2 deltagere havde et forløb, der begyndte før "
+        "panelet (varigheden er ukendt), og er udeladt; 1 deltager har et historikvindue "
+        "på 52 uger, der begynder før panelet; deltageren er udeladt")
     # Lists written by the package get their few English words translated; user text not.
     assert translate(message("hint_other_sheets", sheets="'Ark 2', (a sheet)"), "da") == (
         "tip: kun det første ark læses; projektmappen har også 'Ark 2', (et ark) — flyt "
@@ -234,7 +235,7 @@ def test_a_validation_error_of_keyed_problems_in_danish():
     err = ValidationError([Problem(3, "code", message("mapping_empty_code")),
                            Problem(None, None, message("mapping_no_codes"))], source="m.csv")
     assert localize.localized(err, "da") == (
-        "m.csv: 2 problem(er) fundet; intet blev indlæst.\n"
+        "m.csv: 2 problemer fundet; intet blev indlæst.\n"
         "  - kodetabellen har ingen koder\n"
         "  - række 3, kolonne 'code': koden er tom")
     assert localize.localized(err, "en") == str(err)
@@ -267,7 +268,7 @@ def _register_da(tmp_path: Path, panel: str) -> list[str]:
 def test_cli_register_bad_wide_panel_in_danish(tmp_path):
     _write(tmp_path, {**GOOD, "panel.csv": "person_id,y_0901,y_0902,y_09x1\nA,S,S,\n"})
     assert _register_da(tmp_path, "panel.csv") == [
-        "fastholdelse-eval register: panel.csv: 1 problem(er) fundet; intet blev indlæst.",
+        "fastholdelse-eval register: panel.csv: 1 problem fundet; intet blev indlæst.",
         "  - ugekolonner skal hedde y_ÅÅUU med en gyldig ISO-uge: 'y_09x1'"]
 
 
@@ -279,7 +280,7 @@ def test_cli_register_bad_long_panels_in_danish(tmp_path):
                       "codes.csv": "person_id,week,code\nA,2009-W01,S\nA,2009-W02,890\n"
                                    "B,2009-W02,Jens Hansen\nB,2009-W03,S\n"})
     assert _register_da(tmp_path, "labels.csv") == [
-        "fastholdelse-eval register: labels.csv: 1 problem(er) fundet; intet blev indlæst.",
+        "fastholdelse-eval register: labels.csv: 1 problem fundet; intet blev indlæst.",
         "  - kolonne 'week': 2 rækker med en uge, der hverken er en ISO-uge (2009-W05, "
         "2009W05, 200905) eller en dato: '(tom)', 'uge 3'"]
     assert _register_da(tmp_path, "twice.csv")[1] == (
@@ -300,7 +301,7 @@ def test_cli_register_bad_mapping_and_groups_in_danish(tmp_path):
                "groups.csv", "--out", "cohort.csv", "--lang", "da", cwd=tmp_path)
     assert out.returncode == 1
     assert out.stderr.splitlines() == [
-        "fastholdelse-eval register: bad_mapping.csv: 3 problem(er) fundet; intet blev indlæst.",
+        "fastholdelse-eval register: bad_mapping.csv: 3 problemer fundet; intet blev indlæst.",
         "  - række 3, kolonne 'code': koden er tom",
         "  - række 4, kolonne 'code': koden 'S' står i række 2 med en anden tilstand",
         "  - række 5, kolonne 'state': tilstanden (state) skal være en af sick, sick_partial, "
@@ -308,7 +309,7 @@ def test_cli_register_bad_mapping_and_groups_in_danish(tmp_path):
     out = _cli("register", "panel.csv", "--mapping", "mapping.csv", "--groups",
                "bad_groups.csv", "--out", "cohort.csv", "--lang", "da", cwd=tmp_path)
     assert out.stderr.splitlines() == [
-        "fastholdelse-eval register: bad_groups.csv: 3 problem(er) fundet; intet blev indlæst.",
+        "fastholdelse-eval register: bad_groups.csv: 3 problemer fundet; intet blev indlæst.",
         "  - række 3, kolonne 'group': ukendt gruppe (brug intervention/deltager eller "
         "control/kontrol)",
         "  - række 4, kolonne 'person_id': person_id står allerede i række 2",
@@ -337,9 +338,9 @@ def test_cli_evaluate_bad_progression_file_in_danish(tmp_path):
                cwd=tmp_path)
     assert out.returncode == 1
     assert out.stderr.splitlines() == [
-        "fastholdelse-eval evaluate: prog.csv: 7 problem(er) fundet; intet blev indlæst.",
-        "  - kolonne 'borger_id': 1 række(r) for 1 person(er) har et person_id, der ikke er i "
-        "kohorten (rækker 7)",
+        "fastholdelse-eval evaluate: prog.csv: 7 problemer fundet; intet blev indlæst.",
+        "  - kolonne 'borger_id': 1 række for 1 person har et person_id, der ikke er i "
+        "kohorten (række 7)",
         "  - række 3, kolonne 'dato': umulig dato (dagen findes ikke, eller den ligger uden for "
         "1900–2199)",
         "  - række 4, kolonne 'instrument': ukendt instrument; kendte: who5 (definér dine egne "
@@ -460,6 +461,10 @@ CONFIG_INDIRECT = {
         "a business-case error renamed to the flag as typed (keyed when the error is)",
     ("core/options.py", "renamed(error_text(exc), name) or f'business_case.{exc}'"):
         "a business-case error named inside [business_case] (keyed when the error is)",
+    ("core/options.py", "as_written(error_text(exc), spelled)"):
+        "an options error naming a Danish key as written (keyed when the error is)",
+    ("pipeline/study.py", "as_written(error_text(exc), spelled)"):
+        "a study error naming a Danish key as written (keyed when the error is)",
 }
 
 

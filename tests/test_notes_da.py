@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fastholdelse_eval.cli.main import main
-from fastholdelse_eval.data.localize import Message, message, translate
+from fastholdelse_eval.data.localize import Items, Message, message, translate
 from fastholdelse_eval.privacy.notes import clear_note, clear_notes
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
@@ -39,12 +39,12 @@ def test_danish_greve_report_lists_its_notes_in_danish(tmp_path, monkeypatch, ca
     assert lines == [
         "22 målinger med WHO-5 er ikke scoret (WHO-5 scores kun, når alle spørgsmål er "
         "besvaret)",
-        "32 progressionsmålinger lå uden for alle besøgsvinduer (baseline ± 14 dage; uge 13, "
-        "26 ± 4 uger) og er ikke brugt"]
+        "32 progressionsmålinger lå uden for alle besøgsvinduer (baseline ± 14 dage; uge 13 og "
+        "26, hver ± 4 uger) og er ikke brugt"]
     assert not [line for line in lines if ENGLISH.search(line)]
     # The English report of the same run keeps its English notes.
     assert _data_quality_en(out / "greve_2009.en.md")[0].startswith(
-        "22 WHO-5 measurement(s) not scored")
+        "22 WHO-5 measurements not scored")
 
 
 def _data_quality_en(report: Path) -> list[str]:
@@ -82,8 +82,8 @@ def test_validate_lang_da_prints_the_notes_in_danish(tmp_path, capsys):
     # English as before.
     assert main(["validate", str(path)]) == 0
     assert [line for line in capsys.readouterr().out.splitlines() if "note:" in line] == [
-        "  note: 2 empty row(s) skipped: rows 3, 6",
-        "  note: 2 row(s) without municipality set to 'unknown'"]
+        "  note: 2 empty rows skipped: rows 3, 6",
+        "  note: 2 rows without municipality set to 'unknown'"]
 
 
 def test_validate_lang_da_one_group_and_evaluate_lang_da(capsys):
@@ -101,7 +101,7 @@ def test_validate_lang_da_one_group_and_evaluate_lang_da(capsys):
 def test_two_files_prefix_the_file_name_and_keep_the_key():
     note = message("note_in_file", file="deltagere.csv",
                    note=message("empty_rows_skipped", n=2, rows="3, 6"))
-    assert note == "deltagere.csv: 2 empty row(s) skipped: rows 3, 6"
+    assert note == "deltagere.csv: 2 empty rows skipped: rows 3, 6"
     assert translate(note, "da") == "deltagere.csv: 2 tomme rækker sprunget over: rækker 3, 6"
 
 
@@ -111,13 +111,13 @@ def test_disclosure_control_masks_a_keyed_note_and_keeps_its_key():
     cleared = clear_note(note, 5)
     # The English is exactly what masking the plain text gives ...
     assert cleared == clear_note(str(note), 5) == \
-        "kontrol.csv: <5 row(s) without municipality set to 'unknown'"
+        "kontrol.csv: <5 rows without municipality set to 'unknown'"
     # ... and the note is still keyed, so the Danish report writes it in Danish.
     assert isinstance(cleared, Message)
     assert translate(cleared, "da") == "kontrol.csv: <5 rækker uden kommune er sat til 'unknown'"
     # Weeks, days and row numbers are not counts: nothing masked, the note itself kept.
-    window = message("note_progression_outside_windows", n=32, baseline_days=14, visits="13, 26",
-                     window="4")
+    window = message("note_progression_outside_windows", n=32, baseline_days=14,
+                     visits=Items(["13", "26"]), visit_count=2, window="4")
     assert clear_note(window, 5) is window
     rows = message("empty_rows_skipped", n=2, rows="3, 4")
     assert translate(clear_note(rows, 5), "da") == "<5 tomme rækker sprunget over: rækker 3, 4"
@@ -135,5 +135,5 @@ def test_a_count_of_one_is_masked_and_written_in_the_plural():
     note = message("municipality_default", n=1, municipality="unknown")
     cleared = clear_note(note, 5)
     assert isinstance(cleared, Message)
-    assert cleared == "<5 row(s) without municipality set to 'unknown'"
+    assert cleared == "<5 rows without municipality set to 'unknown'"
     assert translate(cleared, "da") == "<5 rækker uden kommune er sat til 'unknown'"

@@ -128,7 +128,7 @@ def test_every_problem_at_once_with_row_and_column_and_no_values() -> None:
     text = str(info.value)
     for secret in ("0101701234", "NOBODY9", "SF-36", "31-02-2020"):
         assert secret not in text
-    assert "1 row(s) of 1 person(s) have a person_id that is not in the cohort" in text
+    assert "1 row of 1 person has a person_id that is not in the cohort" in text
     assert "first in row 2" in text
 
 
@@ -184,7 +184,7 @@ def test_visits_are_chosen_by_window_and_due_dates() -> None:
     assert got == {("P1", 0.0): 10.0, ("P1", 13.0): 50.0, ("P3", 0.0): 70.0}
     # 2020-01-10/12 lie in the baseline window but come after the first; 2020-02-20 (week
     # 7, P2) lies between the windows and is used by no visit
-    assert notes and notes[0].startswith("fewer than 5 progression measurement(s) outside")
+    assert notes and notes[0].startswith("fewer than 5 progression measurements outside")
     due = persons.set_index("person_id")
     # P3 started 2020-06-01, follow-up 2020-09-01: week 13 + 4 = 2020-09-28 is after it
     assert due.loc["P3", "due_13"] == False  # noqa: E712

@@ -137,3 +137,60 @@ def test_report_masks_small_progression_cells(greve_eval) -> None:
 def test_no_progression_no_section() -> None:
     doc = document(fe.evaluate(fe.load_cohort(GREVE)), "en")
     assert "progression" not in [s.id for s in doc.sections]
+
+
+INTRO = {
+    "en": ("WHO-5, measured repeatedly over the course. Measurements on irregular dates are "
+           "mapped to planned visits: baseline is the first measurement within 14 days of the "
+           "start of the spell; {follow_up} A visit counts as due when its window has passed "
+           "by follow-up."),
+    "da": ("WHO-5, målt flere gange i forløbet. Målinger på skæve datoer er knyttet til "
+           "planlagte besøg: start er den første måling inden for 14 dage fra sygemeldingens "
+           "start; {follow_up} Et besøg regnes som nået, når dets vindue er slut inden "
+           "opfølgningen."),
+}
+
+
+@pytest.mark.parametrize(("visits", "window", "en", "da", "note_en", "note_da"), [
+    ((13,), 1,
+     "the follow-up visit at week 13 takes the measurement nearest its planned day, at most "
+     "1 week before or after it.",
+     "opfølgningsbesøget i uge 13 bruger den måling, der ligger nærmest den planlagte dag, "
+     "højst 1 uge før eller efter.",
+     "358 progression measurements outside every visit window (baseline ± 14 days; week 13 "
+     "± 1 week) not used",
+     "358 progressionsmålinger lå uden for alle besøgsvinduer (baseline ± 14 dage; uge 13 "
+     "± 1 uge) og er ikke brugt"),
+    ((13, 26), 4,
+     "each follow-up visit (weeks 13 and 26) takes the measurement nearest its planned day, "
+     "at most 4 weeks before or after it.",
+     "hvert opfølgningsbesøg (uge 13 og 26) bruger den måling, der ligger nærmest den "
+     "planlagte dag, højst 4 uger før eller efter.",
+     "32 progression measurements outside every visit window (baseline ± 14 days; weeks 13 "
+     "and 26, each ± 4 weeks) not used",
+     "32 progressionsmålinger lå uden for alle besøgsvinduer (baseline ± 14 dage; uge 13 og "
+     "26, hver ± 4 uger) og er ikke brugt"),
+    ((8, 20, 32), 4,
+     "each follow-up visit (weeks 8, 20 and 32) takes the measurement nearest its planned "
+     "day, at most 4 weeks before or after it.",
+     "hvert opfølgningsbesøg (uge 8, 20 og 32) bruger den måling, der ligger nærmest den "
+     "planlagte dag, højst 4 uger før eller efter.",
+     "368 progression measurements outside every visit window (baseline ± 14 days; weeks 8, "
+     "20 and 32, each ± 4 weeks) not used",
+     "368 progressionsmålinger lå uden for alle besøgsvinduer (baseline ± 14 dage; uge 8, 20 "
+     "og 32, hver ± 4 uger) og er ikke brugt"),
+])
+def test_visits_are_listed_as_running_text(visits, window, en, da, note_en, note_da) -> None:
+    """One, two and three follow-up visits in the section's first paragraph and in the note on
+    measurements outside the windows: "weeks 13 and 26" / "uge 13 og 26", not "13, 26"."""
+    from fastholdelse_eval.data.localize import is_message, translate
+
+    cohort = fe.load_cohort(GREVE)
+    progression = fe.load_progression(PROG, cohort, plan=VisitPlan(14, visits, window))
+    ev = fe.evaluate(cohort, progression=progression)
+    for lang, follow_up in (("en", en), ("da", da)):
+        sec = next(s for s in document(ev, lang).sections if s.id == "progression")
+        assert sec.blocks[0].text == INTRO[lang].format(follow_up=follow_up)
+    note = next(n for n in progression.notes
+                if is_message(n, "note_progression_outside_windows"))
+    assert (str(note), translate(note, "da")) == (note_en, note_da)

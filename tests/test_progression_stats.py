@@ -132,9 +132,9 @@ def test_measured_shares_and_dropout_counts(result) -> None:
     # notes, which bypass it: 55 controls missed a due week-13 visit
     assert r13["denominator"] - r13["numerator"] == 55
     assert result.notes == [
-        "22 WHO-5 measurement(s) not scored (WHO-5 is scored only when every item is answered)",
-        "32 progression measurement(s) outside every visit window (baseline ± 14 days; weeks "
-        "13, 26 ± 4 weeks) not used"]
+        "22 WHO-5 measurements not scored (WHO-5 is scored only when every item is answered)",
+        "32 progression measurements outside every visit window (baseline ± 14 days; weeks "
+        "13 and 26, each ± 4 weeks) not used"]
 
 
 def test_improvement_share_counts_by_hand(greve, result) -> None:

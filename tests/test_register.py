@@ -299,7 +299,7 @@ def test_notes_for_ignored_columns_and_unknown_persons():
     groups = pd.concat([groups_for(ROWS), pd.DataFrame({"person_id": ["zz1", "zz2"],
                                                         "group": ["kontrol", "deltager"]})])
     notes = register_frame(panel, mapping=MAPPING, groups=groups).notes
-    assert "ignored 1 column(s) that are not weeks: kommune_0801" in notes
+    assert "ignored 1 column that is not a week: kommune_0801" in notes
     assert "2 persons in the groups file do not appear in the panel" in notes
 
 
@@ -428,12 +428,12 @@ def test_duplicate_person_weeks():
     with pytest.raises(ValidationError) as e:  # an explicit empty week next to a code
         register_frame(pd.concat([long, blank]), mapping=MAPPING,
                        groups=groups_for({SECRET: "", "b": ""}))
-    assert "column 'week': 1 person-week appear more than once" in error_text(e)
+    assert "column 'week': 1 person-week appears more than once" in error_text(e)
     wide = wide_panel({SECRET: ".S......", "b": "..S....."})
     with pytest.raises(ValidationError) as e:
         register_frame(pd.concat([wide, wide.iloc[[0]]]), mapping=MAPPING,
                        groups=groups_for({SECRET: "", "b": ""}))
-    assert "1 row repeat a person_id" in error_text(e)
+    assert "1 row repeats a person_id" in error_text(e)
 
 
 def test_groups_file_problems_name_rows(tmp_path):
@@ -455,7 +455,7 @@ def test_groups_file_problems_name_rows(tmp_path):
     long["group"] = ["deltager", "kontrol"]
     with pytest.raises(ValidationError) as e:
         register_frame(long, mapping=MAPPING)
-    assert "1 person have more than one group" in error_text(e)
+    assert "1 person has more than one group" in error_text(e)
 
 
 def test_empty_panels(tmp_path):

@@ -394,7 +394,7 @@ def test_sets_weights_and_clustered_rates():
     assert rate.loc["control", "variance"] == "clustered by matched set"
     assert rate.loc["control", "denominator"] == 7 and rate.loc["intervention",
                                                                   "denominator"] == 4
-    assert any("1 participants found no control" in n for n in ev.notes)
+    assert any("1 participant found no control" in n for n in ev.notes)
     with pytest.raises(ConfigError, match="matched_set"):
         evaluate(Cohort.from_frame(sets_cohort().drop(columns="matched_set")),
                  weighting="sets", covariates=["age"])

@@ -15,6 +15,13 @@ Only the key decides the translation: the English text is never matched (a messa
 English was reworded would silently stay English). Every problem the package writes is built
 by key (tests/test_messages_keyed.py checks the source); a plain string is shown as written.
 
+A count is written with its noun in the right number by a plural field: ``{n:# row|# rows}``
+gives "1 row" and "3 rows" ("1 række", "3 rækker" from ``{n:# række|# rækker}``); ``#`` is the
+value, the form before ``|`` is used when the value is 1, the other for any other value (also
+a masked count such as "<5"); a form without ``#`` is a word that agrees with the value
+(``{n:has|have}``). Callers pass the number as before. A list of words joined by "and"/"og" is
+an :class:`Items` value.
+
 Values are filled in as given: a value that is the user's text (a header, a label) must
 already be made safe by the caller (:func:`~fastholdelse_eval.core.errors.safe_name`), and a
 cell's value (a CPR number, an id, a name) never goes into a message.
@@ -94,12 +101,50 @@ def is_message(text: str, key: str) -> bool:
     return isinstance(text, Message) and text.key == key
 
 
+class Items(tuple):
+    """A list value written "13, 26 and 52" in English and "13, 26 og 52" in Danish (the
+    catalogue's [words] ``and``); each item is text the package wrote."""
+
+    def joined(self, lang: str) -> str:
+        items = [str(i) for i in self]
+        if len(items) < 2:
+            return "".join(items)
+        word = "and" if lang == "en" else _raw().get("words", {}).get("and", "and")
+        return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+class _PluralFormatter(Formatter):
+    """``str.format`` plus the plural field ``{n:# row|# rows}`` (see the module docstring)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        return plural_form(value, format_spec).replace("#", str(value))
+
+
+_FORMATTER = _PluralFormatter()
+
+
+def plural_form(value: Any, spec: str) -> str:
+    """The form of ``spec`` ("# row|# rows") for ``value``: the first when it is 1."""
+    one, _, other = spec.partition("|")
+    one_ = not isinstance(value, bool) and (value == 1 or str(value).strip() == "1")
+    return one if one_ else other
+
+
+def fill(template: str, **values: Any) -> str:
+    """``template.format(**values)`` with plural fields (the catalogue's [frame] lines too)."""
+    return _FORMATTER.vformat(template, (), values)
+
+
 def _template(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
     return entry[f"{lang}_one"] if values.get("n") == 1 and f"{lang}_one" in entry \
         else entry[lang]
 
 
 def _value(name: str, value: Any, lang: str) -> Any:
+    if isinstance(value, Items):
+        return value.joined(lang)
     if isinstance(value, tuple):
         return "; ".join(translate(v, lang) for v in value)
     if isinstance(value, Message):
@@ -110,8 +155,8 @@ def _value(name: str, value: Any, lang: str) -> Any:
 
 
 def _fill(entry: dict[str, str], lang: str, values: dict[str, Any]) -> str:
-    return _template(entry, lang, values).format(
-        **{name: _value(name, value, lang) for name, value in values.items()})
+    return fill(_template(entry, lang, values),
+                **{name: _value(name, value, lang) for name, value in values.items()})
 
 
 def pieces(msg: Message) -> list[tuple[str | None, str]]:
@@ -123,9 +168,19 @@ def pieces(msg: Message) -> list[tuple[str | None, str]]:
     for literal, name, spec, _ in Formatter().parse(template):
         if literal:
             out.append((None, literal))
-        if name is not None:
-            out.append((name, format(_value(name, msg.values[name], "en"), spec or "")))
-    return out
+        if name is None:
+            continue
+        value = _value(name, msg.values[name], "en")
+        if spec and "|" in spec:  # "# rows": the value, and the noun as the template's words
+            form = plural_form(value, spec)
+            if "#" not in form:  # a word that agrees with the value ("has"/"have")
+                out.append((None, form))
+                continue
+            before, _, after = form.partition("#")
+            out += [(None, before), (name, str(value)), (None, after)]
+        else:
+            out.append((name, format(value, spec or "")))
+    return [(name, text) for name, text in out if text or name is not None]
 
 
 def _phrased(text: str) -> str:
@@ -240,7 +295,7 @@ def _one(error: ValidationError, lang: str) -> str:
     problems = [Problem(p.row, p.column and translate(p.column, lang), translate(p.message, lang))
                 for p in error.problems]
     # A malformed-CPR error counts the rows it does not list too (its total).
-    lines = [frame[error.frame].format(source=head, n=getattr(error, "total", len(problems)))]
+    lines = [fill(frame[error.frame], source=head, n=getattr(error, "total", len(problems)))]
     lines += [f"  - {line}" for line in grouped_lines(problems, frame)]
     return "\n".join(lines)
 

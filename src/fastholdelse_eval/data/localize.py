@@ -8,6 +8,7 @@ from fastholdelse_eval.core.messages import (
     CATALOGUE,
     LANGUAGES,
     PHRASED_VALUES,
+    Items,
     Message,
     entries,
     error_text,
@@ -20,6 +21,6 @@ from fastholdelse_eval.core.messages import (
     translate,
 )
 
-__all__ = ["CATALOGUE", "LANGUAGES", "PHRASED_VALUES", "Message", "entries", "error_text",
-           "is_message", "localized", "message", "pieces", "renamed", "said_of",
+__all__ = ["CATALOGUE", "LANGUAGES", "PHRASED_VALUES", "Items", "Message", "entries",
+           "error_text", "is_message", "localized", "message", "pieces", "renamed", "said_of",
            "translate"]

@@ -46,7 +46,7 @@ from fastholdelse_eval.data.instruments import (
     scored_range,
 )
 from fastholdelse_eval.data.io import read_table, spreadsheet_row
-from fastholdelse_eval.data.localize import Message, message
+from fastholdelse_eval.data.localize import Items, Message, message
 from fastholdelse_eval.data.validation import (
     _prepare,
     parse_dates,
@@ -350,8 +350,8 @@ def map_visits(measurements: pd.DataFrame, cohort: Cohort, plan: VisitPlan
         notes.append(message(
             "note_progression_outside_windows", n=_few(int((~used).sum())),
             baseline_days=plan.baseline_days,
-            visits=", ".join(visit_name(v) for v in plan.visits_weeks),
-            window=f"{plan.window_weeks:g}"))
+            visits=Items(visit_name(v) for v in plan.visits_weeks),
+            visit_count=len(plan.visits_weeks), window=f"{plan.window_weeks:g}"))
     insts = sorted(measurements["instrument"].unique())
     persons = people.merge(pd.DataFrame({"instrument": insts}), how="cross")
     measured = visits.groupby(["person_id", "instrument"])["visit_weeks"].agg(set)

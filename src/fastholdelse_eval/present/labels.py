@@ -166,6 +166,12 @@ class Labels:
     def _digits(self, value: float, digits: int, sign: bool = False) -> str:
         return self.numbers.fixed(value, digits, sign)
 
+    def listing(self, items: list[str]) -> str:
+        """Items as running text: "13", "13 and 26", "13, 26 and 52" ("13, 26 og 52")."""
+        if len(items) < 2:
+            return "".join(items)
+        return f"{', '.join(items[:-1])} {self.fmt['and']} {items[-1]}"
+
     def integer(self, value: float | int) -> str:
         """A count: ``1.234`` (da), ``1,234`` (en)."""
         return self.numbers.integer(value)

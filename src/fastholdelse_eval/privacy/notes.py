@@ -1,7 +1,7 @@
 """Disclosure control of the report's free-text notes.
 
-Notes are written by the loaders and analyses for the analyst ("3 row(s) without municipality
-set to 'unknown'", "2 person(s) measured at baseline but not at follow-up"); they are not rows
+Notes are written by the loaders and analyses for the analyst ("3 rows without municipality
+set to 'unknown'", "2 persons with a missing covariate left out"); they are not rows
 of the tidy table, so small-cell suppression never saw them. In a published report a count
 from 1 to ``threshold − 1`` in a note is shown as ``<threshold``, like in the tables. Numbers
 that are not counts of persons or rows are kept: decimals, weeks, percentages, years and
@@ -9,8 +9,10 @@ dates, row numbers in a list (``rows 4, 7``) and counts of municipalities.
 
 A note built by key (``data.localize.message``) stays keyed, so the report can still write it
 in its own language: the value a small count came from is masked and the message rebuilt. The
-English text is always exactly what masking the plain text gives; where a rebuilt message would
-differ (a count in the template's own words), the masked plain text is used.
+English text is what masking the plain text gives, but for the words that agree with a masked
+count ("1 row" becomes "<5 rows", not "<5 row"); where a rebuilt message would still show a
+small count in any language (a count in the template's own words), the masked plain text is
+used.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastholdelse_eval.data.localize import Message, message, pieces
+from fastholdelse_eval.data.localize import LANGUAGES, Message, message, pieces, translate
 
 # A whole number not part of a decimal, date, identifier or list of row numbers ...
 _NUMBER = re.compile(r"(?<![\w.,/:–-])(\d+)(?![\w.,/:–%×-])")
@@ -49,7 +51,18 @@ def clear_note(note: str, threshold: int) -> str:
     if text == note or not isinstance(note, Message):
         return note if text == note else text
     rebuilt = _masked_message(note, threshold)
-    return rebuilt if rebuilt is not None and rebuilt == text else text
+    if rebuilt is None:
+        return text
+    if rebuilt == text:
+        return rebuilt
+    # A masked count may change the words around it ("1 row" → "<5 rows", which masking the
+    # plain text cannot do), so the rebuilt message differs from the masked plain text. It is
+    # used only if, in every language, it holds no small count and masking finds nothing left.
+    for lang in LANGUAGES:
+        words = translate(rebuilt, lang)
+        if _small_counts(words, threshold) or _masked_text(words, threshold) != words:
+            return text
+    return rebuilt
 
 
 def _masked_message(msg: Message, threshold: int) -> Message | None:

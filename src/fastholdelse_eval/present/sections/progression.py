@@ -60,10 +60,13 @@ def _instrument(ctx: Context, sec: Section, t: pd.DataFrame, name: str) -> None:
     window = _first(t, "window_weeks")
     base_days = _first(t, "baseline_days")
     mic = _first(t, "mic")
+    width = L.number(float(window), 0) if window is not None else "?"
     sec.blocks.append(Paragraph(L(
         "progression.intro", instrument=label,
-        visits=", ".join(L.number(w, 0) for w in follow),
-        window=L.number(float(window), 0) if window is not None else "?",
+        follow_up=L("progression.follow_up_one" if len(follow) == 1 else "progression.follow_up",
+                    visits=L.listing([L.number(w, 0) for w in follow]),
+                    window=L("progression.window_one" if width == "1" else "progression.window",
+                             n=width)),
         baseline_days=L.integer(int(base_days)) if base_days is not None else "?")))
 
     def cell(row: pd.Series | None, digits: int = 1, sign: bool = False) -> str:
