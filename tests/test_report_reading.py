@@ -157,6 +157,19 @@ def test_pdf_never_breaks_a_word_and_is_not_justified():
     assert not re.search(rb"[1-9][\d.]* Tw", raw)
 
 
+def test_pdf_headers_stay_on_one_line_when_the_page_has_room():
+    """The weighting table's short numbers under long headers: each header was set one word a
+    line ("Outside / common / support / (%)") in a table using half the page's width."""
+    pypdf = pytest.importorskip("pypdf")
+    header = ["Group", "Persons with a weight", "Effective number", "Outside common support (%)"]
+    doc = _doc(lang="en", id="t", caption="Table 3", header=header,
+               rows=[["Intervention", "188", "188", "·"], ["Control", "180", "167", "·"]],
+               numeric=[False, True, True, True])
+    page = pypdf.PdfReader(io.BytesIO(render_pdf(doc))).pages[0].extract_text()
+    lines = [line.strip() for line in page.splitlines()]
+    assert "Group Persons with a weight Effective number Outside common support (%)" in lines
+
+
 def test_body_log_is_short_grouped_by_reason_and_the_full_log_is_an_appendix(docs):
     for lang, doc in docs.items():
         L = Labels(lang)

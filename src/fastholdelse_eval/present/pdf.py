@@ -6,7 +6,8 @@ embedded as PNG. The file is reproducible: its creation date is the report's dat
 UTC), else ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention), else today at midnight
 UTC — never the time of day, so two runs on one day give the same bytes. Text is set flush left
 (never justified: justified narrow columns leave wide gaps) and table columns are never
-narrower than their longest word, so no word is broken in two.
+narrower than their longest word, so no word is broken in two; a header wraps only where the
+page has no room for it on one line.
 """
 
 from __future__ import annotations
@@ -73,13 +74,15 @@ def _words(text: str) -> list[str]:
 
 
 def _widths(pdf: FPDF, t: Table) -> list[float]:
-    """Column widths (mm) from the widest cell; headers may wrap at spaces; when the table is
-    too wide for the page, text columns wrap and number columns keep their width."""
+    """Column widths (mm) from the widest cell; a header wraps at spaces only where the page
+    has no room for it on one line; when the table is too wide for the page, text columns wrap
+    and number columns keep their width."""
     pad = 3.0
     widths = []
     style, size = pdf.font_style, pdf.font_size_pt
     pdf.set_font(FONT, "B", size)  # headings (and heading-only rows) are bold
     words = [max((pdf.get_string_width(w) for w in _words(h)), default=0.0) for h in t.header]
+    heads = [pdf.get_string_width(h) for h in t.header]
     pdf.set_font(FONT, style, size)
     floors = []  # no column narrower than its longest word: words are never broken
     for j in range(len(t.header)):
@@ -89,6 +92,14 @@ def _widths(pdf: FPDF, t: Table) -> list[float]:
         widths.append(max([*cells, words[j], 8.0]) + pad)
         floors.append(max([*longest, words[j], 8.0]) + pad)
     total = sum(widths)
+    if total < pdf.epw:
+        # Room to spare: headers wider than their column's cells get it, so that "Outside
+        # common support (%)" is not set one word a line beside half a page of white; all of
+        # it if every header then fits on one line, else in proportion to what each lacks.
+        want = [max(h + pad - w, 0.0) for h, w in zip(heads, widths, strict=True)]
+        spare = pdf.epw - total
+        share = min(1.0, spare / sum(want)) if sum(want) > 0 else 0.0
+        return [w + share * x for w, x in zip(widths, want, strict=True)]
     if total > pdf.epw:
         # numbers keep their width; text columns share what is left and wrap at spaces
         fixed = sum(w for w, num in zip(widths, t.numeric, strict=True) if num)
