@@ -131,13 +131,13 @@ def test_bad_evaluation_and_business_case_options_in_danish(tmp_path):
         "(f.eks. 0.3 for 30 %), ikke 2.0"), en=(
         "fastholdelse-eval evaluate: --municipality-share: a share must be between 0 and 1 "
         "(e.g. 0.3 for 30 %), got 2.0"))
-    # In the study file: named inside [business_case], Danish keys accepted.
+    # In the study file: named inside [business_case], a Danish key as written.
     study = _study(tmp_path, "[business_case]\nweekly_benefit = 4000\nkommunal_andel = 3\n")
     assert _error("evaluate", study, cwd=tmp_path) == (
-        "fastholdelse-eval evaluate: business_case.municipality_share: en andel skal ligge "
+        "fastholdelse-eval evaluate: business_case.kommunal_andel: en andel skal ligge "
         "mellem 0 og 1 (f.eks. 0.3 for 30 %), ikke 3")
     assert _error("evaluate", study, "--lang", "en", cwd=tmp_path) == (
-        "fastholdelse-eval evaluate: business_case.municipality_share: a share must be "
+        "fastholdelse-eval evaluate: business_case.kommunal_andel: a share must be "
         "between 0 and 1 (e.g. 0.3 for 30 %), got 3")
 
 
