@@ -55,7 +55,7 @@ def test_samples_load_the_same_from_codes_and_from_text(monkeypatch, name):
     pd.testing.assert_frame_equal(got.data, want.data)
     assert got.notes == want.notes
     assert got.recorded == want.recorded and got.given_columns == want.given_columns
-    assert got.source_rows.tolist() == want.source_rows.tolist()
+    assert got.spreadsheet_rows().tolist() == want.spreadsheet_rows().tolist()
 
 
 MESSY = (HEADER

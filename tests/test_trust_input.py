@@ -247,6 +247,21 @@ def test_hostile_ages_are_refused(tmp_path, value, words):
     assert words in found[0].message
 
 
+@pytest.mark.parametrize("value,refused", [("15", False), ("100", False), ("", False),
+                                           ("14,9", True), ("100,1", True), ("-0", True)])
+def test_age_range_includes_its_ends(tmp_path, value, refused):
+    lines = list(LINES)
+    cells = lines[5].decode().split(";")
+    cells[10] = value
+    lines[5] = ";".join(cells).encode()
+    path = write(tmp_path, lines)
+    if refused:
+        assert [(p.row, p.column) for p in problems(path)] == [(6, "alder")]
+    else:
+        age = load_cohort(path).data["age"].iloc[4]  # spreadsheet row 6
+        assert age == float(value) if value else pd.isna(age)
+
+
 def test_infinite_value_in_any_numeric_covariate_is_refused(tmp_path):
     path = tmp_path / "c.csv"
     text = GREVE.decode("utf-8-sig").split("\n")

@@ -100,6 +100,24 @@ def test_a_person_in_both_files_is_an_error(tmp_path, greve_path):
         load_cohort(intervention=a, control=b)
 
 
+def test_a_person_in_both_files_after_blank_rows_names_the_spreadsheet_rows(tmp_path,
+                                                                          greve_path):
+    # Blank rows are skipped, so rows no longer follow from positions: each file's own row
+    # numbers are kept (Cohort.spreadsheet_rows), in the participants' file as in the controls'.
+    a, b = split(tmp_path, greve_path, keep_group=False)
+    participants = a.read_text(encoding="utf-8-sig").splitlines()
+    width = participants[0].count(";")
+    participants.insert(1, ";" * width)  # a blank row 2: the first person moves to row 3
+    a.write_text("\n".join(participants) + "\n", encoding="utf-8")
+    lines = b.read_text(encoding="utf-8-sig").splitlines()
+    lines[1:1] = [";" * width, ";" * width]  # two blank rows: the controls start at row 4
+    lines.insert(5, participants[2])  # the control file's row 6
+    b.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="row 6: the same person_id is also in "
+                                              "deltagere.csv, row 3, in the same municipality"):
+        load_cohort(intervention=a, control=b)
+
+
 def test_one_file_only_or_both_forms_is_a_config_error(greve_path):
     with pytest.raises(ConfigError, match="^control: missing"):
         load_cohort(intervention=greve_path)

@@ -93,21 +93,20 @@ def text_hashes(cells: Any) -> np.ndarray | None:
     parts = text_buffers(cells)
     if parts is None:
         return None
-    out = []
+    out = np.empty(sum(len(offsets) - 1 for offsets, _ in parts), dtype=np.uint64)
+    done = 0
     for offsets, data in parts:
-        lengths = np.diff(offsets)
-        if len(lengths) and lengths.max() > _MAX_HASHED_BYTES:
+        if len(offsets) > 1 and np.diff(offsets).max() > _MAX_HASHED_BYTES:
             return None
-        h = np.empty(len(lengths), dtype=np.uint64)
-        # A slice of cells at a time: the temporaries (five arrays of 8 bytes a cell) stay
-        # small enough to be reused, where whole-column ones were fresh memory every time.
-        for lo in range(0, len(lengths), _HASHED_CELLS):
+        # A slice of cells at a time, straight into the result: the temporaries (five arrays
+        # of 8 bytes a cell) stay small enough to be reused, where whole-column ones were
+        # fresh memory every time.
+        for lo in range(0, len(offsets) - 1, _HASHED_CELLS):
             cut = offsets[lo:lo + _HASHED_CELLS + 1] - offsets[0]
-            h[lo:lo + _HASHED_CELLS] = _hash_cells(data[cut[0]:cut[-1]], cut - cut[0])
-        out.append(h)
-    if not out:
-        return np.zeros(0, dtype=np.uint64)
-    return np.concatenate(out)
+            hashes = _hash_cells(data[cut[0]:cut[-1]], cut - cut[0])
+            out[done:done + len(hashes)] = hashes
+            done += len(hashes)
+    return out
 
 
 _HASHED_CELLS = 1 << 16

@@ -166,6 +166,16 @@ def concat_labelled(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return data
 
 
+def _id_keys(ids: pd.Series, within_codes: np.ndarray, withins: int) -> np.ndarray | None:
+    """A 64-bit key per row: the id's hash (:func:`text_hashes`) mixed with its ``within``
+    code, so equal keys mean (almost surely) the same id in the same municipality."""
+    key = text_hashes(ids)
+    if key is not None and withins > 1:  # one municipality (the usual file) mixes in nothing
+        key ^= (np.arange(withins, dtype=np.uint64) * np.uint64(0xBF58476D1CE4E5B9))[
+            within_codes]
+    return key
+
+
 def duplicate_rows(ids: pd.Series, within: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the rows whose non-empty id repeats an earlier row's within the same
     ``within`` value (municipality), and the position of that earlier row.
@@ -175,15 +185,17 @@ def duplicate_rows(ids: pd.Series, within: pd.Series) -> tuple[np.ndarray, np.nd
     cost half a second) and only those rows' strings are compared."""
     places = Coded.of(within)  # a Categorical's own codes: nothing to hash
     within_codes, withins = places.codes, places.uniques
-    hashes = text_hashes(ids)
-    if hashes is None:
+    key = _id_keys(ids, within_codes, len(withins))
+    if key is None:
         rows = np.arange(len(ids))
     else:
-        key = hashes ^ (within_codes.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
         # Sorting a million integers is five times faster than hashing them, and the usual
-        # answer (no key repeats) needs nothing more.
-        ordered = np.sort(key)
-        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        # answer (no key repeats) needs nothing more; sorted in place, the keys are made
+        # again only when some repeat.
+        key.sort()
+        repeated = key[1:][key[1:] == key[:-1]]
+        if len(repeated):
+            key = _id_keys(ids, within_codes, len(withins))
         rows = np.flatnonzero(np.isin(key, repeated)) if len(repeated) else np.zeros(0, int)
     if not len(rows):
         return rows, rows

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from fastholdelse_eval.data.coded import in_label_form, sorted_labels
+from fastholdelse_eval.data.io import FIRST_DATA_ROW
 from fastholdelse_eval.data.localize import Message, message
 from fastholdelse_eval.data.schema import CANONICAL_COLUMNS, LABEL_COLUMNS, Vocabulary
 from fastholdelse_eval.data.validation import validate_cohort_frame
@@ -83,8 +84,16 @@ class Cohort:
     # recorded columns of several files (data.validation.combined_recorded).
     given_columns: frozenset[str] | None = None
     # The spreadsheet row of each person in the source file (for messages about a person found
-    # in two files); None when unknown.
+    # in two files; read it with spreadsheet_rows()). None when each person's row follows from
+    # their position — no row of the file was skipped, the usual case, which spares an array
+    # of a million row numbers — or when the rows are unknown.
     source_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def spreadsheet_rows(self) -> np.ndarray:
+        """The spreadsheet row of each person in the source file (the header is row 1)."""
+        if self.source_rows is not None:
+            return self.source_rows
+        return np.arange(len(self.data), dtype=np.int64) + FIRST_DATA_ROW
 
     def __post_init__(self) -> None:
         # One form of the label columns whoever built the frame (a file, register data, a

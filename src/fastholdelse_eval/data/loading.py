@@ -24,7 +24,7 @@ from fastholdelse_eval.core.memory import release_free_memory
 from fastholdelse_eval.core.threads import in_background
 from fastholdelse_eval.data.coded import concat_labelled
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
-from fastholdelse_eval.data.io import FIRST_DATA_ROW, RawTable, read_table
+from fastholdelse_eval.data.io import RawTable, read_table
 from fastholdelse_eval.data.localize import is_message, message
 from fastholdelse_eval.data.messages import sheet_hint
 from fastholdelse_eval.data.schema import Vocabulary
@@ -175,8 +175,7 @@ def _check_no_person_twice(parts: list[Cohort]) -> None:
     id itself)."""
     keys = pd.concat([pd.DataFrame({
         "m": p.data["municipality"], "p": p.data["person_id"], "file": i,
-        "row": (p.source_rows if p.source_rows is not None
-                else np.arange(len(p.data)) + FIRST_DATA_ROW)})
+        "row": p.spreadsheet_rows()})
         for i, p in enumerate(parts)], ignore_index=True)
     dup = keys.duplicated(["m", "p"], keep="first").to_numpy()
     if not dup.any():

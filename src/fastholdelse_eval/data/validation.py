@@ -176,7 +176,9 @@ class ValidatedCohort(NamedTuple):
     notes: list[str]
     recorded: frozenset[str]  # canonical columns with a header and at least one value
     given: frozenset[str]  # canonical columns with a header
-    rows: np.ndarray  # the spreadsheet row of each data row (blank rows are skipped)
+    # The spreadsheet row of each data row (blank rows are skipped); None when no row was
+    # skipped: row = position + FIRST_DATA_ROW.
+    rows: np.ndarray | None
 
 
 def validate_cohort_frame(
@@ -363,9 +365,11 @@ def validate_cohort_frame(
     if "age" in mapping:
         age = out["age"]
         if pd.api.types.is_numeric_dtype(age):
-            bad = age.notna() & np.isfinite(age) & ~age.between(AGE_RANGE[0], AGE_RANGE[1])
-            col.rows(bad.to_numpy(dtype=bool), "age",
-                     message("age_out_of_range", low=AGE_RANGE[0], high=AGE_RANGE[1]))
+            # Missing and non-finite ages are not out of range (inf is reported as not finite);
+            # NaN compares False, so numpy needs no separate pass for it.
+            years = age.to_numpy(dtype="float64")
+            bad = np.isfinite(years) & ((years < AGE_RANGE[0]) | (years > AGE_RANGE[1]))
+            col.rows(bad, "age", message("age_out_of_range", low=AGE_RANGE[0], high=AGE_RANGE[1]))
         else:
             # Cells with digits other than 0–9 are already reported by check_cells.
             age_text = as_text(get("age"))
@@ -406,7 +410,11 @@ def validate_cohort_frame(
     if study_followup is not None:
         given.add("followup_date")
         recorded.add("followup_date")
-    rows = text.index.to_numpy(dtype="int64") + FIRST_DATA_ROW
+    # No row skipped (the index is the rows' positions): the rows follow from the positions
+    # (Cohort.spreadsheet_rows), no million-long array for them.
+    index = text.index
+    rows = None if (isinstance(index, pd.RangeIndex) and index.start == 0
+                    and index.step == 1) else index.to_numpy(dtype="int64") + FIRST_DATA_ROW
     return ValidatedCohort(data, notes, frozenset(recorded), frozenset(given), rows)
 
 
