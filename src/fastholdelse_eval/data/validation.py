@@ -86,12 +86,15 @@ def _prepare(
     problems: list[Problem],
     source: str | None,
     categories: bool = False,
+    check: bool = True,
 ) -> tuple[dict[str, str], _Collector, pd.DataFrame, list[str]]:
     """Shared first steps: map headers, check required columns, cells to text, skip (and
     note) blank rows. Returns ``(mapping, collector, text, notes)``.
 
     ``categories``: columns of few distinct cells as ``Categorical`` (:func:`as_categories`),
-    so that every later check looks at each distinct cell once; else every column ``str``."""
+    so that every later check looks at each distinct cell once; else every column ``str``.
+    ``check=False``: the caller runs :func:`check_cells` itself (after starting work in other
+    threads), before any other check of the cells."""
     mapping = _map_columns([str(c) for c in df.columns], lookup, problems)
     col = _Collector(df.index, mapping)
     col.problems = problems
@@ -114,7 +117,8 @@ def _prepare(
     col.index = text.index
     if len(text) == 0:
         raise ValidationError([Problem(None, None, message("table_no_rows"))], source)
-    check_cells(text, col)
+    if check:
+        check_cells(text, col)
     return mapping, col, text, notes
 
 
@@ -216,11 +220,8 @@ def validate_cohort_frame(
     required = tuple(c for c in schema.REQUIRED_COLUMNS if group is None or c != "group")
     column_lookup = vocab.column_lookup()
     mapping, col, text, notes = _prepare(df, column_lookup, schema.COLUMN_ALIASES,
-                                         required, problems, source, categories=True)
-    if any(is_message(p.message, "required_column_missing") for p in problems):
-        hint = messages.header_row_hint(df, column_lookup)
-        if hint:
-            problems.append(Problem(None, None, hint))
+                                         required, problems, source, categories=True,
+                                         check=False)
     n = len(text)
 
     # A column the file lacks reads as empty cells: one code, no text per row.
@@ -230,23 +231,15 @@ def validate_cohort_frame(
         return text[mapping[name]] if name in mapping else blank
 
     out = pd.DataFrame(index=text.index)
-    # The dates are parsed in a second thread while the labels are checked here: spreading a
-    # date per distinct cell over a million rows is numpy work that lets go of the GIL.
+    # Two tasks run in a second thread while the cells are checked here, started first because
+    # the duplicate check is the longest: parsing the dates (spreading a date per distinct
+    # cell over a million rows) and looking for repeated ids (hashing and sorting them). Both
+    # are numpy work that lets go of the GIL; their problems are reported below, in order.
     parsed_dates = in_background(_parse_date_columns,
-                                  {name: get(name) for name in schema.DATE_COLUMNS})
-
-    # person_id
+                                 {name: get(name) for name in schema.DATE_COLUMNS})
     pid = get("person_id")
-    if "person_id" in mapping:
-        col.rows(_empty(pid), "person_id", message("column_empty", column="person_id"))
-        # CPR numbers (here and in every other column) are refused by check_cells.
-    out["person_id"] = pid
 
-    # group
-    out["group"] = _group_column(get("group"), "group" in mapping, group, col,
-                                 vocab.value_lookup("group"), vocab.values.get("group", {}))
-
-    # municipality
+    # municipality (it adds notes, no problems; the duplicate check needs it)
     default_muni = municipality if municipality else "unknown"
     muni = get("municipality")
     no_muni = int((muni == "").sum()) if "municipality" in mapping else n
@@ -260,10 +253,24 @@ def validate_cohort_frame(
                                             for u in munis.uniques])
     if "municipality" in mapping and no_muni:
         notes.append(message("municipality_default", n=no_muni, municipality=default_muni))
-    # Duplicate ids are looked for in a second thread while the other checks run: hashing and
-    # sorting a million ids is numpy work that lets go of the GIL.
     duplicates = in_background(duplicate_rows, pid, out["municipality"]) if (
         "person_id" in mapping) else None
+
+    check_cells(text, col)
+    if any(is_message(p.message, "required_column_missing") for p in problems):
+        hint = messages.header_row_hint(df, column_lookup)
+        if hint:
+            problems.append(Problem(None, None, hint))
+
+    # person_id
+    if "person_id" in mapping:
+        col.rows(_empty(pid), "person_id", message("column_empty", column="person_id"))
+        # CPR numbers (here and in every other column) are refused by check_cells.
+    out["person_id"] = pid
+
+    # group
+    out["group"] = _group_column(get("group"), "group" in mapping, group, col,
+                                 vocab.value_lookup("group"), vocab.values.get("group", {}))
 
     # Covariates are parsed here while the dates are parsed in the other thread; their
     # problems are reported below, in the order of the checks.
