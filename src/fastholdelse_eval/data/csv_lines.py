@@ -182,7 +182,7 @@ def read_arrow(path: Path, sep: str, width: int, categories: bool = False
             column = column.cast(pa.large_string())
         columns[i] = column.to_pandas()
         del column
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)  # a dict-built frame copies by default
 
 
 def _quote_or_nul(table: pa.Table) -> bool:
