@@ -22,18 +22,17 @@ from fastholdelse_eval.core.errors import (
 )
 from fastholdelse_eval.core.memory import release_free_memory
 from fastholdelse_eval.core.threads import in_background
+from fastholdelse_eval.data.aggregate_validation import (
+    looks_aggregate,
+    validate_aggregate_frame,
+)
 from fastholdelse_eval.data.coded import concat_labelled
 from fastholdelse_eval.data.cohort import AggregateCohort, Cohort, SourceFile
 from fastholdelse_eval.data.io import RawTable, read_table
 from fastholdelse_eval.data.localize import is_message, message
 from fastholdelse_eval.data.messages import sheet_hint
 from fastholdelse_eval.data.schema import Vocabulary
-from fastholdelse_eval.data.validation import (
-    combined_recorded,
-    looks_aggregate,
-    validate_aggregate_frame,
-    validate_cohort_frame,
-)
+from fastholdelse_eval.data.validation import combined_recorded, validate_cohort_frame
 
 GROUPS = ("intervention", "control")
 
