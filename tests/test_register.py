@@ -545,9 +545,18 @@ def test_cli_writes_loadable_cohort(tmp_path, capsys):
             pd.testing.assert_series_equal(got[col].astype(ref[col].dtype), ref[col],
                                            check_dtype=False,
                                            check_names=False, check_index_type=False)
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert "2 of 10 persons" not in err  # everyone has a group
     assert "register: 9 persons" in err
+    assert captured.out.splitlines() == [f"wrote 9 persons to {tmp_path / out}"
+                                         for out in ("cohort.csv", "cohort.parquet")]
+    code = main(["register", str(tmp_path / "panel.parquet"), "--mapping",
+                 str(tmp_path / "mapping.csv"), "--groups", str(tmp_path / "groups.csv"),
+                 "--out", str(tmp_path / "kohorte.csv"), "--intake", "2010W01..2010W08",
+                 "--quiet", "--lang", "da"])
+    assert code == 0
+    assert capsys.readouterr().out == f"skrev 9 personer til {tmp_path / 'kohorte.csv'}\n"
 
 
 def test_cli_error_writes_nothing(tmp_path, capsys):

@@ -337,7 +337,8 @@ def test_cli_writes_matched_cohort(tmp_path, capsys):
     assert sorted(got.person_id) == sorted(ref.person_id)
     assert "matched_set" in got.columns and "register_id" in got.columns
     out = capsys.readouterr()
-    assert "3 controls in 2 matched sets" in out.out
+    assert out.out == (f"wrote {len(got)} rows (3 controls in 2 matched sets) to "
+                       f"{tmp_path / 'm.csv'}\n")
     assert not any(pid in out.err for pid in ROWS)
     # --groups and --participants together: a clear error, nothing written.
     code = main(["register", str(tmp_path / "panel.parquet"), "--mapping",
@@ -346,6 +347,14 @@ def test_cli_writes_matched_cohort(tmp_path, capsys):
                  "--out", str(tmp_path / "x.csv"), "--quiet"])
     assert code != 0 and not (tmp_path / "x.csv").exists()
     assert "instead of --groups" in capsys.readouterr().err
+    code = main(["register", str(tmp_path / "panel.parquet"), "--mapping",
+                 str(tmp_path / "mapping.csv"), "--participants",
+                 str(tmp_path / "participants.csv"), "--controls", "2", "--tolerance", "1",
+                 "--seed", "3", "--persons", str(tmp_path / "persons.csv"), "--exact",
+                 "municipality", "--out", str(tmp_path / "m_da.csv"), "--quiet", "--lang", "da"])
+    assert code == 0
+    assert capsys.readouterr().out == (f"skrev {len(got)} rækker (3 kontroller i 2 matchede "
+                                       f"sæt) til {tmp_path / 'm_da.csv'}\n")
 
 
 # --- the matched cohort in evaluate (weighting="sets") ---------------------------------------

@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     write_cohort_frame(result.frame, args.out)
     for note in result.notes:
         print(translate(note, message_language(args)), file=sys.stderr)
-    print(f"wrote {len(result.frame)} persons to {args.out}")
+    print(translate(message("register_wrote_persons", n=len(result.frame), path=args.out),
+                    message_language(args)))
     return 0
 
 
@@ -131,6 +132,7 @@ def _match(args: argparse.Namespace) -> int:
     write_cohort_frame(result.frame, args.out)
     for note in result.notes:
         print(translate(note, message_language(args)), file=sys.stderr)
-    print(f"wrote {len(result.frame)} rows ({result.counts['control_rows']} controls in "
-          f"{len(result.eligible)} matched sets) to {args.out}")
+    print(translate(message("register_wrote_matched", n=len(result.frame),
+                            controls=result.counts["control_rows"], sets=len(result.eligible),
+                            path=args.out), message_language(args)))
     return 0
