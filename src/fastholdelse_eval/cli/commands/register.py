@@ -42,8 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temp-dir", metavar="DIR", help="DuckDB spill directory")
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
     parser.add_argument("--lang", default=None, choices=["en", "da"],
-                        help="language of the problems listed when the panel, mapping, groups "
-                             "or participants file is wrong (default en; da: Danish)")
+                        help="language of the notes, of the line saying what was written and "
+                             "of the problems listed when the panel, mapping, groups or "
+                             "participants file is wrong (default en; da: Danish)")
     m = parser.add_argument_group(
         "register controls (risk-set matching; instead of --groups)",
         "draw controls on sickness benefit in each participant's intake week, with as many "
