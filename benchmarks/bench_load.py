@@ -16,32 +16,33 @@ Goals (issue 12): load ≤ evaluate at 1M persons; 5M persons through load → e
 peak across fork+exec).
 
 Last measured (2 cores; a sandbox where a fresh page costs 10–30 µs of system time, so one run
-moves by ±20 %; use --repeat and read the median), 2026-11-29, fifth session:
+moves by ±20 %; use --repeat and read the median), 2026-11-29, sixth session:
 
-* 1M persons (98 MB): plain pyarrow read 0.27 s, pandas C 2.69 s, DuckDB → pandas 3.71 s
-  (1.5 GB); load_cohort median 1.09 s, evaluate median 1.03 s (15 fresh processes on an idle
-  machine): load / evaluate median 1.02x (range 0.88–1.26x; CPU 1.52x: Arrow reads and three
-  validation threads on both cores); peak 447 MB. At parity, still not below it: the goal is
-  NOT met with any margin — both sides got faster. Before this session: load 1.27–1.48 s,
-  evaluate 1.25–1.47 s (medians 0.98–1.08x), peak 523–527 MB; before the fourth session load
-  2.35–2.45 s (1.5–1.8x), peak 694–722 MB.
-* 5M persons (496 MB): load median 5.67 s, evaluate median 6.06 s (3 runs, 0.93–1.06x); peak
-  **1.30 GB** (1.28–1.32), goal < 2 GB met (was 1.78–1.80 GB with the labels as Arrow text, and
-  2.47 GB before the fourth session).
-* 100k persons: load 0.22 s, evaluate 0.19 s (median 1.11x over 15 runs: fixed costs).
-* XLSX, 20,000 persons (``--persons --xlsx 20000``): pandas.read_excel 7.25 s, load_cohort
-  9.02 s (1.24x; it was 31.2 s, of which 19.9 s the workbook's CPR check loading the whole
-  workbook twice — now streamed unless the workbook has comments or CPR-like page margins).
+* 1M persons (98 MB): plain pyarrow read 0.28 s, pandas C 2.63 s, DuckDB → pandas 4.25 s
+  (1.5 GB); load_cohort median 0.91 s, evaluate median 0.91 s; load / evaluate median
+  **0.92x** over 15 fresh processes on an idle machine (range 0.81–1.20x), and 0.95x in a second
+  set of 15 (0.78–1.07x); peak 407 MB. Interleaved with the fifth session's code (8 pairs
+  each): load 0.88 → 0.70 s, validation 0.42 → 0.25 s and its page faults 19.3k → 16.9k, the
+  read's 9.1k → 5.0k; ratio median 1.08x → 0.85x. Fifth session: load 1.09 s, median 1.02x,
+  peak 447 MB; before it load 1.27–1.48 s; before the fourth session 2.35–2.45 s (1.5–1.8x).
+* 5M persons (496 MB): load median 4.99 s, evaluate median 5.31 s (3 runs, 0.91–1.10x); peak
+  **1.22 GB**, goal < 2 GB met (1.30 GB in the fifth session, 2.47 GB before the fourth).
+* 100k persons: load 0.18 s, evaluate 0.18 s (median 1.05x over 15 runs: fixed costs).
+* XLSX, 20,000 persons (``--persons --xlsx 20000``): pandas.read_excel with openpyxl 8.91 s,
+  with calamine 0.51 s; load_cohort 1.05 s (it reads with calamine since the sixth session, and
+  still checks the rest of the workbook for CPR numbers with openpyxl); it was 9.02 s.
 
-Where loading goes at 1M (fresh process, pyinstrument): Arrow's read with dictionary encoding
-0.55–0.85 s (a plain read is 0.27 s, but then every check would hash every cell; reading plain
-and encoding in threads measured no faster in a fresh process, the text's fresh pages eat the
-gain), validation ~0.5 s — cell screens 0.10 s, covariates 0.07 s, comparisons 0.05 s, and
-waiting for the threads that parse the dates and look for duplicate ids; the file's SHA-256
-runs beside it. What made this session's step: the cohort's label columns are Categoricals
-built from the reader's codes (no text per person; evaluate groups on codes too), the quote
-scan moved into the read cells, dates and covariates parse side by side, and messages come
-from a JSON copy of the catalogue (tomllib took 24–65 ms).
+Where loading goes at 1M (fresh process): Arrow's read with dictionary encoding ~0.45–0.6 s
+(a tokenising pass 0.24 s of CPU plus ~0.05 s of CPU per dictionary-encoded column, on two
+cores); validation ~0.25–0.3 s, of which the duplicate-id check (hashing a million ids, 33 ms,
+and sorting the hashes) and the date parsing run in a second thread beside the cell checks;
+the file's SHA-256 runs beside it. This session's steps: fewer fresh pages (frames built
+without copying their columns, slices instead of whole-column masks in the CPR screen and the
+id hashing, no array of row numbers when no row was skipped, codes kept a byte wide), checks
+hit by one distinct cell compare codes instead of gathering, dates compared in numpy, and the
+duplicate check started first. Tried and dropped: hashing the file before the read (the read
+got slower by what validation gained), Arrow's count_distinct for the ids (250 ms), building
+the Categoricals from Arrow's indices by hand (15 ms for more code).
 
     python benchmarks/bench_load.py [--persons 100000 1000000] [--keep DIR] [--repeat 7]
                                     [--xlsx 20000]
