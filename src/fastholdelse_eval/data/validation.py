@@ -231,10 +231,11 @@ def validate_cohort_frame(
         return text[mapping[name]] if name in mapping else blank
 
     out = pd.DataFrame(index=text.index)
-    # Two tasks run in a second thread while the cells are checked here, started first because
-    # the duplicate check is the longest: parsing the dates (spreading a date per distinct
-    # cell over a million rows) and looking for repeated ids (hashing and sorting them). Both
-    # are numpy work that lets go of the GIL; their problems are reported below, in order.
+    # Two tasks run in threads of their own while the cells are checked here, started first
+    # because the duplicate check is the longest: parsing the dates (spreading a date per
+    # distinct cell over a million rows) and looking for repeated ids (hashing and sorting
+    # them). Both are numpy work that lets go of the GIL; their problems are reported below,
+    # in order.
     parsed_dates = in_background(_parse_date_columns,
                                  {name: get(name) for name in schema.DATE_COLUMNS})
     pid = get("person_id")
