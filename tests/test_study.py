@@ -58,6 +58,23 @@ def test_string_dates_and_single_language(tmp_path):
     assert cfg.languages == ["en"]
 
 
+def test_language_and_threshold_in_danish(tmp_path):
+    # sprog and tærskel/taerskel are the report options' Danish names; in a study they are its
+    # language and suppression_threshold, and an error names them as written.
+    # TOML wants a key with æ, ø or å in quotes; taerskel needs none.
+    cfg = load_config(write(tmp_path, 'data = "cohort.csv"\nsprog = ["en", "da"]\n'
+                                      '"tærskel" = 3\n'))
+    assert cfg.languages == ["en", "da"] and cfg.suppression_threshold == 3
+    cfg = load_config(write(tmp_path, 'data = "cohort.csv"\nsprog = "en"\ntaerskel = 10\n'))
+    assert cfg.languages == ["en"] and cfg.suppression_threshold == 10
+    with pytest.raises(ConfigError, match="^sprog"):
+        load_config(write(tmp_path, 'data = "cohort.csv"\nsprog = "de"\n'))
+    with pytest.raises(ConfigError, match="^tærskel"):
+        load_config(write(tmp_path, 'data = "cohort.csv"\n"tærskel" = 0\n'))
+    with pytest.raises(ConfigError, match="given twice|twice|to gange"):
+        load_config(write(tmp_path, 'data = "cohort.csv"\nsprog = "en"\nlanguage = "da"\n'))
+
+
 def test_several_files_are_stacked(tmp_path):
     text = (SAMPLE / "greve_2009.csv").read_text(encoding="utf-8-sig").splitlines()
     header, body = text[0], text[1:]
@@ -120,3 +137,11 @@ def test_covariates_are_checked_against_the_data(tmp_path):
     cfg = write(tmp_path, 'data = "cohort.csv"\ncovariates = ["alder2"]\n')
     with pytest.raises(ConfigError, match="^covariates"):
         write_reports(cfg, tmp_path / "out", formats="md")
+
+
+def test_readme_lists_every_danish_study_key():
+    from fastholdelse_eval.pipeline.study import _DANISH
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for key in _DANISH:
+        assert f"`{key}`" in readme or f'`"{key}"`' in readme, key

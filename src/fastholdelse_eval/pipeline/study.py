@@ -191,8 +191,12 @@ _KEYS = {
 }
 _KEYS |= {"progression", "register_controls", "reference"}
 # The evaluation options may also be spelled in Danish (niveau, horisont_uger, kovariater,
-# vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them.
-_DANISH = {k: v for k, v in DANISH_KEYS.items() if v in _KEYS}
+# vedvarende_uger, maal/mål), as EvaluationOptions.from_mapping accepts them. The report
+# options' Danish names for the language and the suppression threshold are the study's keys
+# `language` and `suppression_threshold` here.
+_DANISH = {k: v for k, v in DANISH_KEYS.items() if v in _KEYS} | {
+    "sprog": "language", "taerskel": "suppression_threshold",
+    "tærskel": "suppression_threshold"}
 
 
 def _english_keys(raw: dict[str, Any]) -> dict[str, Any]:
