@@ -198,7 +198,7 @@ def test_clear_errors():
                        persons=pd.DataFrame({"person_id": ["p1"]}))
     with pytest.raises(ConfigError, match="k"):
         match_controls(panel, PART, mapping=MAPPING, k=0)
-    with pytest.raises(ConfigError, match="not both"):
+    with pytest.raises(ConfigError, match="give history_caliper or history_bands, not both"):
         match_controls(panel, PART, mapping=MAPPING, history_caliper=2, history_bands=[0, 4])
     gap = panel.drop(columns=["y_1003"])
     with pytest.raises(ValidationError, match="skip 1 week"):
@@ -444,3 +444,18 @@ def test_study_toml_draws_controls_and_reports(tmp_path):
         'mapping = "mapping.csv"\nparticipants = "deltagere.csv"\ncontrols = "2"\n')
     with pytest.raises(ConfigError, match="register_controls.controls: must be a whole number"):
         load_config(tmp_path / "bad2.toml")
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "match controls: give --history-caliper or --history-bands, not both"),
+    ("da", "matchning af kontroller: angiv --history-caliper eller --history-bands, ikke "
+           "begge dele")])
+def test_cli_caliper_and_bands_named_as_typed(tmp_path, capsys, lang, text):
+    from fastholdelse_eval.cli.main import main
+
+    code = main(["register", str(tmp_path / "panel.parquet"), "--mapping",
+                 str(tmp_path / "mapping.csv"), "--participants", str(tmp_path / "p.csv"),
+                 "--out", str(tmp_path / "m.csv"), "--history-caliper", "4",
+                 "--history-bands", "0,4", "--lang", lang])
+    assert code != 0 and not (tmp_path / "m.csv").exists()
+    assert capsys.readouterr().err.strip() == f"fastholdelse-eval register: {text}"

@@ -130,7 +130,8 @@ class MatchSpec:
         if not isinstance(self.seed, int) or self.seed < 0:
             problems.append(message("match_spec_seed"))
         if self.history_caliper is not None and self.history_bands is not None:
-            problems.append(message("match_spec_caliper_and_bands"))
+            problems.append(message("match_spec_caliper_and_bands", caliper="history_caliper",
+                                    bands="history_bands"))
         if self.history_caliper is not None and (not isinstance(self.history_caliper, int)
                                                  or self.history_caliper < 0):
             problems.append(message("match_spec_weeks", option="history_caliper"))

@@ -120,6 +120,10 @@ def _match(args: argparse.Namespace) -> int:
         if value is not None and value < low:
             raise ConfigError(message("cfg_whole_number_at_least", name=flag, low=low,
                                       value=value))
+    if args.history_caliper is not None and args.history_bands:
+        raise ConfigError(message("match_spec", problems=(message(
+            "match_spec_caliper_and_bands", caliper="--history-caliper",
+            bands="--history-bands"),)))
     result = match_controls(
         args.panel, args.participants, mapping=args.mapping, k=args.controls, seed=args.seed,
         tolerance=args.tolerance, persons=args.persons,
