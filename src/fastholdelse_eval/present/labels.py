@@ -23,7 +23,7 @@ from typing import Any
 from fastholdelse_eval.core import metrics
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.formatting import Formatter, NumberFormat
-from fastholdelse_eval.core.messages import message
+from fastholdelse_eval.core.messages import Items, fill, message
 from fastholdelse_eval.plots.words import Words
 
 LANGUAGES = ("da", "en")
@@ -85,7 +85,8 @@ class Labels:
     # --- words ------------------------------------------------------------------------------
 
     def __call__(self, dotted: str, **values: Any) -> str:
-        """The label at ``section.key``, with ``{placeholders}`` filled from ``values``."""
+        """The label at ``section.key``, with ``{placeholders}`` filled from ``values`` (a
+        plural field ``{n:# week|# weeks}`` as in the message catalogue)."""
         node: Any = self.data
         for part in dotted.split("."):
             if not isinstance(node, dict) or part not in node:
@@ -93,7 +94,7 @@ class Labels:
             node = node[part]
         if not isinstance(node, str):
             raise KeyError(f"label {dotted!r} is not text")
-        return node.format(**{**self.defaults, **values})
+        return fill(node, **{**self.defaults, **values})
 
     def has(self, dotted: str) -> bool:
         try:
@@ -168,9 +169,7 @@ class Labels:
 
     def listing(self, items: list[str]) -> str:
         """Items as running text: "13", "13 and 26", "13, 26 and 52" ("13, 26 og 52")."""
-        if len(items) < 2:
-            return "".join(items)
-        return f"{', '.join(items[:-1])} {self.fmt['and']} {items[-1]}"
+        return Items(items).joined(self.lang)
 
     def integer(self, value: float | int) -> str:
         """A count: ``1.234`` (da), ``1,234`` (en)."""

@@ -65,8 +65,7 @@ def _instrument(ctx: Context, sec: Section, t: pd.DataFrame, name: str) -> None:
         "progression.intro", instrument=label,
         follow_up=L("progression.follow_up_one" if len(follow) == 1 else "progression.follow_up",
                     visits=L.listing([L.number(w, 0) for w in follow]),
-                    window=L("progression.window_one" if width == "1" else "progression.window",
-                             n=width)),
+                    window=L("progression.window", n=width)),
         baseline_days=L.integer(int(base_days)) if base_days is not None else "?")))
 
     def cell(row: pd.Series | None, digits: int = 1, sign: bool = False) -> str:
