@@ -32,12 +32,15 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from string import Formatter
 from typing import Any
 
 from fastholdelse_eval.core.errors import (
+    ConfigError,
     FastholdelseError,
     FilesValidationError,
     Problem,
@@ -258,6 +261,18 @@ def as_written(text: str, spelled: dict[str, str]) -> str:
             return message(text.key, **{**text.values,
                                         "name": written + name[len(english):]})
     return text
+
+
+@contextmanager
+def keys_as_written(spelled: dict[str, str]) -> Iterator[None]:
+    """A :class:`ConfigError` raised inside names its key as the user wrote it
+    (:func:`as_written`); nothing changes when ``spelled`` is empty."""
+    try:
+        yield
+    except ConfigError as exc:
+        if not spelled:
+            raise
+        raise ConfigError(as_written(error_text(exc), spelled)) from None
 
 
 def said_of(exc: BaseException, name: str, old: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from fastholdelse_eval.core.errors import ConfigError
-from fastholdelse_eval.core.messages import as_written, error_text, message, renamed
+from fastholdelse_eval.core.messages import error_text, keys_as_written, message, renamed
 
 # Danish spellings accepted by from_mapping (study TOML, dicts from notebooks), mapped to the
 # attribute names. The English names are the canonical ones.
@@ -112,12 +112,8 @@ class _ReadOnlyMapping(Mapping[str, Any]):
             values[name] = value
             if key != name:
                 spelled[name] = key
-        try:
+        with keys_as_written(spelled):
             return cls(**values)
-        except ConfigError as exc:
-            if not spelled:
-                raise
-            raise ConfigError(as_written(error_text(exc), spelled)) from None
 
 
 COST_PAYERS = ("municipality", "state")

@@ -79,7 +79,7 @@ from fastholdelse_eval.analysis.reference import parse_reference
 from fastholdelse_eval.analysis.targets import parse_target
 from fastholdelse_eval.core.errors import ConfigError
 from fastholdelse_eval.core.files import note_input
-from fastholdelse_eval.core.messages import as_written, error_text, message, said_of
+from fastholdelse_eval.core.messages import keys_as_written, message, said_of
 from fastholdelse_eval.core.options import (
     DANISH_KEYS,
     BusinessCaseOptions,
@@ -379,12 +379,8 @@ def parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
     the checks below know the keys by their English names."""
     spelled = {_DANISH[k]: k for k in raw if k in _DANISH}
     english = _english_keys(raw)  # its own errors name the key as written already
-    try:
+    with keys_as_written(spelled):
         return _parse_config(english, base)
-    except ConfigError as exc:
-        if not spelled:
-            raise
-        raise ConfigError(as_written(error_text(exc), spelled)) from None
 
 
 def _parse_config(raw: dict[str, Any], base: Path) -> StudyConfig:
