@@ -98,10 +98,10 @@ class _Terminal:
         return self.words(f"compare.{key}", **values)
 
 
-def _effects(cmp: Comparison, say: _Terminal) -> pd.DataFrame:
-    """Effects per municipality and pooled: risk differences in percentage points."""
+def _effects(cmp: Comparison, t: pd.DataFrame, say: _Terminal) -> pd.DataFrame:
+    """Effects per municipality and pooled (``t``: the comparison's tidy table): risk
+    differences in percentage points."""
     num = say.numbers
-    t = cmp.tidy()
     eff = t.loc[(t["group"] == EFFECT_GROUP[cmp.measure])
                 & (t["metric"] == f"{cmp.outcome}_rate")]
     if cmp.measure == "rd":
@@ -134,7 +134,7 @@ def readable(cmp: Comparison, lang: str = "en") -> str:
                  measure=say(f"measure_{cmp.measure}"), method=method), ""]
     with pd.option_context("display.width", 200, "display.max_rows", 500,
                            "display.max_colwidth", 80):
-        parts += [_effects(cmp, say).to_string(index=False), ""]
+        parts += [_effects(cmp, t, say).to_string(index=False), ""]
         het = t.loc[t["metric"].str.startswith(("heterogeneity_", "interaction_"))]
         if len(het):
             view = pd.DataFrame({
